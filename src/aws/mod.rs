@@ -1,0 +1,117 @@
+//! AWS access: one [`Clients`] value holds every SDK client, all built from one shared `SdkConfig`.
+
+pub mod error;
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region};
+use aws_credential_types::Credentials;
+
+pub use error::{AwsError, ErrorClass};
+
+use crate::config::ProviderConfig;
+
+/// Every AWS client the provider uses, sharing one configuration (region, credentials, retries).
+#[derive(Clone, Debug)]
+pub struct Clients {
+    /// The region all clients talk to.
+    pub region: String,
+    /// EC2: VPC, subnets, gateways, security groups, launch templates.
+    pub ec2: aws_sdk_ec2::Client,
+    /// Elastic Load Balancing v2: the ALB, listeners, target groups.
+    pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
+    /// EC2 Auto Scaling.
+    pub autoscaling: aws_sdk_autoscaling::Client,
+    /// IAM: roles, policies, instance profiles.
+    pub iam: aws_sdk_iam::Client,
+    /// S3: asset and source buckets.
+    pub s3: aws_sdk_s3::Client,
+    /// CloudFront: distribution and cache policy.
+    pub cloudfront: aws_sdk_cloudfront::Client,
+    /// Route 53: alias records.
+    pub route53: aws_sdk_route53::Client,
+    /// CodeDeploy: application and deployment group.
+    pub codedeploy: aws_sdk_codedeploy::Client,
+    /// CodePipeline: the release pipeline.
+    pub codepipeline: aws_sdk_codepipeline::Client,
+    /// CloudTrail: the trail that turns source uploads into events.
+    pub cloudtrail: aws_sdk_cloudtrail::Client,
+    /// EventBridge: the rule that starts the pipeline.
+    pub events: aws_sdk_eventbridge::Client,
+    /// SSM: the public AMI parameter.
+    pub ssm: aws_sdk_ssm::Client,
+    /// CloudWatch Logs: the application log group.
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+    /// STS: credential validation.
+    pub sts: aws_sdk_sts::Client,
+}
+
+/// Builds one SDK client, pointing it at the configured endpoint for its service if there is one.
+macro_rules! client {
+    ($sdk:ident, $key:literal, $shared:expr, $cfg:expr) => {{
+        let mut b = $sdk::config::Builder::from($shared);
+        if let Some(url) = $cfg.endpoints.get($key) {
+            b = b.endpoint_url(url);
+        }
+        $sdk::Client::from_conf(b.build())
+    }};
+}
+
+impl Clients {
+    /// Builds the clients for a checked configuration. `region` is the effective region.
+    pub async fn new(cfg: &ProviderConfig, region: &str) -> Self {
+        let mut loader =
+            aws_config::defaults(BehaviorVersion::latest()).region(Region::new(region.to_string()));
+        if let Some(p) = &cfg.profile {
+            loader = loader.profile_name(p);
+        }
+        if let (Some(ak), Some(sk)) = (&cfg.access_key, &cfg.secret_key) {
+            loader = loader.credentials_provider(Credentials::new(
+                ak,
+                sk,
+                cfg.token.clone(),
+                None,
+                "ec2fleet-config",
+            ));
+        }
+        if let Some(n) = cfg.max_retries {
+            loader = loader.retry_config(RetryConfig::standard().with_max_attempts(n));
+        }
+        let shared = loader.load().await;
+        let s3 = {
+            let mut b = aws_sdk_s3::config::Builder::from(&shared);
+            if let Some(url) = cfg.endpoints.get("s3") {
+                // Emulators and private endpoints serve buckets by path, not by virtual host.
+                b = b.endpoint_url(url).force_path_style(true);
+            }
+            aws_sdk_s3::Client::from_conf(b.build())
+        };
+        Self {
+            region: region.to_string(),
+            ec2: client!(aws_sdk_ec2, "ec2", &shared, cfg),
+            elbv2: client!(aws_sdk_elasticloadbalancingv2, "elbv2", &shared, cfg),
+            autoscaling: client!(aws_sdk_autoscaling, "autoscaling", &shared, cfg),
+            iam: client!(aws_sdk_iam, "iam", &shared, cfg),
+            s3,
+            cloudfront: client!(aws_sdk_cloudfront, "cloudfront", &shared, cfg),
+            route53: client!(aws_sdk_route53, "route53", &shared, cfg),
+            codedeploy: client!(aws_sdk_codedeploy, "codedeploy", &shared, cfg),
+            codepipeline: client!(aws_sdk_codepipeline, "codepipeline", &shared, cfg),
+            cloudtrail: client!(aws_sdk_cloudtrail, "cloudtrail", &shared, cfg),
+            events: client!(aws_sdk_eventbridge, "events", &shared, cfg),
+            ssm: client!(aws_sdk_ssm, "ssm", &shared, cfg),
+            logs: client!(aws_sdk_cloudwatchlogs, "logs", &shared, cfg),
+            sts: client!(aws_sdk_sts, "sts", &shared, cfg),
+        }
+    }
+
+    /// Checks that the credentials work, returning the account ID.
+    pub async fn validate_credentials(&self) -> Result<String, AwsError> {
+        let out = self
+            .sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("sts", "GetCallerIdentity", e))?;
+        Ok(out.account.unwrap_or_default())
+    }
+}

@@ -1,0 +1,253 @@
+//! The Pulumi package schema, generated from the typed Rust structs (never written by hand).
+//!
+//! schemars turns each struct into JSON Schema (doc comments become descriptions, serde defaults become
+//! defaults); this module translates that into Pulumi's schema dialect: nested structs become
+//! `types`, `Option`s become optional properties, and `extend` attributes carry `secret` and
+//! `replaceOnChanges`.
+
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use serde_json::{json, Map, Value};
+
+use crate::config::ProviderConfig;
+use crate::fleet::{FleetArgs, FleetOutputs, TOKEN};
+
+/// The package name.
+pub const PACKAGE: &str = "ec2fleet";
+
+/// The whole package schema, as GetSchema returns it and `sdk-schema/schema.json` stores it.
+pub fn generate() -> Value {
+    let mut types = Map::new();
+    let config = object_props::<ProviderConfig>(&mut types);
+    let inputs = object_props::<FleetArgs>(&mut types);
+    let outputs = object_props::<FleetOutputs>(&mut types);
+    let mut properties = inputs.props.clone();
+    for (k, v) in &outputs.props {
+        properties.insert(k.clone(), v.clone());
+    }
+    json!({
+        "name": PACKAGE,
+        "displayName": "EC2 Fleet",
+        "version": env!("CARGO_PKG_VERSION"),
+        "description": "A complete, load-balanced, continuously deployable EC2 fleet on AWS as one resource.",
+        "keywords": ["pulumi", "aws", "ec2", "category/infrastructure", "kind/native"],
+        "license": "Apache-2.0",
+        "publisher": "ec2fleet",
+        "config": {"variables": config.props},
+        "provider": {
+            "description": "The ec2fleet provider: AWS region, credentials and endpoints for Ec2Fleet resources.",
+            "inputProperties": config.props,
+        },
+        "resources": {
+            TOKEN: {
+                "description": "A VPC, launch template, IAM role, buckets, trail, Auto Scaling group, application load balancer, CodeDeploy, CodePipeline, CloudFront and Route 53 record: a whole EC2 fleet, made and removed as one.",
+                "inputProperties": inputs.props,
+                "requiredInputs": inputs.required,
+                "properties": properties,
+                "required": outputs.required,
+            }
+        },
+        "types": types,
+        "language": {
+            "nodejs": {
+                "packageName": "@ec2fleet/ec2fleet",
+                "dependencies": {"@pulumi/pulumi": "^3.0.0"},
+            },
+            "python": {
+                "packageName": "pulumi_ec2fleet",
+                "requires": {"pulumi": ">=3.0.0,<4.0.0"},
+            },
+        },
+    })
+}
+
+/// An object's properties and required keys, in Pulumi's dialect.
+struct Props {
+    props: Map<String, Value>,
+    required: Vec<Value>,
+}
+
+fn object_props<T: JsonSchema>(types: &mut Map<String, Value>) -> Props {
+    let root: Schema = SchemaGenerator::default().into_root_schema_for::<T>();
+    let root = root.as_value();
+    let defs = root
+        .get("$defs")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    for (name, def) in &defs {
+        let p = translate_object(def, &defs);
+        let mut t = json!({"type": "object", "properties": p.props, "required": p.required});
+        if let Some(d) = def.get("description").and_then(Value::as_str) {
+            t["description"] = json!(d.replace('\n', " "));
+        }
+        types.insert(type_token(name), t);
+    }
+    translate_object(root, &defs)
+}
+
+fn type_token(name: &str) -> String {
+    format!("{PACKAGE}:index:{name}")
+}
+
+fn translate_object(schema: &Value, defs: &Map<String, Value>) -> Props {
+    let required: Vec<Value> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let props = schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .map(|p| {
+            p.iter()
+                .map(|(k, v)| (k.clone(), translate(v, defs)))
+                .collect()
+        })
+        .unwrap_or_default();
+    Props { props, required }
+}
+
+/// Translates one property schema.
+fn translate(s: &Value, defs: &Map<String, Value>) -> Value {
+    let mut out = type_of(s, defs);
+    if let Some(d) = s.get("description").and_then(Value::as_str) {
+        // Doc comments wrap at the source's width; descriptions are prose.
+        out["description"] = json!(d.replace('\n', " "));
+    }
+    for key in ["secret", "replaceOnChanges"] {
+        if let Some(v) = s.get(key) {
+            out[key] = v.clone();
+        }
+    }
+    // Pulumi takes defaults only for primitives.
+    if let Some(d) = s
+        .get("default")
+        .filter(|d| d.is_string() || d.is_number() || d.is_boolean())
+    {
+        out["default"] = d.clone();
+    }
+    out
+}
+
+/// The type part of a property: `type`/`items`/`additionalProperties`, or a `$ref` to a named type.
+fn type_of(s: &Value, defs: &Map<String, Value>) -> Value {
+    if let Some(r) = s.get("$ref").and_then(Value::as_str) {
+        let name = r.rsplit('/').next().unwrap_or(r);
+        return json!({"$ref": format!("#/types/{}", type_token(name))});
+    }
+    if let Some(alts) = s
+        .get("anyOf")
+        .or_else(|| s.get("oneOf"))
+        .and_then(Value::as_array)
+    {
+        // Option<T> is `anyOf: [T, null]`.
+        if let Some(t) = alts.iter().find(|a| a.get("type") != Some(&json!("null"))) {
+            return type_of(t, defs);
+        }
+    }
+    let ty = match s.get("type") {
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .find(|t| *t != "null")
+            .cloned()
+            .unwrap_or(json!("string")),
+        Some(t) => t.clone(),
+        None => json!("string"),
+    };
+    match ty.as_str().unwrap_or("string") {
+        "array" => {
+            json!({"type": "array", "items": s.get("items").map(|i| type_of(i, defs)).unwrap_or(json!({"type": "string"}))})
+        }
+        "object" => {
+            let ap = s
+                .get("additionalProperties")
+                .filter(|a| a.is_object())
+                .map(|a| type_of(a, defs));
+            json!({"type": "object", "additionalProperties": ap.unwrap_or(json!({"type": "string"}))})
+        }
+        other => json!({"type": other}),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn every_property(schema: &Value) -> Vec<(String, Value)> {
+        let mut out = Vec::new();
+        let mut add = |owner: &str, props: &Value| {
+            for (k, v) in props.as_object().into_iter().flatten() {
+                out.push((format!("{owner}.{k}"), v.clone()));
+            }
+        };
+        add("config", &schema["config"]["variables"]);
+        add("provider", &schema["provider"]["inputProperties"]);
+        add(TOKEN, &schema["resources"][TOKEN]["inputProperties"]);
+        add(TOKEN, &schema["resources"][TOKEN]["properties"]);
+        for (name, t) in schema["types"].as_object().unwrap() {
+            add(name, &t["properties"]);
+        }
+        out
+    }
+
+    #[test]
+    fn every_property_has_a_description() {
+        for (name, p) in every_property(&generate()) {
+            let d = p["description"].as_str().unwrap_or("");
+            assert!(d.len() > 10, "{name} has no description");
+        }
+    }
+
+    #[test]
+    fn every_ref_points_at_a_defined_type() {
+        let schema = generate();
+        let text = schema.to_string();
+        for part in text.split("\"#/types/").skip(1) {
+            let token = part.split('"').next().unwrap();
+            assert!(
+                schema["types"].get(token).is_some(),
+                "dangling $ref to {token}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_schema_carries_the_typed_structs_facts() {
+        let s = generate();
+        let r = &s["resources"][TOKEN];
+        assert_eq!(r["inputProperties"]["appPort"]["type"], "integer");
+        assert_eq!(r["inputProperties"]["appPort"]["default"], 3000);
+        assert_eq!(r["inputProperties"]["vpcCidr"]["default"], "10.0.0.0/16");
+        assert_eq!(r["inputProperties"]["vpcCidr"]["replaceOnChanges"], true);
+        assert_eq!(
+            r["inputProperties"]["healthCheck"]["$ref"],
+            "#/types/ec2fleet:index:HealthCheck"
+        );
+        assert_eq!(
+            r["inputProperties"]["scheduledActions"]["items"]["$ref"],
+            "#/types/ec2fleet:index:ScheduledAction"
+        );
+        assert_eq!(
+            r["inputProperties"]["tags"]["additionalProperties"]["type"],
+            "string"
+        );
+        assert_eq!(r["properties"]["loadBalancerDnsName"]["type"], "string");
+        assert!(r["required"].as_array().unwrap().contains(&json!("url")));
+        assert_eq!(s["config"]["variables"]["secretKey"]["secret"], true);
+        assert_eq!(
+            s["types"]["ec2fleet:index:ScheduledAction"]["required"],
+            json!(["name", "cron", "minCapacity", "maxCapacity"])
+        );
+    }
+
+    #[test]
+    fn the_committed_schema_file_matches_the_generated_one() {
+        let committed = include_str!("../sdk-schema/schema.json");
+        let committed: Value =
+            serde_json::from_str(committed).expect("sdk-schema/schema.json is not JSON");
+        assert!(
+            committed == generate(),
+            "sdk-schema/schema.json is stale: run `make schema`"
+        );
+    }
+}

@@ -1,0 +1,69 @@
+//! User-facing messages through the engine's `Log` service: warnings about inputs, and progress lines.
+
+use std::sync::Mutex;
+
+use tonic::transport::{Channel, Endpoint};
+
+use crate::proto::pulumirpc::{engine_client::EngineClient, LogRequest, LogSeverity};
+
+/// A handle on the engine's Log service; silent until the engine's address is known.
+#[derive(Default)]
+pub struct EngineLog {
+    client: Mutex<Option<EngineClient<Channel>>>,
+}
+
+impl EngineLog {
+    /// Points the log at the engine (`host:port`). The connection is made on first use.
+    pub fn connect(&self, address: &str) {
+        let endpoint = match Endpoint::from_shared(format!("http://{address}")) {
+            Ok(e) => e,
+            Err(e) => {
+                tracing::warn!(address, error = %e, "engine address is not usable; engine log disabled");
+                return;
+            }
+        };
+        *self.client.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some(EngineClient::new(endpoint.connect_lazy()));
+    }
+
+    /// Sends one message; failures are logged locally, never returned (a lost log line must not fail a
+    /// deployment).
+    pub async fn send(
+        &self,
+        severity: LogSeverity,
+        urn: &str,
+        message: impl Into<String>,
+        ephemeral: bool,
+    ) {
+        let client = self
+            .client
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let message = message.into();
+        let Some(mut client) = client else {
+            tracing::info!(urn, %message, "engine log (no engine connected)");
+            return;
+        };
+        let req = LogRequest {
+            severity: severity as i32,
+            message,
+            urn: urn.to_string(),
+            stream_id: 0,
+            ephemeral,
+        };
+        if let Err(e) = client.log(req).await {
+            tracing::warn!(error = %e, "could not send a log message to the engine");
+        }
+    }
+
+    /// A warning attached to a resource.
+    pub async fn warn(&self, urn: &str, message: impl Into<String>) {
+        self.send(LogSeverity::Warning, urn, message, false).await;
+    }
+
+    /// A transient status line attached to a resource (shown while it is current, not kept).
+    pub async fn status(&self, urn: &str, message: impl Into<String>) {
+        self.send(LogSeverity::Info, urn, message, true).await;
+    }
+}

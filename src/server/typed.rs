@@ -1,0 +1,140 @@
+//! Property values <-> plain JSON, the bridge to the typed (serde) input and output structs.
+//!
+//! Typed structs cannot hold unknowns or secret markers, so [`to_json`] drops unknowns (a typed field then
+//! takes its default, and validation of it waits until the value is known) and unwraps secrets;
+//! [`overlay`] puts both back onto the typed result, so what the engine gets keeps every unknown and secret
+//! it sent.
+
+use serde_json::{Map, Number};
+
+use super::props::{PropertyMap, Value};
+
+/// Converts a property bag to JSON, leaving out unknown values.
+pub fn to_json(m: &PropertyMap) -> serde_json::Value {
+    serde_json::Value::Object(object_to_json(m))
+}
+
+fn object_to_json(m: &PropertyMap) -> Map<String, serde_json::Value> {
+    m.iter()
+        .filter_map(|(k, v)| value_to_json(v).map(|j| (k.clone(), j)))
+        .collect()
+}
+
+/// JSON for one value, or `None` when it is not known yet.
+fn value_to_json(v: &Value) -> Option<serde_json::Value> {
+    Some(match v {
+        Value::Null => serde_json::Value::Null,
+        Value::Bool(b) => serde_json::Value::Bool(*b),
+        Value::Number(n) => json_number(*n),
+        Value::String(s) => serde_json::Value::String(s.clone()),
+        Value::Array(a) => serde_json::Value::Array(a.iter().filter_map(value_to_json).collect()),
+        Value::Object(o) => serde_json::Value::Object(object_to_json(o)),
+        Value::Unknown(_) => return None,
+        Value::Secret(inner) => return value_to_json(inner),
+        Value::Output(o) => return o.value.as_deref().and_then(value_to_json),
+        Value::ResourceRef(r) => return r.id.as_deref().and_then(value_to_json),
+        // Assets and archives pass through as their wire objects; a typed field that expects a string
+        // then reports a clear type error for that property.
+        Value::Asset(_) | Value::Archive(_) => serde_json::Value::String(format!(
+            "<{}>",
+            if matches!(v, Value::Asset(_)) {
+                "asset"
+            } else {
+                "archive"
+            }
+        )),
+    })
+}
+
+/// Integral doubles become JSON integers so `u16`/`u32` fields accept them.
+fn json_number(n: f64) -> serde_json::Value {
+    if n.fract() == 0.0 && n.abs() < 9.0e15 {
+        serde_json::Value::Number(Number::from(n as i64))
+    } else {
+        Number::from_f64(n)
+            .map(serde_json::Value::Number)
+            .unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// Converts JSON (a serialized typed struct) back to a property value.
+pub fn from_json(j: &serde_json::Value) -> Value {
+    match j {
+        serde_json::Value::Null => Value::Null,
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Number(n) => Value::Number(n.as_f64().unwrap_or_default()),
+        serde_json::Value::String(s) => Value::String(s.clone()),
+        serde_json::Value::Array(a) => Value::Array(a.iter().map(from_json).collect()),
+        serde_json::Value::Object(o) => {
+            Value::Object(o.iter().map(|(k, v)| (k.clone(), from_json(v))).collect())
+        }
+    }
+}
+
+/// Converts a JSON object to a property bag (anything else gives an empty bag).
+pub fn map_from_json(j: &serde_json::Value) -> PropertyMap {
+    match from_json(j) {
+        Value::Object(m) => m,
+        _ => PropertyMap::new(),
+    }
+}
+
+/// Lays the engine's original value over the typed result: unknowns stay unknown, secrets stay secret,
+/// and what the typed struct filled in (defaults) is kept where the original had nothing.
+pub fn overlay(original: &Value, filled: Value) -> Value {
+    match (original, filled) {
+        (Value::Unknown(_), _) => original.clone(),
+        (Value::Output(o), _) if o.value.is_none() => Value::Output(o.clone()),
+        (Value::Secret(inner), filled) => Value::Secret(Box::new(overlay(inner, filled))),
+        (Value::Output(o), filled) => {
+            let inner = o
+                .value
+                .as_deref()
+                .map(|v| overlay(v, filled.clone()))
+                .unwrap_or(filled);
+            if o.secret {
+                Value::Secret(Box::new(inner))
+            } else {
+                inner
+            }
+        }
+        (Value::Object(orig), Value::Object(filled)) => Value::Object(overlay_map(orig, filled)),
+        (Value::Array(orig), Value::Array(filled)) if orig.len() == filled.len() => Value::Array(
+            orig.iter()
+                .zip(filled)
+                .map(|(o, f)| overlay(o, f))
+                .collect(),
+        ),
+        // Unknown array elements were dropped for the typed pass, so lengths differ: keep the original.
+        (Value::Array(_), Value::Array(_)) => original.clone(),
+        (_, filled) => filled,
+    }
+}
+
+/// [`overlay`] for property bags: keys only the original has (unknown ones) are kept too.
+pub fn overlay_map(original: &PropertyMap, filled: PropertyMap) -> PropertyMap {
+    let mut out = PropertyMap::new();
+    for (k, f) in filled {
+        let v = match original.get(&k) {
+            Some(o) => overlay(o, f),
+            None => f,
+        };
+        out.insert(k, v);
+    }
+    for (k, o) in original {
+        out.entry(k.clone()).or_insert_with(|| o.clone());
+    }
+    out
+}
+
+/// Whether a value (and everything inside it) is known.
+pub fn is_known(v: &Value) -> bool {
+    match v {
+        Value::Unknown(_) => false,
+        Value::Output(o) => o.value.as_deref().is_some_and(is_known),
+        Value::Secret(inner) => is_known(inner),
+        Value::Array(a) => a.iter().all(is_known),
+        Value::Object(o) => o.values().all(is_known),
+        _ => true,
+    }
+}
