@@ -24,6 +24,16 @@ pub fn generate() -> Value {
     for (k, v) in &outputs.props {
         properties.insert(k.clone(), v.clone());
     }
+    let mut fleet = json!({
+        "description": "A VPC, launch template, IAM role, buckets, trail, Auto Scaling group, application load balancer, CodeDeploy, CodePipeline, CloudFront and Route 53 record: a whole EC2 fleet, made and removed as one.",
+        "inputProperties": inputs.props,
+        "properties": properties,
+        "required": outputs.required,
+    });
+    // Pulumi leaves empty `required` lists out of schemas it prints; so do we, to compare equal.
+    if !inputs.required.is_empty() {
+        fleet["requiredInputs"] = json!(inputs.required);
+    }
     json!({
         "name": PACKAGE,
         "displayName": "EC2 Fleet",
@@ -38,13 +48,7 @@ pub fn generate() -> Value {
             "inputProperties": config.props,
         },
         "resources": {
-            TOKEN: {
-                "description": "A VPC, launch template, IAM role, buckets, trail, Auto Scaling group, application load balancer, CodeDeploy, CodePipeline, CloudFront and Route 53 record: a whole EC2 fleet, made and removed as one.",
-                "inputProperties": inputs.props,
-                "requiredInputs": inputs.required,
-                "properties": properties,
-                "required": outputs.required,
-            }
+            TOKEN: fleet
         },
         "types": types,
         "language": {
@@ -76,7 +80,10 @@ fn object_props<T: JsonSchema>(types: &mut Map<String, Value>) -> Props {
         .unwrap_or_default();
     for (name, def) in &defs {
         let p = translate_object(def, &defs);
-        let mut t = json!({"type": "object", "properties": p.props, "required": p.required});
+        let mut t = json!({"type": "object", "properties": p.props});
+        if !p.required.is_empty() {
+            t["required"] = json!(p.required);
+        }
         if let Some(d) = def.get("description").and_then(Value::as_str) {
             t["description"] = json!(d.replace('\n', " "));
         }

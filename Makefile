@@ -1,0 +1,41 @@
+# ec2fleet: build, test, demo. Everything heavy is cached outside the clone (EC2FLEET_CACHE), so a
+# second run, or CI on the same machine, reuses the Rust build, the venv and the Pulumi CLI.
+EC2FLEET_CACHE ?= $(HOME)/.cache/ec2fleet
+export EC2FLEET_CACHE
+export CARGO_TARGET_DIR ?= $(EC2FLEET_CACHE)/target
+VENV := $(EC2FLEET_CACHE)/venv
+PY := $(VENV)/bin/python
+PROVIDER := $(CARGO_TARGET_DIR)/debug/pulumi-resource-ec2fleet
+PULUMI_BIN = $(shell scripts/bootstrap.sh)
+
+.PHONY: setup build schema unit test lint demo install pulumi
+
+setup: ## install protoc, the venv and the Pulumi CLI (idempotent)
+	scripts/setup.sh
+
+pulumi: ## build the Pulumi CLI and YAML language host from the Go module proxy
+	scripts/bootstrap.sh
+
+build:
+	cargo build
+
+schema: build ## regenerate sdk-schema/schema.json from the Rust types
+	$(PROVIDER) --print-schema > sdk-schema/schema.json
+
+unit: ## fast tests: no emulator, no CLI
+	cargo test --lib --bins
+
+lint:
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+
+test: setup build ## every test: Rust (unit, gRPC), wire compatibility, emulator, CLI end to end
+	cargo test
+	EC2FLEET_PROVIDER=$(PROVIDER) EC2FLEET_PULUMI_BIN=$(PULUMI_BIN) $(PY) -m pytest tests -q
+
+demo: setup build ## `pulumi preview` of the example fleet with the real CLI
+	EC2FLEET_PROVIDER=$(PROVIDER) EC2FLEET_PULUMI_BIN=$(PULUMI_BIN) scripts/demo.sh
+
+install: ## release build, installed into the Pulumi plugin cache
+	cargo build --release
+	$(PULUMI_BIN)/pulumi plugin install resource ec2fleet $$(grep -m1 '^version' Cargo.toml | cut -d'"' -f2) --file $(CARGO_TARGET_DIR)/release/pulumi-resource-ec2fleet

@@ -1,0 +1,60 @@
+"""The real Pulumi CLI (built by scripts/bootstrap.sh) driving our provider, offline and isolated:
+a private PULUMI_HOME with the plugin installed, a file backend, no plugin downloads."""
+
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+VERSION = next(l.split('"')[1] for l in (ROOT / "Cargo.toml").read_text().splitlines() if l.startswith("version"))
+
+
+def _required_path(var, hint):
+    value = os.environ.get(var)
+    assert value and pathlib.Path(value).exists(), f"{var} is not set to an existing path; {hint}"
+    return pathlib.Path(value)
+
+
+class Pulumi:
+    """Runs pulumi commands in one project directory with an isolated environment."""
+
+    def __init__(self, workdir, env):
+        self.cwd = workdir
+        self.env = env
+
+    def run(self, *args, check=True, timeout=300):
+        p = subprocess.run(["pulumi", *args], cwd=self.cwd, env=self.env, capture_output=True, text=True, timeout=timeout)
+        if check and p.returncode != 0:
+            raise AssertionError(f"pulumi {' '.join(args)} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
+        return p
+
+    def preview_json(self):
+        return json.loads(self.run("preview", "--non-interactive", "--json").stdout)
+
+
+@pytest.fixture
+def pulumi(tmp_path):
+    """A stack `dev` of a copy of examples/fleet, with the provider installed from this build."""
+    provider = _required_path("EC2FLEET_PROVIDER", "run through `make test` (it builds the provider)")
+    bindir = _required_path("EC2FLEET_PULUMI_BIN", "run through `make test` (scripts/bootstrap.sh builds the CLI)")
+    home, state, proj = tmp_path / "home", tmp_path / "state", tmp_path / "proj"
+    for d in (home, state):
+        d.mkdir()
+    shutil.copytree(ROOT / "examples" / "fleet", proj)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PULUMI_"))}
+    env.update(
+        PATH=f"{bindir}:{env['PATH']}",
+        PULUMI_HOME=str(home),
+        PULUMI_BACKEND_URL=f"file://{state}",
+        PULUMI_CONFIG_PASSPHRASE="e2e",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="true",
+        PULUMI_SKIP_UPDATE_CHECK="true",
+    )
+    p = Pulumi(proj, env)
+    p.run("plugin", "install", "resource", "ec2fleet", VERSION, "--file", str(provider))
+    p.run("stack", "init", "dev", "--non-interactive")
+    return p

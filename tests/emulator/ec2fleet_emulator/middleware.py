@@ -1,0 +1,146 @@
+"""WSGI middleware around moto's DomainDispatcherApplication.
+
+Order per request: control endpoints -> identify call -> log -> latency -> fault
+-> pre hooks (our APIs / strict refusals) -> moto -> post hooks (corrections)."""
+import io
+import socket
+import struct
+import time
+import traceback
+
+from . import calllog, control
+from .awsreq import AwsCall
+from .awsresp import AwsError, serialize, throttle_error
+from .ext import POST, PRE, Reply, load_all
+from .state import STATE
+from . import CONTROL_PREFIX
+
+
+class ConnectionResetByFault(ConnectionResetError):
+    """Raised after we RST the socket; werkzeug treats ConnectionError as a dropped client."""
+
+
+class Middleware:
+    def __init__(self, moto_app):
+        self.moto_app = moto_app
+        load_all()
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(CONTROL_PREFIX):
+            return control.handle(self, environ, start_response)
+        if path.startswith("/moto-api"):
+            if path.startswith("/moto-api/reset") and environ.get("REQUEST_METHOD") == "POST" and "auth" not in path:
+                STATE.reset()
+            return self.moto_app(environ, start_response)
+
+        body = self._read_body(environ)
+        call = AwsCall(environ, body)
+        if call.operation is None:  # not something we model: moto decides
+            return self.moto_app(environ, start_response)
+
+        prof = STATE.profile
+        n = STATE.next_count(call.key)
+        latency = prof.latency_ms(call.key, n)
+        fault = prof.fault_for(call.key, n, call.account)
+        entry = calllog.record({
+            "service": call.service, "operation": call.operation, "account": call.account,
+            "region": call.region, "time": time.time(), "n": n,
+            "latency_ms": round(latency, 3), "fault": fault["kind"] if fault else None,
+            "mutating": calllog.is_mutating(call.operation), "status": None,
+        })
+        if latency:
+            time.sleep(latency / 1000.0)
+        if fault:
+            reply = self._fault(call, fault, environ)
+        else:
+            reply = self._serve(call, environ)
+        entry["status"] = reply.status
+        headers = reply.headers + [("Content-Length", str(len(reply.body)))]
+        start_response(f"{reply.status} {_reason(reply.status)}", headers)
+        return [reply.body]
+
+    @staticmethod
+    def _read_body(environ):
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length:
+            body = environ["wsgi.input"].read(length)
+        elif environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked" or environ.get("wsgi.input_terminated"):
+            body = environ["wsgi.input"].read()
+        else:
+            body = b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        environ.pop("HTTP_TRANSFER_ENCODING", None)
+        return body
+
+    def _fault(self, call, rule, environ):
+        kind = rule["kind"]
+        if kind == "reset":
+            sock = environ.get("ec2fleet.socket")
+            if sock is not None:
+                # SO_LINGER 0 makes close() send RST: the client sees "connection reset".
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                sock.close()
+            raise ConnectionResetByFault("fault: connection reset")
+        if kind == "throttle":
+            err = throttle_error(call.service)
+        elif kind == "http500":
+            err = AwsError(rule.get("code", "InternalFailure"), rule.get("message", "Injected internal error"), 500)
+        elif kind == "http503":
+            err = AwsError(rule.get("code", "ServiceUnavailable"), rule.get("message", "Injected unavailability"), 503)
+        else:
+            err = AwsError(rule.get("code", "InternalFailure"), rule.get("message", "Injected failure"),
+                           int(rule.get("status", 400)))
+        return Reply(*serialize(call, err))
+
+    def _serve(self, call, environ):
+        strict = STATE.profile.strict
+        try:
+            for fn, only_strict in PRE.get(call.key, []):
+                if only_strict and not strict:
+                    continue
+                out = fn(call)
+                if out is None:
+                    continue
+                if isinstance(out, Reply):
+                    return out
+                return Reply(*serialize(call, out))
+        except AwsError as e:
+            return Reply(*serialize(call, e))
+        reply = self._call_moto(environ)
+        for fn in POST.get(call.key, []):
+            try:
+                fn(call, reply)
+            except Exception:  # a broken correction must not hide moto's answer
+                traceback.print_exc()
+        return reply
+
+    def _call_moto(self, environ):
+        captured = {}
+        chunks = []
+
+        def start_response(status, headers, exc_info=None):
+            captured["status"] = int(status.split()[0])
+            captured["headers"] = headers
+            return chunks.append
+
+        it = self.moto_app(environ, start_response)
+        try:
+            for c in it:
+                chunks.append(c)
+        finally:
+            if hasattr(it, "close"):
+                it.close()
+        return Reply(captured["status"], captured["headers"], b"".join(chunks))
+
+
+def _reason(status):
+    from http import HTTPStatus
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
