@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 PROVIDER := $(CARGO_TARGET_DIR)/debug/pulumi-resource-ec2fleet
 PULUMI_BIN = $(shell scripts/bootstrap.sh)
 
-.PHONY: setup build schema unit test lint demo install pulumi
+.PHONY: setup build schema unit test lint demo install pulumi bench
 
 setup: ## install protoc, the venv and the Pulumi CLI (idempotent)
 	scripts/setup.sh
@@ -39,3 +39,7 @@ demo: setup build ## `pulumi preview` of the example fleet with the real CLI
 install: ## release build, installed into the Pulumi plugin cache
 	cargo build --release
 	$(PULUMI_BIN)/pulumi plugin install resource ec2fleet $$(grep -m1 '^version' Cargo.toml | cut -d'"' -f2) --file $(CARGO_TARGET_DIR)/release/pulumi-resource-ec2fleet
+
+bench: setup ## release build; start-up time and idle memory
+	cargo build --release
+	$(PY) tests/bench/startup.py $(CARGO_TARGET_DIR)/release/pulumi-resource-ec2fleet

@@ -79,7 +79,7 @@ fn object_props<T: JsonSchema>(types: &mut Map<String, Value>) -> Props {
         .cloned()
         .unwrap_or_default();
     for (name, def) in &defs {
-        let p = translate_object(def, &defs);
+        let p = translate_object(def);
         let mut t = json!({"type": "object", "properties": p.props});
         if !p.required.is_empty() {
             t["required"] = json!(p.required);
@@ -89,14 +89,14 @@ fn object_props<T: JsonSchema>(types: &mut Map<String, Value>) -> Props {
         }
         types.insert(type_token(name), t);
     }
-    translate_object(root, &defs)
+    translate_object(root)
 }
 
 fn type_token(name: &str) -> String {
     format!("{PACKAGE}:index:{name}")
 }
 
-fn translate_object(schema: &Value, defs: &Map<String, Value>) -> Props {
+fn translate_object(schema: &Value) -> Props {
     let required: Vec<Value> = schema
         .get("required")
         .and_then(Value::as_array)
@@ -105,18 +105,14 @@ fn translate_object(schema: &Value, defs: &Map<String, Value>) -> Props {
     let props = schema
         .get("properties")
         .and_then(Value::as_object)
-        .map(|p| {
-            p.iter()
-                .map(|(k, v)| (k.clone(), translate(v, defs)))
-                .collect()
-        })
+        .map(|p| p.iter().map(|(k, v)| (k.clone(), translate(v))).collect())
         .unwrap_or_default();
     Props { props, required }
 }
 
 /// Translates one property schema.
-fn translate(s: &Value, defs: &Map<String, Value>) -> Value {
-    let mut out = type_of(s, defs);
+fn translate(s: &Value) -> Value {
+    let mut out = type_of(s);
     if let Some(d) = s.get("description").and_then(Value::as_str) {
         // Doc comments wrap at the source's width; descriptions are prose.
         out["description"] = json!(d.replace('\n', " "));
@@ -137,7 +133,7 @@ fn translate(s: &Value, defs: &Map<String, Value>) -> Value {
 }
 
 /// The type part of a property: `type`/`items`/`additionalProperties`, or a `$ref` to a named type.
-fn type_of(s: &Value, defs: &Map<String, Value>) -> Value {
+fn type_of(s: &Value) -> Value {
     if let Some(r) = s.get("$ref").and_then(Value::as_str) {
         let name = r.rsplit('/').next().unwrap_or(r);
         return json!({"$ref": format!("#/types/{}", type_token(name))});
@@ -149,7 +145,7 @@ fn type_of(s: &Value, defs: &Map<String, Value>) -> Value {
     {
         // Option<T> is `anyOf: [T, null]`.
         if let Some(t) = alts.iter().find(|a| a.get("type") != Some(&json!("null"))) {
-            return type_of(t, defs);
+            return type_of(t);
         }
     }
     let ty = match s.get("type") {
@@ -163,13 +159,13 @@ fn type_of(s: &Value, defs: &Map<String, Value>) -> Value {
     };
     match ty.as_str().unwrap_or("string") {
         "array" => {
-            json!({"type": "array", "items": s.get("items").map(|i| type_of(i, defs)).unwrap_or(json!({"type": "string"}))})
+            json!({"type": "array", "items": s.get("items").map(type_of).unwrap_or(json!({"type": "string"}))})
         }
         "object" => {
             let ap = s
                 .get("additionalProperties")
                 .filter(|a| a.is_object())
-                .map(|a| type_of(a, defs));
+                .map(type_of);
             json!({"type": "object", "additionalProperties": ap.unwrap_or(json!({"type": "string"}))})
         }
         other => json!({"type": other}),

@@ -31,16 +31,28 @@ impl Engine for FakeEngine {
         self.logs.lock().unwrap().push(req.into_inner());
         Ok(Response::new(()))
     }
-    async fn get_root_resource(&self, _: Request<rpc::GetRootResourceRequest>) -> Result<Response<rpc::GetRootResourceResponse>, Status> {
+    async fn get_root_resource(
+        &self,
+        _: Request<rpc::GetRootResourceRequest>,
+    ) -> Result<Response<rpc::GetRootResourceResponse>, Status> {
         Ok(Response::new(rpc::GetRootResourceResponse::default()))
     }
-    async fn set_root_resource(&self, _: Request<rpc::SetRootResourceRequest>) -> Result<Response<rpc::SetRootResourceResponse>, Status> {
+    async fn set_root_resource(
+        &self,
+        _: Request<rpc::SetRootResourceRequest>,
+    ) -> Result<Response<rpc::SetRootResourceResponse>, Status> {
         Ok(Response::new(rpc::SetRootResourceResponse::default()))
     }
-    async fn start_debugging(&self, _: Request<rpc::StartDebuggingRequest>) -> Result<Response<()>, Status> {
+    async fn start_debugging(
+        &self,
+        _: Request<rpc::StartDebuggingRequest>,
+    ) -> Result<Response<()>, Status> {
         Ok(Response::new(()))
     }
-    async fn require_pulumi_version(&self, _: Request<rpc::RequirePulumiVersionRequest>) -> Result<Response<rpc::RequirePulumiVersionResponse>, Status> {
+    async fn require_pulumi_version(
+        &self,
+        _: Request<rpc::RequirePulumiVersionRequest>,
+    ) -> Result<Response<rpc::RequirePulumiVersionResponse>, Status> {
         Ok(Response::new(rpc::RequirePulumiVersionResponse::default()))
     }
 }
@@ -76,16 +88,28 @@ async fn start_plugin(args: &[&str]) -> Plugin {
         .spawn()
         .expect("start the provider binary");
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = tokio::time::timeout(Duration::from_secs(10), lines.next_line()).await.expect("port in time").unwrap().unwrap();
-    let port: u16 = first.parse().unwrap_or_else(|_| panic!("first stdout line must be the port alone, got {first:?}"));
-    let client = ResourceProviderClient::connect(format!("http://127.0.0.1:{port}")).await.expect("connect");
+    let first = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+        .await
+        .expect("port in time")
+        .unwrap()
+        .unwrap();
+    let port: u16 = first
+        .parse()
+        .unwrap_or_else(|_| panic!("first stdout line must be the port alone, got {first:?}"));
+    let client = ResourceProviderClient::connect(format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("connect");
     // Anything else on stdout would corrupt the engine's reading of it.
     let rest = tokio::time::timeout(Duration::from_millis(200), lines.next_line()).await;
     let stdout_rest = match rest {
         Ok(Ok(Some(l))) => l,
         _ => String::new(),
     };
-    Plugin { child, client, stdout_rest }
+    Plugin {
+        child,
+        client,
+        stdout_rest,
+    }
 }
 
 fn s(v: &str) -> Value {
@@ -97,7 +121,11 @@ fn props(pairs: Vec<(&str, Value)>) -> prost_types::Struct {
 }
 
 fn config_ok() -> prost_types::Struct {
-    props(vec![("region", s("us-east-1")), ("skipCredentialsValidation", Value::Bool(true)), ("version", s("0.1.0"))])
+    props(vec![
+        ("region", s("us-east-1")),
+        ("skipCredentialsValidation", Value::Bool(true)),
+        ("version", s("0.1.0")),
+    ])
 }
 
 #[tokio::test]
@@ -106,35 +134,104 @@ async fn engine_contract_handshake_info_schema_config() {
     let mut p = start_plugin(&["--logtostderr", "-v=9", &engine_addr.to_string()]).await;
     assert_eq!(p.stdout_rest, "", "nothing but the port may be printed");
 
-    let hs = p.client.handshake(rpc::ProviderHandshakeRequest { engine_address: engine_addr.to_string(), ..Default::default() }).await.unwrap().into_inner();
+    let hs = p
+        .client
+        .handshake(rpc::ProviderHandshakeRequest {
+            engine_address: engine_addr.to_string(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
     assert!(hs.accept_secrets && hs.accept_resources && hs.supports_autonaming_configuration);
 
     let info = p.client.get_plugin_info(()).await.unwrap().into_inner();
     assert_eq!(info.version, env!("CARGO_PKG_VERSION"));
 
-    let schema = p.client.get_schema(rpc::GetSchemaRequest::default()).await.unwrap().into_inner().schema;
+    let schema = p
+        .client
+        .get_schema(rpc::GetSchemaRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .schema;
     let schema: serde_json::Value = serde_json::from_str(&schema).unwrap();
     assert_eq!(schema["name"], "ec2fleet");
-    assert!(schema["resources"]["ec2fleet:index:Ec2Fleet"]["inputProperties"]["appPort"].is_object());
+    assert!(
+        schema["resources"]["ec2fleet:index:Ec2Fleet"]["inputProperties"]["appPort"].is_object()
+    );
 
-    let good = p.client.check_config(rpc::CheckRequest { urn: "urn:pulumi:dev::proj::pulumi:providers:ec2fleet::default".into(), news: Some(config_ok()), ..Default::default() }).await.unwrap().into_inner();
+    let good = p
+        .client
+        .check_config(rpc::CheckRequest {
+            urn: "urn:pulumi:dev::proj::pulumi:providers:ec2fleet::default".into(),
+            news: Some(config_ok()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
     assert!(good.failures.is_empty(), "{:?}", good.failures);
 
-    let bad_cfg = props(vec![("region", s("moon-1")), ("endpoints", s(r#"{"ecs": "http://127.0.0.1:1"}"#)), ("maxRetries", s("0"))]);
-    let bad = p.client.check_config(rpc::CheckRequest { news: Some(bad_cfg), ..Default::default() }).await.unwrap().into_inner();
+    let bad_cfg = props(vec![
+        ("region", s("moon-1")),
+        ("endpoints", s(r#"{"ecs": "http://127.0.0.1:1"}"#)),
+        ("maxRetries", s("0")),
+    ]);
+    let bad = p
+        .client
+        .check_config(rpc::CheckRequest {
+            news: Some(bad_cfg),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
     let keys: Vec<_> = bad.failures.iter().map(|f| f.property.as_str()).collect();
-    assert!(keys.contains(&"endpoints.ecs") && keys.contains(&"maxRetries"), "{:?}", bad.failures);
+    assert!(
+        keys.contains(&"endpoints.ecs") && keys.contains(&"maxRetries"),
+        "{:?}",
+        bad.failures
+    );
     assert!(bad.failures.iter().all(|f| !f.reason.is_empty()));
 
-    let cfg = p.client.configure(rpc::ConfigureRequest { args: Some(config_ok()), ..Default::default() }).await.unwrap().into_inner();
+    let cfg = p
+        .client
+        .configure(rpc::ConfigureRequest {
+            args: Some(config_ok()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
     assert!(cfg.accept_secrets && cfg.supports_preview);
 
     // A warning for a risky input reaches the engine's Log service, attached to the resource.
-    let news = props(vec![("sshIngressCidrs", Value::Array(vec![s("0.0.0.0/0")]))]);
-    let checked = p.client.check(rpc::CheckRequest { urn: URN.into(), name: "web".into(), r#type: "ec2fleet:index:Ec2Fleet".into(), news: Some(news), random_seed: vec![1, 2, 3], ..Default::default() }).await.unwrap().into_inner();
+    let news = props(vec![(
+        "sshIngressCidrs",
+        Value::Array(vec![s("0.0.0.0/0")]),
+    )]);
+    let checked = p
+        .client
+        .check(rpc::CheckRequest {
+            urn: URN.into(),
+            name: "web".into(),
+            r#type: "ec2fleet:index:Ec2Fleet".into(),
+            news: Some(news),
+            random_seed: vec![1, 2, 3],
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
     assert!(checked.failures.is_empty(), "{:?}", checked.failures);
     let logs = engine.logs.lock().unwrap().clone();
-    assert!(logs.iter().any(|l| l.urn == URN && l.severity == rpc::LogSeverity::Warning as i32 && l.message.contains("port 22")), "{logs:?}");
+    assert!(
+        logs.iter().any(|l| l.urn == URN
+            && l.severity == rpc::LogSeverity::Warning as i32
+            && l.message.contains("port 22")),
+        "{logs:?}"
+    );
     p.child.kill().await.ok();
 }
 
@@ -145,43 +242,117 @@ async fn configure_reports_unusable_credentials_clearly() {
         ("region", s("us-east-1")),
         ("accessKey", Value::Secret(Box::new(s("AKIDEXAMPLE")))),
         ("secretKey", Value::Secret(Box::new(s("secret")))),
-        ("endpoints", Value::Object([("sts".to_string(), s("http://127.0.0.1:9"))].into())),
+        (
+            "endpoints",
+            Value::Object([("sts".to_string(), s("http://127.0.0.1:9"))].into()),
+        ),
         ("maxRetries", Value::Number(1.0)),
     ]);
-    let err = p.client.configure(rpc::ConfigureRequest { args: Some(cfg), ..Default::default() }).await.unwrap_err();
+    let err = p
+        .client
+        .configure(rpc::ConfigureRequest {
+            args: Some(cfg),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Code::FailedPrecondition);
-    assert!(err.message().contains("could not be validated") && err.message().contains("GetCallerIdentity"), "{}", err.message());
+    assert!(
+        err.message().contains("could not be validated")
+            && err.message().contains("GetCallerIdentity"),
+        "{}",
+        err.message()
+    );
     p.child.kill().await.ok();
 }
 
 #[tokio::test]
 async fn check_then_preview_create_fills_defaults_and_marks_outputs_unknown() {
     let mut p = start_plugin(&[]).await;
-    p.client.configure(rpc::ConfigureRequest { args: Some(config_ok()), ..Default::default() }).await.unwrap();
+    p.client
+        .configure(rpc::ConfigureRequest {
+            args: Some(config_ok()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     let news = props(vec![
         ("minCapacity", Value::Number(2.0)),
         ("keyName", Value::Unknown(UnknownKind::String)),
-        ("tags", Value::Object([("team".to_string(), Value::Secret(Box::new(s("blue"))))].into())),
+        (
+            "tags",
+            Value::Object([("team".to_string(), Value::Secret(Box::new(s("blue"))))].into()),
+        ),
     ]);
-    let autonaming = rpc::check_request::AutonamingOptions { proposed_name: "web-abc1234".into(), mode: 0 };
-    let checked = p.client.check(rpc::CheckRequest { urn: URN.into(), name: "web".into(), r#type: "ec2fleet:index:Ec2Fleet".into(), news: Some(news), autonaming: Some(autonaming), ..Default::default() }).await.unwrap().into_inner();
+    let autonaming = rpc::check_request::AutonamingOptions {
+        proposed_name: "web-abc1234".into(),
+        mode: 0,
+    };
+    let checked = p
+        .client
+        .check(rpc::CheckRequest {
+            urn: URN.into(),
+            name: "web".into(),
+            r#type: "ec2fleet:index:Ec2Fleet".into(),
+            news: Some(news),
+            autonaming: Some(autonaming),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
     assert!(checked.failures.is_empty(), "{:?}", checked.failures);
     let inputs = decode_struct(checked.inputs.as_ref());
     assert_eq!(inputs["namePrefix"], s("web-abc1234"));
     assert_eq!(inputs["appPort"], Value::Number(3000.0));
-    assert_eq!(inputs["keyName"], Value::Unknown(UnknownKind::String), "unknowns stay unknown");
-    let Value::Object(tags) = &inputs["tags"] else { panic!("tags: {:?}", inputs["tags"]) };
-    assert_eq!(tags["team"], Value::Secret(Box::new(s("blue"))), "secrets stay secret");
+    assert_eq!(
+        inputs["keyName"],
+        Value::Unknown(UnknownKind::String),
+        "unknowns stay unknown"
+    );
+    let Value::Object(tags) = &inputs["tags"] else {
+        panic!("tags: {:?}", inputs["tags"])
+    };
+    assert_eq!(
+        tags["team"],
+        Value::Secret(Box::new(s("blue"))),
+        "secrets stay secret"
+    );
 
-    let created = p.client.create(rpc::CreateRequest { urn: URN.into(), r#type: "ec2fleet:index:Ec2Fleet".into(), properties: checked.inputs.clone(), preview: true, ..Default::default() }).await.unwrap().into_inner();
+    let created = p
+        .client
+        .create(rpc::CreateRequest {
+            urn: URN.into(),
+            r#type: "ec2fleet:index:Ec2Fleet".into(),
+            properties: checked.inputs.clone(),
+            preview: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
     let state: PropertyMap = decode_struct(created.properties.as_ref());
     assert_eq!(state["vpcId"], Value::Unknown(UnknownKind::String));
     assert_eq!(state["subnetIds"], Value::Unknown(UnknownKind::Array));
-    assert_eq!(state["namePrefix"], s("web-abc1234"), "known outputs stay known in preview");
+    assert_eq!(
+        state["namePrefix"],
+        s("web-abc1234"),
+        "known outputs stay known in preview"
+    );
     assert_eq!(state["minCapacity"], Value::Number(2.0));
 
     // A real create must not pretend.
-    let err = p.client.create(rpc::CreateRequest { urn: URN.into(), r#type: "ec2fleet:index:Ec2Fleet".into(), properties: checked.inputs, preview: false, ..Default::default() }).await.unwrap_err();
+    let err = p
+        .client
+        .create(rpc::CreateRequest {
+            urn: URN.into(),
+            r#type: "ec2fleet:index:Ec2Fleet".into(),
+            properties: checked.inputs,
+            preview: false,
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Code::Unimplemented);
     assert!(err.message().contains("not built yet"), "{}", err.message());
     p.child.kill().await.ok();
@@ -190,14 +361,62 @@ async fn check_then_preview_create_fills_defaults_and_marks_outputs_unknown() {
 #[tokio::test]
 async fn bad_inputs_fail_check_with_every_property_named() {
     let mut p = start_plugin(&[]).await;
-    p.client.configure(rpc::ConfigureRequest { args: Some(config_ok()), ..Default::default() }).await.unwrap();
-    let news = props(vec![("vpcCidr", s("10.0.0.1/16")), ("availabilityZones", Value::Array(vec![s("eu-west-2a"), s("eu-west-2b")])), ("cdn", Value::Object([("certificateArn".to_string(), s("arn:aws:acm:eu-west-2:123456789012:certificate/x"))].into()))]);
-    let checked = p.client.check(rpc::CheckRequest { urn: URN.into(), r#type: "ec2fleet:index:Ec2Fleet".into(), news: Some(news), ..Default::default() }).await.unwrap().into_inner();
-    let props: Vec<_> = checked.failures.iter().map(|f| f.property.as_str()).collect();
+    p.client
+        .configure(rpc::ConfigureRequest {
+            args: Some(config_ok()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let news = props(vec![
+        ("vpcCidr", s("10.0.0.1/16")),
+        (
+            "availabilityZones",
+            Value::Array(vec![s("eu-west-2a"), s("eu-west-2b")]),
+        ),
+        (
+            "cdn",
+            Value::Object(
+                [(
+                    "certificateArn".to_string(),
+                    s("arn:aws:acm:eu-west-2:123456789012:certificate/x"),
+                )]
+                .into(),
+            ),
+        ),
+    ]);
+    let checked = p
+        .client
+        .check(rpc::CheckRequest {
+            urn: URN.into(),
+            r#type: "ec2fleet:index:Ec2Fleet".into(),
+            news: Some(news),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let props: Vec<_> = checked
+        .failures
+        .iter()
+        .map(|f| f.property.as_str())
+        .collect();
     for want in ["vpcCidr", "availabilityZones[0]", "cdn.certificateArn"] {
-        assert!(props.contains(&want), "missing failure for {want}: {:?}", checked.failures);
+        assert!(
+            props.contains(&want),
+            "missing failure for {want}: {:?}",
+            checked.failures
+        );
     }
-    let wrong_type = p.client.check(rpc::CheckRequest { urn: "urn:pulumi:dev::proj::ec2fleet:index:Other::x".into(), r#type: "ec2fleet:index:Other".into(), ..Default::default() }).await.unwrap_err();
+    let wrong_type = p
+        .client
+        .check(rpc::CheckRequest {
+            urn: "urn:pulumi:dev::proj::ec2fleet:index:Other::x".into(),
+            r#type: "ec2fleet:index:Other".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
     assert_eq!(wrong_type.code(), Code::InvalidArgument);
     p.child.kill().await.ok();
 }
@@ -206,7 +425,94 @@ async fn bad_inputs_fail_check_with_every_property_named() {
 async fn sigterm_shuts_down_cleanly() {
     let mut p = start_plugin(&[]).await;
     let pid = p.child.id().unwrap() as i32;
-    std::process::Command::new("kill").arg("-TERM").arg(pid.to_string()).status().unwrap();
-    let status = tokio::time::timeout(Duration::from_secs(10), p.child.wait()).await.expect("exits after SIGTERM").unwrap();
+    std::process::Command::new("kill")
+        .arg("-TERM")
+        .arg(pid.to_string())
+        .status()
+        .unwrap();
+    let status = tokio::time::timeout(Duration::from_secs(10), p.child.wait())
+        .await
+        .expect("exits after SIGTERM")
+        .unwrap();
     assert!(status.success(), "clean exit expected, got {status:?}");
+}
+
+#[tokio::test]
+async fn diff_config_flags_a_region_change_as_a_replacement() {
+    let mut p = start_plugin(&[]).await;
+    let olds = props(vec![("region", s("us-east-1")), ("maxRetries", s("3"))]);
+    let same = p
+        .client
+        .diff_config(rpc::DiffRequest {
+            old_inputs: Some(olds.clone()),
+            news: Some(olds.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        same.changes,
+        rpc::diff_response::DiffChanges::DiffNone as i32
+    );
+    let news = props(vec![("region", s("eu-west-2")), ("maxRetries", s("5"))]);
+    let moved = p
+        .client
+        .diff_config(rpc::DiffRequest {
+            old_inputs: Some(olds),
+            news: Some(news),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        moved.changes,
+        rpc::diff_response::DiffChanges::DiffSome as i32
+    );
+    assert_eq!(
+        moved.diffs,
+        vec!["maxRetries".to_string(), "region".to_string()]
+    );
+    assert_eq!(moved.replaces, vec!["region".to_string()]);
+    p.child.kill().await.ok();
+}
+
+#[tokio::test]
+async fn attach_mode_serves_without_an_address_and_logs_after_attach() {
+    let (engine, engine_addr) = start_engine().await;
+    let mut p = start_plugin(&[]).await;
+    p.client
+        .attach(rpc::PluginAttach {
+            address: engine_addr.to_string(),
+        })
+        .await
+        .unwrap();
+    p.client
+        .configure(rpc::ConfigureRequest {
+            args: Some(config_ok()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let news = props(vec![(
+        "cdn",
+        Value::Object([("enabled".to_string(), Value::Bool(false))].into()),
+    )]);
+    p.client
+        .check(rpc::CheckRequest {
+            urn: URN.into(),
+            r#type: "ec2fleet:index:Ec2Fleet".into(),
+            news: Some(news),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let logs = engine.logs.lock().unwrap().clone();
+    assert!(
+        logs.iter()
+            .any(|l| l.message.contains("whole internet") && l.urn == URN),
+        "{logs:?}"
+    );
+    p.child.kill().await.ok();
 }

@@ -375,20 +375,33 @@ mod tests {
         prop_oneof![
             Just(Value::Null),
             any::<bool>().prop_map(Value::Bool),
-            any::<f64>().prop_filter("NaN never equals itself", |n| !n.is_nan()).prop_map(Value::Number),
+            any::<f64>()
+                .prop_filter("NaN never equals itself", |n| !n.is_nan())
+                .prop_map(Value::Number),
             ".*".prop_map(Value::String),
             prop::sample::select(kinds.to_vec()).prop_map(Value::Unknown),
-            (prop::option::of("[0-9a-f]{64}"), 0..3u8, ".*").prop_map(|(hash, k, s)| Value::Asset(Asset {
-                hash,
-                source: match k {
-                    0 => AssetSource::Text(s),
-                    1 => AssetSource::Path(s),
-                    _ => AssetSource::Uri(s),
+            (prop::option::of("[0-9a-f]{64}"), 0..3u8, ".*").prop_map(|(hash, k, s)| Value::Asset(
+                Asset {
+                    hash,
+                    source: match k {
+                        0 => AssetSource::Text(s),
+                        1 => AssetSource::Path(s),
+                        _ => AssetSource::Uri(s),
+                    }
                 }
-            })),
-            ("urn:[a-z:]{1,20}", prop::option::of("[a-z0-9-]{0,12}"), prop::option::of("[0-9.]{1,8}")).prop_map(|(urn, id, v)| {
-                Value::ResourceRef(ResourceRef { urn, id: id.map(|i| Box::new(Value::String(i))), package_version: v })
-            }),
+            )),
+            (
+                "urn:[a-z:]{1,20}",
+                prop::option::of("[a-z0-9-]{0,12}"),
+                prop::option::of("[0-9.]{1,8}")
+            )
+                .prop_map(|(urn, id, v)| {
+                    Value::ResourceRef(ResourceRef {
+                        urn,
+                        id: id.map(|i| Box::new(Value::String(i))),
+                        package_version: v,
+                    })
+                }),
         ]
     }
 
@@ -396,15 +409,35 @@ mod tests {
         leaf().prop_recursive(4, 48, 6, |inner| {
             prop_oneof![
                 prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-                prop::collection::btree_map("[a-zA-Z]{1,8}", inner.clone(), 0..6).prop_map(Value::Object),
+                prop::collection::btree_map("[a-zA-Z]{1,8}", inner.clone(), 0..6)
+                    .prop_map(Value::Object),
                 inner.clone().prop_map(|v| Value::Secret(Box::new(v))),
-                (prop::option::of(inner.clone()), any::<bool>(), prop::collection::vec("urn:[a-z]{1,8}", 0..3)).prop_map(
-                    |(v, secret, dependencies)| Value::Output(OutputValue { value: v.map(Box::new), secret, dependencies })
-                ),
-                (prop::option::of("[0-9a-f]{64}"), prop::collection::btree_map("[a-z]{1,8}", inner.clone(), 0..4))
-                    .prop_map(|(hash, assets)| Value::Archive(Archive { hash, source: ArchiveSource::Assets(assets) })),
-                (prop::option::of("[0-9a-f]{64}"), "[a-z/]{1,12}")
-                    .prop_map(|(hash, p)| Value::Archive(Archive { hash, source: ArchiveSource::Path(p) })),
+                (
+                    prop::option::of(inner.clone()),
+                    any::<bool>(),
+                    prop::collection::vec("urn:[a-z]{1,8}", 0..3)
+                )
+                    .prop_map(|(v, secret, dependencies)| Value::Output(
+                        OutputValue {
+                            value: v.map(Box::new),
+                            secret,
+                            dependencies
+                        }
+                    )),
+                (
+                    prop::option::of("[0-9a-f]{64}"),
+                    prop::collection::btree_map("[a-z]{1,8}", inner.clone(), 0..4)
+                )
+                    .prop_map(|(hash, assets)| Value::Archive(Archive {
+                        hash,
+                        source: ArchiveSource::Assets(assets)
+                    })),
+                (prop::option::of("[0-9a-f]{64}"), "[a-z/]{1,12}").prop_map(|(hash, p)| {
+                    Value::Archive(Archive {
+                        hash,
+                        source: ArchiveSource::Path(p),
+                    })
+                }),
             ]
         })
     }
@@ -423,17 +456,30 @@ mod tests {
 
     #[test]
     fn sentinels_decode_to_their_kinds() {
-        let s = |x: &str| prost_types::Value { kind: Some(Kind::StringValue(x.into())) };
-        assert_eq!(decode(&s("1c4a061d-8072-4f0a-a4cb-0ff528b18fe7")), Value::Unknown(UnknownKind::Bool));
-        assert_eq!(decode(&s("e48ece36-62e2-4504-bad9-02848725956a")), Value::Unknown(UnknownKind::Archive));
+        let s = |x: &str| prost_types::Value {
+            kind: Some(Kind::StringValue(x.into())),
+        };
+        assert_eq!(
+            decode(&s("1c4a061d-8072-4f0a-a4cb-0ff528b18fe7")),
+            Value::Unknown(UnknownKind::Bool)
+        );
+        assert_eq!(
+            decode(&s("e48ece36-62e2-4504-bad9-02848725956a")),
+            Value::Unknown(UnknownKind::Archive)
+        );
         assert_eq!(decode(&s("plain")), Value::String("plain".into()));
     }
 
     #[test]
     fn a_secret_is_the_signature_object_the_engine_expects() {
         let wire = encode(&Value::Secret(Box::new(Value::String("pw".into()))));
-        let Some(Kind::StructValue(s)) = wire.kind else { panic!("secret must be an object") };
-        assert_eq!(s.fields[SIG_KEY].kind, Some(Kind::StringValue("1b47061264138c4ac30d75fd1eb44270".into())));
+        let Some(Kind::StructValue(s)) = wire.kind else {
+            panic!("secret must be an object")
+        };
+        assert_eq!(
+            s.fields[SIG_KEY].kind,
+            Some(Kind::StringValue("1b47061264138c4ac30d75fd1eb44270".into()))
+        );
         assert_eq!(s.fields["value"].kind, Some(Kind::StringValue("pw".into())));
     }
 }

@@ -138,3 +138,76 @@ pub fn is_known(v: &Value) -> bool {
         _ => true,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::props::{OutputValue, UnknownKind};
+
+    fn obj(pairs: Vec<(&str, Value)>) -> Value {
+        Value::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+    }
+
+    #[test]
+    fn unknowns_are_left_out_and_secrets_unwrapped_for_the_typed_pass() {
+        let m: PropertyMap = [
+            ("a".to_string(), Value::Unknown(UnknownKind::Number)),
+            ("b".to_string(), Value::Secret(Box::new(Value::Number(2.0)))),
+            (
+                "c".to_string(),
+                Value::Array(vec![
+                    Value::String("x".into()),
+                    Value::Unknown(UnknownKind::String),
+                ]),
+            ),
+        ]
+        .into();
+        assert_eq!(to_json(&m), serde_json::json!({"b": 2, "c": ["x"]}));
+    }
+
+    #[test]
+    fn overlay_keeps_unknowns_and_secrets_and_adds_defaults() {
+        let original = obj(vec![
+            ("key", Value::Unknown(UnknownKind::String)),
+            (
+                "hc",
+                obj(vec![(
+                    "path",
+                    Value::Secret(Box::new(Value::String("/h".into()))),
+                )]),
+            ),
+            (
+                "out",
+                Value::Output(OutputValue {
+                    value: Some(Box::new(Value::Number(1.0))),
+                    secret: true,
+                    dependencies: vec![],
+                }),
+            ),
+        ]);
+        let filled = obj(vec![
+            (
+                "hc",
+                obj(vec![
+                    ("path", Value::String("/h".into())),
+                    ("interval", Value::Number(10.0)),
+                ]),
+            ),
+            ("out", Value::Number(1.0)),
+            ("port", Value::Number(3000.0)),
+        ]);
+        let want = obj(vec![
+            ("key", Value::Unknown(UnknownKind::String)),
+            (
+                "hc",
+                obj(vec![
+                    ("path", Value::Secret(Box::new(Value::String("/h".into())))),
+                    ("interval", Value::Number(10.0)),
+                ]),
+            ),
+            ("out", Value::Secret(Box::new(Value::Number(1.0)))),
+            ("port", Value::Number(3000.0)),
+        ]);
+        assert_eq!(overlay(&original, filled), want);
+    }
+}

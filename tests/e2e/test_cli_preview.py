@@ -1,8 +1,9 @@
 """`pulumi preview` and `pulumi package get-schema` with the real CLI and our plugin."""
 
 import json
+import pathlib
 
-from conftest import ROOT
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 FLEET = "ec2fleet:index:Ec2Fleet"
 
