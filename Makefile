@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 PROVIDER := $(CARGO_TARGET_DIR)/debug/pulumi-resource-ec2fleet
 PULUMI_BIN = $(shell scripts/bootstrap.sh)
 
-.PHONY: setup build schema unit test lint demo install pulumi bench
+.PHONY: setup build schema unit test lint demo install pulumi bench emulator
 
 setup: ## install protoc, the venv and the Pulumi CLI (idempotent)
 	scripts/setup.sh
@@ -43,3 +43,6 @@ install: ## release build, installed into the Pulumi plugin cache
 bench: setup ## release build; start-up time and idle memory
 	cargo build --release
 	$(PY) tests/bench/startup.py $(CARGO_TARGET_DIR)/release/pulumi-resource-ec2fleet
+
+emulator: setup ## start the AWS emulator (moto + our test bed) in the background; prints its URL
+	tests/emulator/run.sh

@@ -1,5 +1,6 @@
 """Identify an incoming AWS request (service, operation, account, region) and parse
 its parameters with moto's own botocore-model-driven parsers."""
+import io
 import json
 from functools import lru_cache
 from urllib.parse import parse_qs
@@ -77,7 +78,11 @@ class AwsCall:
             return None
 
     def request(self):
-        return Request(self.environ)
+        # A private environ copy: parsing must not consume the stream moto reads.
+        env = dict(self.environ)
+        env["wsgi.input"] = io.BytesIO(self.body)
+        env.pop("werkzeug.request", None)
+        return Request(env)
 
     @property
     def key(self):

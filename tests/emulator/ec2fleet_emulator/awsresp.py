@@ -2,8 +2,10 @@
 model-driven serializers so shapes, headers (ETag, Location) and error envelopes
 match what botocore expects for each protocol."""
 import uuid
+import warnings
 
 from moto.core.exceptions import ServiceException
+from moto.core.request import determine_request_protocol
 from moto.core.serialize import get_serializer_class
 
 from .awsreq import service_model
@@ -40,16 +42,21 @@ def serialize(call, result):
     sm = service_model(call.service)
     om = sm.operation_model(call.operation)
     content_type = call.environ.get("CONTENT_TYPE", "")
-    proto = sm.protocol
+    # Answer in the protocol the client spoke (models may list several).
+    proto = determine_request_protocol(sm, content_type)
     if proto == "query" and "json" in content_type:
         proto = "query-json"
     cls = get_serializer_class(sm.service_name, proto)
-    out = cls(operation_model=om).serialize(result)
+    with warnings.catch_warnings():  # generic codes (Throttling, InternalFailure) are unmodelled on purpose
+        warnings.simplefilter("ignore")
+        out = cls(operation_model=om).serialize(result)
     status = out["status_code"]
     if isinstance(result, AwsError):
         status = result.status
     headers = dict(out["headers"])
     headers.setdefault("x-amzn-RequestId", str(uuid.uuid4()))
+    if proto == "json" and headers.get("Content-Type", "text") == "text":
+        headers["Content-Type"] = "application/x-amz-json-1.1"
     body = out["body"]
     if isinstance(body, str):
         body = body.encode("utf-8")

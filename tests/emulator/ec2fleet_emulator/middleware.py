@@ -3,10 +3,15 @@
 Order per request: control endpoints -> identify call -> log -> latency -> fault
 -> pre hooks (our APIs / strict refusals) -> moto -> post hooks (corrections)."""
 import io
+import os
 import socket
 import struct
+import threading
 import time
 import traceback
+
+from moto.core.exceptions import ServiceException
+from werkzeug.exceptions import HTTPException
 
 from . import calllog, control
 from .awsreq import AwsCall
@@ -21,14 +26,39 @@ class ConnectionResetByFault(ConnectionResetError):
 
 
 class Middleware:
-    def __init__(self, moto_app):
+    def __init__(self, moto_app, warm_up_in_background=False):
         self.moto_app = moto_app
-        load_all()
+        # Importing moto's EC2/ASG/... models takes ~1 s; doing it in the background
+        # lets the port open at once. AWS requests wait for it (control ones don't).
+        self.ready = threading.Event()
+        if warm_up_in_background:
+            threading.Thread(target=self._warm_up, daemon=True).start()
+        else:
+            self._warm_up()
+
+    def _warm_up(self):
+        try:
+            # EC2FLEET_EMULATOR_PLAIN=1: no extensions/corrections/strict/readiness, i.e. plain
+            # moto plus call log and faults; used to check the tests really need our changes.
+            if os.environ.get("EC2FLEET_EMULATOR_PLAIN") != "1":
+                load_all()
+        finally:
+            self.ready.set()
+        try:  # pre-build what the first EC2 call needs; requests need not wait for it
+            from moto.ec2.models import ec2_backends
+            from .awsreq import service_model
+            from . import DEFAULT_ACCOUNT
+            ec2_backends[DEFAULT_ACCOUNT]["us-east-1"]
+            for name in ("ec2", "iam", "elbv2", "autoscaling", "s3"):
+                service_model(name)
+        except Exception:
+            pass
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         if path.startswith(CONTROL_PREFIX):
             return control.handle(self, environ, start_response)
+        self.ready.wait()
         if path.startswith("/moto-api"):
             if path.startswith("/moto-api/reset") and environ.get("REQUEST_METHOD") == "POST" and "auth" not in path:
                 STATE.reset()
@@ -36,11 +66,17 @@ class Middleware:
 
         body = self._read_body(environ)
         call = AwsCall(environ, body)
-        if call.operation is None:  # not something we model: moto decides
-            return self.moto_app(environ, start_response)
+        if call.operation is None:  # no botocore operation matched: moto decides, we still log
+            entry = calllog.record({
+                "service": call.service, "operation": None, "account": call.account, "region": call.region,
+                "time": time.time(), "n": 0, "latency_ms": 0.0, "fault": None, "mutating": False,
+                "status": None, "path": environ.get("PATH_INFO")})
+            reply = self._call_moto(environ)
+            entry["status"] = reply.status
+            return self._respond(environ, start_response, reply)
 
         prof = STATE.profile
-        n = STATE.next_count(call.key)
+        n = STATE.next_count((call.account, call.key))  # "n-th call" counts per account
         latency = prof.latency_ms(call.key, n)
         fault = prof.fault_for(call.key, n, call.account)
         entry = calllog.record({
@@ -56,8 +92,14 @@ class Middleware:
         else:
             reply = self._serve(call, environ)
         entry["status"] = reply.status
-        headers = reply.headers + [("Content-Length", str(len(reply.body)))]
-        start_response(f"{reply.status} {_reason(reply.status)}", headers)
+        return self._respond(environ, start_response, reply)
+
+    @staticmethod
+    def _respond(environ, start_response, reply):
+        length = str(len(reply.body))
+        if environ.get("REQUEST_METHOD") == "HEAD" and reply.declared_length is not None:
+            length = reply.declared_length
+        start_response(f"{reply.status} {_reason(reply.status)}", reply.headers + [("Content-Length", length)])
         return [reply.body]
 
     @staticmethod
@@ -84,7 +126,8 @@ class Middleware:
             if sock is not None:
                 # SO_LINGER 0 makes close() send RST: the client sees "connection reset".
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                sock.close()
+                # socket.close() would wait for werkzeug's file objects; detach and close the fd now.
+                os.close(sock.detach())
             raise ConnectionResetByFault("fault: connection reset")
         if kind == "throttle":
             err = throttle_error(call.service)
@@ -100,7 +143,7 @@ class Middleware:
     def _serve(self, call, environ):
         strict = STATE.profile.strict
         try:
-            for fn, only_strict in PRE.get(call.key, []):
+            for fn, only_strict in PRE.get(f"{call.service}:*", []) + PRE.get(call.key, []):
                 if only_strict and not strict:
                     continue
                 out = fn(call)
@@ -109,10 +152,15 @@ class Middleware:
                 if isinstance(out, Reply):
                     return out
                 return Reply(*serialize(call, out))
-        except AwsError as e:
+        except ServiceException as e:
             return Reply(*serialize(call, e))
+        except HTTPException as e:  # moto's own errors raised from a backend we called
+            return Reply(e.code, list(e.get_headers()), e.get_body().encode())
+        except Exception as e:  # extension bug: answer like AWS would, keep serving
+            traceback.print_exc()
+            return Reply(*serialize(call, AwsError("InternalFailure", f"emulator extension error: {e}", 500)))
         reply = self._call_moto(environ)
-        for fn in POST.get(call.key, []):
+        for fn in POST.get(f"{call.service}:*", []) + POST.get(call.key, []):
             try:
                 fn(call, reply)
             except Exception:  # a broken correction must not hide moto's answer

@@ -1,6 +1,7 @@
 """Profiles: per-operation latency, readiness durations and fault rules.
 
-Everything random is drawn from an RNG seeded by (seed, operation, n-th call of that
+Calls are counted per (account, operation); everything random is drawn from an RNG
+seeded by (seed, operation, n-th call of that
 operation), so the same profile + seed gives the same schedule no matter how
 calls of different operations interleave across threads.
 
@@ -81,16 +82,16 @@ class Profile:
 
     def fault_for(self, key, n, account=None):
         """First fault rule hitting the n-th (1-based) call of `key`, or None."""
-        for rule in self.faults:
+        for i, rule in enumerate(self.faults):
             if not fnmatch.fnmatchcase(key, rule["operation"]):
                 continue
             if rule.get("account") and rule["account"] != account:
                 continue
-            if self._hits(rule, key, n):
+            if self._hits(i, rule, key, n):
                 return rule
         return None
 
-    def _hits(self, rule, key, n):
+    def _hits(self, index, rule, key, n):
         nth = rule.get("nth")
         if nth is not None:
             return n in (nth if isinstance(nth, list) else [nth])
@@ -99,5 +100,6 @@ class Profile:
         if "after" in rule:  # fail for good from the after-th call on
             return n >= int(rule["after"])
         if "probability" in rule:
-            return self.rng("fault:" + key, n).random() < float(rule["probability"])
+            # one independent draw per rule, so rules don't shadow each other
+            return self.rng(f"fault{index}:{key}", n).random() < float(rule["probability"])
         return True  # no selector: the operation fails for good

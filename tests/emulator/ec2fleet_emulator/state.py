@@ -37,7 +37,7 @@ class State:
         """Mirror of /moto-api/reset for our own stores (profile is kept)."""
         with self.lock:
             self.counters = {}
-                self.clock_offset = 0.0
+            self.clock_offset = 0.0
             for fn in self._reset_hooks:
                 fn()
 

@@ -33,7 +33,10 @@ class Reply:
 
     def __init__(self, status, headers, body):
         self.status = status
-        self.headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+        items = list(headers.items() if isinstance(headers, dict) else headers)
+        # Kept for HEAD answers, whose Content-Length describes a body not sent.
+        self.declared_length = next((str(v) for k, v in items if k.lower() == "content-length"), None)
+        self.headers = [(k, str(v)) for k, v in items if k.lower() != "content-length"]
         self.body = body
 
     @property
@@ -62,5 +65,5 @@ class Reply:
 
 def load_all():
     """Import every extension module so their hooks register (idempotent)."""
-    from . import cloudfront, codedeploy, codepipeline, autoscaling, ec2, s3, elbv2  # noqa: F401
+    from . import cloudfront, cloudtrail, codedeploy, codepipeline, autoscaling, ec2, s3, elbv2  # noqa: F401
     from .. import strict, readiness  # noqa: F401

@@ -1,0 +1,119 @@
+"""Auto Scaling: traffic sources (missing in moto) and instance placement.
+
+moto starts every ASG instance in the first subnet without the launch template's
+instance profile; AWS balances across the group's subnets/AZs and launches with
+the profile. We replace moto's instance-launch method to do the same."""
+import random as _random
+
+from moto.autoscaling import models as asg_models
+from moto.autoscaling.models import autoscaling_backends
+
+from . import pre
+from ..awsresp import AwsError
+from ..state import STATE
+from .ec2 import associate_profile, profile_spec, version_of
+
+_lattice = {}  # (account, region, group) -> [identifier] for vpc-lattice sources
+STATE.on_reset(_lattice.clear)
+
+
+def backend(call):
+    return autoscaling_backends[call.account][call.region]
+
+
+def group_of(call):
+    name = call.params.get("AutoScalingGroupName")
+    g = backend(call).autoscaling_groups.get(name)
+    if g is None:
+        raise AwsError("ValidationError", f"AutoScalingGroup name not found - AutoScalingGroup '{name}' not found")
+    return g
+
+
+@pre("autoscaling:AttachTrafficSources")
+def attach_traffic_sources(call):
+    g = group_of(call)
+    be = backend(call)
+    for src in call.params.get("TrafficSources") or []:
+        kind, ident = src.get("Type", "elbv2"), src["Identifier"]
+        if kind == "elbv2":
+            be.attach_load_balancer_target_groups(g.name, [ident])
+        elif kind == "elb":
+            be.attach_load_balancers(g.name, [ident])
+        else:
+            lst = _lattice.setdefault((call.account, call.region, g.name), [])
+            if ident not in lst:
+                lst.append(ident)
+    return {}
+
+
+@pre("autoscaling:DetachTrafficSources")
+def detach_traffic_sources(call):
+    g = group_of(call)
+    be = backend(call)
+    for src in call.params.get("TrafficSources") or []:
+        kind, ident = src.get("Type", "elbv2"), src["Identifier"]
+        if kind == "elbv2":
+            be.detach_load_balancer_target_groups(g.name, [ident])
+        elif kind == "elb":
+            be.detach_load_balancers(g.name, [ident])
+        else:
+            lst = _lattice.get((call.account, call.region, g.name), [])
+            if ident in lst:
+                lst.remove(ident)
+    return {}
+
+
+@pre("autoscaling:DescribeTrafficSources")
+def describe_traffic_sources(call):
+    g = group_of(call)
+    want = call.params.get("TrafficSourceType")
+    sources = [("elbv2", a) for a in g.target_group_arns] + [("elb", n) for n in g.load_balancer_names]
+    sources += [("vpc-lattice", i) for i in _lattice.get((call.account, call.region, g.name), [])]
+    items = [{"TrafficSource": i, "Identifier": i, "Type": t, "State": "InService"}
+             for t, i in sources if want in (None, t)]
+    start = int(call.params.get("NextToken") or 0)
+    size = int(call.params.get("MaxRecords") or 50)
+    out = {"TrafficSources": items[start:start + size]}
+    if start + size < len(items):
+        out["NextToken"] = str(start + size)
+    return out
+
+
+def _replace_instances(self, count_needed, propagated_tags):
+    """AZ-balanced launch with the template's instance profile (see module doc)."""
+    propagated_tags[asg_models.ASG_NAME_TAG] = self.name
+    propagated_tags.update(self.instance_tags)
+    ec2 = self.autoscaling_backend.ec2_backend
+    subnets = [s for s in (self.vpc_zone_identifier or "").split(",") if s] or [None]
+    counts = {s: 0 for s in subnets}
+    for st in self.instance_states:
+        sid = getattr(st.instance, "subnet_id", None)
+        if sid in counts:
+            counts[sid] += 1
+    associate_public_ip = self.launch_config.associate_public_ip_address if self.launch_config else None
+    launch_template, spec = None, None
+    if self.ec2_launch_template:
+        launch_template = {"LaunchTemplateId": self.ec2_launch_template.id,
+                           "Version": self.launch_template_version}
+        spec = profile_spec(version_of(self.ec2_launch_template, self.launch_template_version).data)
+    elif self.launch_config and self.launch_config.iam_instance_profile:
+        name = self.launch_config.iam_instance_profile
+        spec = {"iam_instance_profile_arn": name} if name.startswith("arn:") else {"iam_instance_profile_name": name}
+    for _ in range(count_needed):
+        subnet = min(subnets, key=lambda s: (counts[s], subnets.index(s)))
+        counts[subnet] += 1
+        placement = ec2.get_subnet(subnet).availability_zone if subnet else _random.choice(self.availability_zones)
+        reservation = ec2.run_instances(
+            self.image_id, 1, self.user_data, self.security_groups,
+            instance_type=self.instance_type, tags={"instance": dict(propagated_tags)},
+            placement=placement, launch_config=self.launch_config, launch_template=launch_template,
+            is_instance_type_default=False, associate_public_ip=associate_public_ip, subnet_id=subnet)
+        for instance in reservation.instances:
+            instance.autoscaling_group = self
+            if spec:
+                associate_profile(ec2, [instance.id], spec)
+            self.instance_states.append(asg_models.InstanceState(
+                instance, protected_from_scale_in=self.new_instances_protected_from_scale_in))
+
+
+asg_models.FakeAutoScalingGroup.replace_autoscaling_group_instances = _replace_instances

@@ -1,0 +1,119 @@
+"""Slow readiness from the profile; the clock is advanced instead of sleeping."""
+import pytest
+from botocore.exceptions import ClientError
+
+AMI = "ami-12c6146b"
+
+
+@pytest.fixture
+def slow(profile):
+    profile({"readiness": {"elbv2.load_balancer": 60, "cloudfront.distribution": 300, "route53.change": 30,
+                           "elbv2.target": 20, "autoscaling.instance": 15, "iam.instance_profile": 10}})
+
+
+def network(aws):
+    ec2 = aws("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.10.0.0/16")["Vpc"]["VpcId"]
+    subs = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.10.{i}.0/24", AvailabilityZone=f"us-east-1{'ab'[i]}")["Subnet"]["SubnetId"]
+            for i in range(2)]
+    return vpc, subs
+
+
+def test_instant_by_default(aws):
+    _, subs = network(aws)
+    lb = aws("elbv2").create_load_balancer(Name="fast", Subnets=subs)["LoadBalancers"][0]["LoadBalancerArn"]
+    assert aws("elbv2").describe_load_balancers(LoadBalancerArns=[lb])["LoadBalancers"][0]["State"]["Code"] == "active"
+
+
+def test_alb_provisioning_then_active(aws, slow, control):
+    _, subs = network(aws)
+    elb = aws("elbv2")
+    created = elb.create_load_balancer(Name="slow", Subnets=subs)["LoadBalancers"][0]
+    assert created["State"]["Code"] == "provisioning"
+    state = lambda: elb.describe_load_balancers(LoadBalancerArns=[created["LoadBalancerArn"]])["LoadBalancers"][0]["State"]["Code"]  # noqa: E731
+    assert state() == "provisioning"  # moto: active at first describe
+    control.advance(61)
+    assert state() == "active"
+
+
+def test_cloudfront_in_progress_then_deployed_also_after_update(aws, slow, control):
+    cf = aws("cloudfront")
+    d = cf.create_distribution(DistributionConfig={
+        "CallerReference": "slow", "Comment": "", "Enabled": True,
+        "Origins": {"Quantity": 1, "Items": [{"Id": "o", "DomainName": "example.com",
+                                              "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "http-only"}}]},
+        "DefaultCacheBehavior": {"TargetOriginId": "o", "ViewerProtocolPolicy": "allow-all",
+                                 "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"}})
+    did = d["Distribution"]["Id"]
+    assert d["Distribution"]["Status"] == "InProgress"
+    status = lambda: cf.get_distribution(Id=did)["Distribution"]["Status"]  # noqa: E731
+    assert status() == "InProgress"
+    assert cf.list_distributions()["DistributionList"]["Items"][0]["Status"] == "InProgress"
+    control.advance(301)
+    assert status() == "Deployed"
+    got = cf.get_distribution_config(Id=did)
+    cfg = dict(got["DistributionConfig"], Enabled=False)
+    etag = cf.update_distribution(Id=did, IfMatch=got["ETag"], DistributionConfig=cfg)["ETag"]
+    assert status() == "InProgress"
+    # Disabled but not yet deployed: still not deletable.
+    with pytest.raises(ClientError) as e:
+        cf.delete_distribution(Id=did, IfMatch=etag)
+    assert e.value.response["Error"]["Code"] == "DistributionNotDisabled"
+    control.advance(301)
+    assert status() == "Deployed"
+    cf.delete_distribution(Id=did, IfMatch=etag)
+
+
+def test_route53_pending_then_insync(aws, slow, control):
+    r53 = aws("route53")
+    zone = r53.create_hosted_zone(Name="slow.example.com", CallerReference="slow")
+    assert zone["ChangeInfo"]["Status"] == "PENDING"
+    change = r53.change_resource_record_sets(HostedZoneId=zone["HostedZone"]["Id"], ChangeBatch={"Changes": [
+        {"Action": "CREATE", "ResourceRecordSet": {"Name": "a.slow.example.com", "Type": "A", "TTL": 60,
+                                                   "ResourceRecords": [{"Value": "10.0.0.1"}]}}]})["ChangeInfo"]
+    assert change["Status"] == "PENDING"
+    assert r53.get_change(Id=change["Id"])["ChangeInfo"]["Status"] == "PENDING"
+    control.advance(31)
+    assert r53.get_change(Id=change["Id"])["ChangeInfo"]["Status"] == "INSYNC"
+
+
+def test_targets_initial_then_healthy_and_asg_pending_then_in_service(aws, slow, control):
+    ec2, elb, asg = aws("ec2"), aws("elbv2"), aws("autoscaling")
+    vpc, subs = network(aws)
+    tg = elb.create_target_group(Name="slow-tg", Protocol="HTTP", Port=80, VpcId=vpc)["TargetGroups"][0]["TargetGroupArn"]
+    ec2.create_launch_template(LaunchTemplateName="slow-lt", LaunchTemplateData={"ImageId": AMI, "InstanceType": "t3.micro"})
+    asg.create_auto_scaling_group(AutoScalingGroupName="slow", MinSize=0, MaxSize=2, DesiredCapacity=2,
+                                  LaunchTemplate={"LaunchTemplateName": "slow-lt"}, VPCZoneIdentifier=",".join(subs),
+                                  TargetGroupARNs=[tg])
+    states = lambda: {i["LifecycleState"] for i in asg.describe_auto_scaling_groups(AutoScalingGroupNames=["slow"])["AutoScalingGroups"][0]["Instances"]}  # noqa: E731
+    health = lambda: {d["TargetHealth"]["State"] for d in elb.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]}  # noqa: E731
+    assert states() == {"Pending"}
+    assert health() == {"initial"}
+    control.advance(16)
+    assert states() == {"InService"}
+    assert health() == {"initial"}
+    control.advance(5)
+    assert health() == {"healthy"}
+
+
+def test_new_instance_profile_unusable_for_a_while(aws, slow, control):
+    ec2, iam, asg = aws("ec2"), aws("iam"), aws("autoscaling")
+    _, subs = network(aws)
+    iam.create_role(RoleName="young-role", AssumeRolePolicyDocument="{}")
+    iam.create_instance_profile(InstanceProfileName="young")
+    iam.add_role_to_instance_profile(InstanceProfileName="young", RoleName="young-role")
+    with pytest.raises(ClientError) as e:
+        ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1, SubnetId=subs[0], IamInstanceProfile={"Name": "young"})
+    assert e.value.response["Error"]["Code"] == "InvalidParameterValue"
+    assert "Invalid IamInstanceProfile" in e.value.response["Error"]["Message"]
+    ec2.create_launch_template(LaunchTemplateName="young-lt", LaunchTemplateData={
+        "ImageId": AMI, "InstanceType": "t3.micro", "IamInstanceProfile": {"Name": "young"}})
+    with pytest.raises(ClientError) as e:
+        asg.create_auto_scaling_group(AutoScalingGroupName="young", MinSize=1, MaxSize=1,
+                                      LaunchTemplate={"LaunchTemplateName": "young-lt"}, VPCZoneIdentifier=subs[0])
+    assert e.value.response["Error"]["Code"] == "ValidationError"
+    assert "Invalid IamInstanceProfile" in e.value.response["Error"]["Message"]
+    control.advance(11)
+    ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1, SubnetId=subs[0], IamInstanceProfile={"Name": "young"})
+    asg.create_auto_scaling_group(AutoScalingGroupName="young", MinSize=1, MaxSize=1,
+                                  LaunchTemplate={"LaunchTemplateName": "young-lt"}, VPCZoneIdentifier=subs[0])
