@@ -17,7 +17,10 @@ use tokio::process::{Child, Command};
 use tonic::transport::Channel;
 use tonic::{Code, Request, Response, Status};
 
+mod support;
+
 const URN: &str = "urn:pulumi:dev::proj::ec2fleet:index:Ec2Fleet::web";
+const FLEET: &str = "ec2fleet:index:Ec2Fleet";
 
 /// An Engine that records every Log request.
 #[derive(Default, Clone)]
@@ -120,6 +123,29 @@ fn props(pairs: Vec<(&str, Value)>) -> prost_types::Struct {
     encode_struct(&pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
 }
 
+impl Plugin {
+    /// Configure with a region and no credential check (these tests need no AWS).
+    async fn configure_offline(&mut self) {
+        let req = rpc::ConfigureRequest {
+            args: Some(config_ok()),
+            ..Default::default()
+        };
+        self.client.configure(req).await.expect("configure");
+    }
+
+    /// Check of an Ec2Fleet named `web` with these inputs.
+    async fn check_fleet(&mut self, news: prost_types::Struct) -> rpc::CheckResponse {
+        let req = rpc::CheckRequest {
+            urn: URN.into(),
+            name: "web".into(),
+            r#type: FLEET.into(),
+            news: Some(news),
+            ..Default::default()
+        };
+        self.client.check(req).await.expect("check").into_inner()
+    }
+}
+
 fn config_ok() -> prost_types::Struct {
     props(vec![
         ("region", s("us-east-1")),
@@ -211,19 +237,7 @@ async fn engine_contract_handshake_info_schema_config() {
         "sshIngressCidrs",
         Value::Array(vec![s("0.0.0.0/0")]),
     )]);
-    let checked = p
-        .client
-        .check(rpc::CheckRequest {
-            urn: URN.into(),
-            name: "web".into(),
-            r#type: "ec2fleet:index:Ec2Fleet".into(),
-            news: Some(news),
-            random_seed: vec![1, 2, 3],
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let checked = p.check_fleet(news).await;
     assert!(checked.failures.is_empty(), "{:?}", checked.failures);
     let logs = engine.logs.lock().unwrap().clone();
     assert!(
@@ -269,13 +283,7 @@ async fn configure_reports_unusable_credentials_clearly() {
 #[tokio::test]
 async fn check_then_preview_create_fills_defaults_and_marks_outputs_unknown() {
     let mut p = start_plugin(&[]).await;
-    p.client
-        .configure(rpc::ConfigureRequest {
-            args: Some(config_ok()),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    p.configure_offline().await;
     let news = props(vec![
         ("minCapacity", Value::Number(2.0)),
         ("keyName", Value::Unknown(UnknownKind::String)),
@@ -293,7 +301,7 @@ async fn check_then_preview_create_fills_defaults_and_marks_outputs_unknown() {
         .check(rpc::CheckRequest {
             urn: URN.into(),
             name: "web".into(),
-            r#type: "ec2fleet:index:Ec2Fleet".into(),
+            r#type: FLEET.into(),
             news: Some(news),
             autonaming: Some(autonaming),
             ..Default::default()
@@ -323,7 +331,7 @@ async fn check_then_preview_create_fills_defaults_and_marks_outputs_unknown() {
         .client
         .create(rpc::CreateRequest {
             urn: URN.into(),
-            r#type: "ec2fleet:index:Ec2Fleet".into(),
+            r#type: FLEET.into(),
             properties: checked.inputs.clone(),
             preview: true,
             ..Default::default()
@@ -346,7 +354,7 @@ async fn check_then_preview_create_fills_defaults_and_marks_outputs_unknown() {
         .client
         .create(rpc::CreateRequest {
             urn: URN.into(),
-            r#type: "ec2fleet:index:Ec2Fleet".into(),
+            r#type: FLEET.into(),
             properties: checked.inputs,
             preview: false,
             ..Default::default()
@@ -361,13 +369,7 @@ async fn check_then_preview_create_fills_defaults_and_marks_outputs_unknown() {
 #[tokio::test]
 async fn bad_inputs_fail_check_with_every_property_named() {
     let mut p = start_plugin(&[]).await;
-    p.client
-        .configure(rpc::ConfigureRequest {
-            args: Some(config_ok()),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    p.configure_offline().await;
     let news = props(vec![
         ("vpcCidr", s("10.0.0.1/16")),
         (
@@ -385,17 +387,7 @@ async fn bad_inputs_fail_check_with_every_property_named() {
             ),
         ),
     ]);
-    let checked = p
-        .client
-        .check(rpc::CheckRequest {
-            urn: URN.into(),
-            r#type: "ec2fleet:index:Ec2Fleet".into(),
-            news: Some(news),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let checked = p.check_fleet(news).await;
     let props: Vec<_> = checked
         .failures
         .iter()
@@ -488,31 +480,61 @@ async fn attach_mode_serves_without_an_address_and_logs_after_attach() {
         })
         .await
         .unwrap();
-    p.client
-        .configure(rpc::ConfigureRequest {
-            args: Some(config_ok()),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    p.configure_offline().await;
     let news = props(vec![(
         "cdn",
         Value::Object([("enabled".to_string(), Value::Bool(false))].into()),
     )]);
-    p.client
-        .check(rpc::CheckRequest {
-            urn: URN.into(),
-            r#type: "ec2fleet:index:Ec2Fleet".into(),
-            news: Some(news),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    p.check_fleet(news).await;
     let logs = engine.logs.lock().unwrap().clone();
     assert!(
         logs.iter()
             .any(|l| l.message.contains("whole internet") && l.urn == URN),
         "{logs:?}"
+    );
+    p.child.kill().await.ok();
+}
+
+#[tokio::test]
+async fn configure_validates_credentials_with_sts_and_preview_makes_no_other_call() {
+    let emu = support::emulator();
+    let account = support::fresh_account();
+    let mut p = start_plugin(&[]).await;
+    let endpoints = ec2fleet::config::SERVICES
+        .iter()
+        .map(|s| (s.to_string(), Value::String(emu.url.clone())))
+        .collect();
+    let cfg = props(vec![
+        ("region", s("us-east-1")),
+        ("accessKey", Value::Secret(Box::new(s(&account)))),
+        ("secretKey", Value::Secret(Box::new(s("x")))),
+        ("endpoints", Value::Object(endpoints)),
+    ]);
+    p.client
+        .configure(rpc::ConfigureRequest {
+            args: Some(cfg),
+            ..Default::default()
+        })
+        .await
+        .expect("configure against the emulator");
+    let checked = p.check_fleet(props(vec![])).await;
+    let preview = rpc::CreateRequest {
+        urn: URN.into(),
+        r#type: FLEET.into(),
+        properties: checked.inputs,
+        preview: true,
+        ..Default::default()
+    };
+    p.client.create(preview).await.unwrap();
+    let calls = emu.calls(&account);
+    let ops: Vec<_> = calls
+        .iter()
+        .map(|c| c["operation"].as_str().unwrap_or("?").to_string())
+        .collect();
+    assert_eq!(
+        ops,
+        vec!["GetCallerIdentity".to_string()],
+        "a preview must not touch AWS beyond the credential check"
     );
     p.child.kill().await.ok();
 }

@@ -1,4 +1,4 @@
-"""python -m ec2fleet_emulator [--host H] [--port 0] [--profile FILE] [--no-strict]
+"""python -m ec2fleet_emulator [--host H] [--port 0] [--profile FILE] [--no-strict] [--exit-with-stdin]
 Prints the bound port on stdout (first line) and serves until SIGTERM/SIGINT."""
 import argparse
 import json
@@ -15,6 +15,8 @@ def main(argv=None):
     ap.add_argument("--profile", help="profile JSON file")
     ap.add_argument("--no-strict", action="store_true", help="allow AWS-illegal deletes (plain moto)")
     ap.add_argument("--pid-file")
+    ap.add_argument("--exit-with-stdin", action="store_true",
+                    help="stop when stdin closes: a test process that dies cannot leave us running")
     args = ap.parse_args(argv)
 
     from .server import Emulator, load_profile
@@ -32,6 +34,8 @@ def main(argv=None):
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *a: done.set())
     signal.signal(signal.SIGINT, lambda *a: done.set())
+    if args.exit_with_stdin:
+        threading.Thread(target=lambda: (sys.stdin.read(), done.set()), daemon=True).start()
     done.wait()
     emu.stop()
 

@@ -2,6 +2,7 @@
 its parameters with moto's own botocore-model-driven parsers."""
 import io
 import json
+import re
 from functools import lru_cache
 from urllib.parse import parse_qs
 
@@ -25,6 +26,18 @@ GLOBAL_SERVICES = {"iam", "cloudfront", "route53"}
 @lru_cache(maxsize=None)
 def service_model(name):
     return get_service_model(name)
+
+
+_KEY_ACCOUNT = re.compile(r"Credential=(\d{12})/")
+
+
+def account_from_access_key(environ):
+    """A 12-digit access key ID names the account. Clients that cannot add the x-moto-account-id
+    header (the provider under test, configured like any AWS user) get per-test isolation this way."""
+    if "HTTP_X_MOTO_ACCOUNT_ID" not in environ:
+        m = _KEY_ACCOUNT.search(environ.get("HTTP_AUTHORIZATION", ""))
+        if m:
+            environ["HTTP_X_MOTO_ACCOUNT_ID"] = m.group(1)
 
 
 class AwsCall:

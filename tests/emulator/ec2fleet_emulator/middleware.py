@@ -14,7 +14,7 @@ from moto.core.exceptions import ServiceException
 from werkzeug.exceptions import HTTPException
 
 from . import calllog, control
-from .awsreq import AwsCall
+from .awsreq import AwsCall, account_from_access_key
 from .awsresp import AwsError, serialize, throttle_error
 from .ext import POST, PRE, Reply, load_all
 from .state import STATE
@@ -59,6 +59,7 @@ class Middleware:
         if path.startswith(CONTROL_PREFIX):
             return control.handle(self, environ, start_response)
         self.ready.wait()
+        account_from_access_key(environ)
         if path.startswith("/moto-api"):
             if path.startswith("/moto-api/reset") and environ.get("REQUEST_METHOD") == "POST" and "auth" not in path:
                 STATE.reset()

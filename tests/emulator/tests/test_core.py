@@ -34,6 +34,17 @@ def test_cli_starts_prints_port_and_serves(tmp_path):
         proc.wait(10)
 
 
+def test_exits_when_stdin_closes():
+    proc = subprocess.Popen([sys.executable, "-m", "ec2fleet_emulator", "--port", "0", "--exit-with-stdin"],
+                            cwd=HERE, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert int(proc.stdout.readline()) > 0
+        proc.stdin.close()
+        assert proc.wait(timeout=10) == 0
+    finally:
+        proc.kill()
+
+
 def test_profile_roundtrip_and_validation(control, profile):
     profile({"seed": 3, "latency": {"default": {"median_ms": 1}}})
     assert control.profile()["seed"] == 3
@@ -79,6 +90,17 @@ def test_accounts_isolated(aws, emulator_url):
     assert client("ec2", emulator_url, other).describe_vpcs()["Vpcs"][0]["IsDefault"]
     assert len(client("ec2", emulator_url, other).describe_vpcs()["Vpcs"]) == 1
     assert len(aws("ec2").describe_vpcs()["Vpcs"]) == 2
+
+
+def test_a_twelve_digit_access_key_names_the_account(aws, emulator_url):
+    import boto3
+    vpc = aws("ec2").create_vpc(CidrBlock="10.3.0.0/16")["Vpc"]["VpcId"]
+    by_key = boto3.client("ec2", endpoint_url=emulator_url, region_name="us-east-1",
+                          aws_access_key_id=aws.account, aws_secret_access_key="x")
+    assert vpc in [v["VpcId"] for v in by_key.describe_vpcs()["Vpcs"]]
+    sts = boto3.client("sts", endpoint_url=emulator_url, region_name="us-east-1",
+                       aws_access_key_id=aws.account, aws_secret_access_key="x")
+    assert sts.get_caller_identity()["Account"] == aws.account
 
 
 def test_regions_isolated(aws):

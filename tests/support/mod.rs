@@ -1,0 +1,97 @@
+//! Test helpers shared by integration tests: the AWS emulator (tests/emulator) as a per-binary
+//! fixture, with a fresh account per test so tests run in parallel without seeing each other.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+/// A running emulator. It exits when this test binary does (its stdin closes).
+pub struct Emulator {
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    _child: Mutex<(Child, ChildStdin)>,
+}
+
+fn python() -> PathBuf {
+    if let Ok(p) = std::env::var("EC2FLEET_PYTHON") {
+        return p.into();
+    }
+    let cache = std::env::var("EC2FLEET_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(std::env::var("HOME").expect("HOME")).join(".cache/ec2fleet")
+        });
+    let py = cache.join("venv/bin/python");
+    assert!(
+        py.exists(),
+        "{} is missing: run `make setup` (scripts/setup.sh) first",
+        py.display()
+    );
+    py
+}
+
+/// The emulator for this test binary, started on first use.
+pub fn emulator() -> &'static Emulator {
+    static EMU: OnceLock<Emulator> = OnceLock::new();
+    EMU.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/emulator");
+        let mut child = Command::new(python())
+            .args([
+                "-m",
+                "ec2fleet_emulator",
+                "--port",
+                "0",
+                "--exit-with-stdin",
+            ])
+            .current_dir(dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the emulator");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .expect("emulator port");
+        let port: u16 = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("emulator printed {line:?}, not a port"));
+        let stdin = child.stdin.take().unwrap();
+        Emulator {
+            url: format!("http://127.0.0.1:{port}"),
+            _child: Mutex::new((child, stdin)),
+        }
+    })
+}
+
+/// A fresh 12-digit account ID: the emulator reads it from the access key ID.
+pub fn fresh_account() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::SeqCst);
+    format!("{:06}{:06}", std::process::id() % 1_000_000, n)
+}
+
+impl Emulator {
+    /// GET a control endpoint (`/_ec2fleet/...`) and parse its JSON.
+    pub fn control(&self, path: &str) -> serde_json::Value {
+        let addr = self.url.trim_start_matches("http://");
+        let mut s = TcpStream::connect(addr).expect("connect to the emulator");
+        write!(s, "GET /_ec2fleet{path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
+        let mut resp = String::new();
+        s.read_to_string(&mut resp).unwrap();
+        let body = resp.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+        serde_json::from_str(body).unwrap_or_else(|e| panic!("{path}: {e}: {resp}"))
+    }
+
+    /// The calls the emulator served for `account`.
+    pub fn calls(&self, account: &str) -> Vec<serde_json::Value> {
+        let v = self.control(&format!("/calls?account={account}"));
+        v.as_array()
+            .cloned()
+            .unwrap_or_else(|| panic!("call log is not a list: {v}"))
+    }
+}
