@@ -2,12 +2,14 @@
 //! complete, load-balanced, continuously deployable EC2 fleet through the AWS SDKs.
 //!
 //! Layers: [`server`] speaks Pulumi's gRPC protocol and converts property values; [`fleet`] owns the
-//! resource's typed inputs, outputs and checks; [`aws`] holds the SDK clients and error classification;
+//! resource's typed inputs, outputs and checks; [`graph`] runs sub-resources in dependency order;
+//! [`aws`] holds the SDK clients and error classification;
 //! [`schema`] generates the package schema from the typed structs.
 
 pub mod aws;
 pub mod config;
 pub mod fleet;
+pub mod graph;
 pub mod proto;
 pub mod schema;
 pub mod server;
