@@ -7,6 +7,7 @@
 use std::io::Write;
 
 use ec2fleet::proto::pulumirpc::resource_provider_server::ResourceProviderServer;
+use ec2fleet::server::trace::{Collector, TraceLayer};
 use ec2fleet::server::Provider;
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
@@ -100,9 +101,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Ok(());
     }
     init_logging(&args);
-    if let Some(t) = &args.tracing {
-        tracing::info!(endpoint = %t, "engine tracing endpoint given; spans are logged locally");
-    }
+    let collector = match args.tracing.as_deref().map(Collector::connect) {
+        Some(Ok(c)) => Some(c),
+        // A trace the provider cannot join must not stop the deployment: warn and go on.
+        Some(Err(e)) => {
+            tracing::warn!("{e}; provider spans will not be exported");
+            None
+        }
+        None => None,
+    };
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let port = listener.local_addr()?.port();
     let mut out = std::io::stdout().lock();
@@ -115,6 +122,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .max_decoding_message_size(400 * 1024 * 1024)
         .max_encoding_message_size(400 * 1024 * 1024);
     tonic::transport::Server::builder()
+        .layer(TraceLayer(collector))
         .add_service(service)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown_signal())
         .await?;

@@ -538,3 +538,95 @@ async fn configure_validates_credentials_with_sts_and_preview_makes_no_other_cal
     );
     p.child.kill().await.ok();
 }
+
+/// Reads one length-delimited appdash packet and flattens its fields (groups opened inline) to
+/// (field number, value) pairs: fixed64 as numbers, bytes as text.
+async fn read_appdash_packet(sock: &mut tokio::net::TcpStream) -> Vec<(u64, String)> {
+    use tokio::io::AsyncReadExt;
+    async fn varint(s: &mut tokio::net::TcpStream) -> u64 {
+        let (mut v, mut shift) = (0u64, 0);
+        loop {
+            let b = s.read_u8().await.unwrap();
+            v |= u64::from(b & 0x7f) << shift;
+            if b < 0x80 {
+                return v;
+            }
+            shift += 7;
+        }
+    }
+    let len = varint(sock).await as usize;
+    let mut buf = vec![0; len];
+    sock.read_exact(&mut buf).await.unwrap();
+    let (mut out, mut i) = (Vec::new(), 0);
+    let next_varint = |i: &mut usize| {
+        let (mut v, mut shift) = (0u64, 0);
+        loop {
+            let b = buf[*i];
+            *i += 1;
+            v |= u64::from(b & 0x7f) << shift;
+            if b < 0x80 {
+                return v;
+            }
+            shift += 7;
+        }
+    };
+    while i < buf.len() {
+        let tag = next_varint(&mut i);
+        match tag & 7 {
+            1 => {
+                out.push((
+                    tag >> 3,
+                    u64::from_le_bytes(buf[i..i + 8].try_into().unwrap()).to_string(),
+                ));
+                i += 8;
+            }
+            2 => {
+                let n = next_varint(&mut i) as usize;
+                out.push((
+                    tag >> 3,
+                    String::from_utf8_lossy(&buf[i..i + n]).into_owned(),
+                ));
+                i += n;
+            }
+            3 | 4 => {}
+            other => panic!("unexpected wire type {other}"),
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn rpcs_are_traced_as_children_of_the_engine_span() {
+    let collector = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("tcp://{}", collector.local_addr().unwrap());
+    let mut p = start_plugin(&["--tracing", &endpoint]).await;
+    let mut req = Request::new(());
+    req.metadata_mut()
+        .insert("ot-tracer-traceid", "abc".parse().unwrap());
+    req.metadata_mut()
+        .insert("ot-tracer-spanid", "def".parse().unwrap());
+    p.client.get_plugin_info(req).await.unwrap();
+    let (mut sock, _) = tokio::time::timeout(Duration::from_secs(10), collector.accept())
+        .await
+        .expect("the provider connects to the collector")
+        .unwrap();
+    let fields = read_appdash_packet(&mut sock).await;
+    assert!(
+        fields.contains(&(2, 0xabc.to_string())),
+        "trace id: {fields:?}"
+    );
+    assert!(
+        fields.contains(&(4, 0xdef.to_string())),
+        "parent span: {fields:?}"
+    );
+    let pos = fields
+        .iter()
+        .position(|f| *f == (6, "Name".to_string()))
+        .expect("a Name annotation");
+    assert_eq!(
+        fields[pos + 1],
+        (7, "/pulumirpc.ResourceProvider/GetPluginInfo".to_string())
+    );
+    assert!(fields.contains(&(6, "_schema:Timespan".to_string())));
+    p.child.kill().await.ok();
+}

@@ -3,6 +3,7 @@
 pub mod engine_log;
 pub mod props;
 pub mod resource;
+pub mod trace;
 pub mod typed;
 
 use std::sync::Arc;
