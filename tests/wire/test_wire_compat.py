@@ -45,19 +45,29 @@ def message_diffs(path, a, b):
         if fa.get(name) != fb.get(name):
             out.append(f"{path}.{name}: ours {fa.get(name)} official {fb.get(name)}")
     out += enum_list_diffs(path, a.enum_type, b.enum_type)
-    na = {n.name: n for n in a.nested_type}
-    nb = {n.name: n for n in b.nested_type}
-    for name in sorted(set(na) | set(nb)):
-        if name not in na or name not in nb:
-            out.append(f"{path}.{name}: nested message only in {'ours' if name in na else 'official'}")
-        else:
-            if na[name].options.map_entry != nb[name].options.map_entry:
-                out.append(f"{path}.{name}: map entry mismatch")
-            out += message_diffs(f"{path}.{name}", na[name], nb[name])
+    def nested(name, x, y):
+        entry = [f"{path}.{name}: map entry mismatch"] if x.options.map_entry != y.options.map_entry else []
+        return entry + message_diffs(f"{path}.{name}", x, y)
+
+    out += paired_diffs(f"{path}.", "nested message", a.nested_type, b.nested_type, nested)
     ra = sorted((r.start, r.end) for r in a.reserved_range)
     rb = sorted((r.start, r.end) for r in b.reserved_range)
     if ra != rb:
         out.append(f"{path}: reserved ranges ours {ra} official {rb}")
+    return out
+
+
+def paired_diffs(prefix, kind, xs, ys, compare):
+    """Pairs two lists of named descriptors by name: one missing on a side is a difference, and pairs
+    present on both sides are compared with `compare(name, ours, official)`."""
+    out = []
+    mx = {x.name: x for x in xs}
+    my = {y.name: y for y in ys}
+    for name in sorted(set(mx) | set(my)):
+        if name not in mx or name not in my:
+            out.append(f"{prefix}{name}: {kind} only in {'ours' if name in mx else 'official'}")
+        else:
+            out += compare(name, mx[name], my[name])
     return out
 
 
@@ -75,13 +85,7 @@ def file_diffs(a, b):
     out = []
     if a.package != b.package:
         out.append(f"{a.name}: package {a.package} vs {b.package}")
-    ma = {m.name: m for m in a.message_type}
-    mb = {m.name: m for m in b.message_type}
-    for name in sorted(set(ma) | set(mb)):
-        if name not in ma or name not in mb:
-            out.append(f"{name}: message only in {'ours' if name in ma else 'official'}")
-        else:
-            out += message_diffs(name, ma[name], mb[name])
+    out += paired_diffs("", "message", a.message_type, b.message_type, message_diffs)
     out += enum_list_diffs(a.name, a.enum_type, b.enum_type)
     sa = {s.name: {m.name: (m.input_type, m.output_type, m.client_streaming, m.server_streaming) for m in s.method} for s in a.service}
     sb = {s.name: {m.name: (m.input_type, m.output_type, m.client_streaming, m.server_streaming) for m in s.method} for s in b.service}

@@ -29,38 +29,34 @@ def group_of(call):
     return g
 
 
-@pre("autoscaling:AttachTrafficSources")
-def attach_traffic_sources(call):
+def _traffic_sources(call, attach):
+    """Attach or detach: ELBv2 target groups and classic ELBs go to moto's own lists; other kinds
+    (VPC Lattice) are kept here, since moto has nowhere for them."""
     g = group_of(call)
     be = backend(call)
     for src in call.params.get("TrafficSources") or []:
         kind, ident = src.get("Type", "elbv2"), src["Identifier"]
         if kind == "elbv2":
-            be.attach_load_balancer_target_groups(g.name, [ident])
+            (be.attach_load_balancer_target_groups if attach else be.detach_load_balancer_target_groups)(g.name, [ident])
         elif kind == "elb":
-            be.attach_load_balancers(g.name, [ident])
+            (be.attach_load_balancers if attach else be.detach_load_balancers)(g.name, [ident])
         else:
             lst = _lattice.setdefault((call.account, call.region, g.name), [])
-            if ident not in lst:
+            if attach and ident not in lst:
                 lst.append(ident)
+            elif not attach and ident in lst:
+                lst.remove(ident)
     return {}
+
+
+@pre("autoscaling:AttachTrafficSources")
+def attach_traffic_sources(call):
+    return _traffic_sources(call, attach=True)
 
 
 @pre("autoscaling:DetachTrafficSources")
 def detach_traffic_sources(call):
-    g = group_of(call)
-    be = backend(call)
-    for src in call.params.get("TrafficSources") or []:
-        kind, ident = src.get("Type", "elbv2"), src["Identifier"]
-        if kind == "elbv2":
-            be.detach_load_balancer_target_groups(g.name, [ident])
-        elif kind == "elb":
-            be.detach_load_balancers(g.name, [ident])
-        else:
-            lst = _lattice.get((call.account, call.region, g.name), [])
-            if ident in lst:
-                lst.remove(ident)
-    return {}
+    return _traffic_sources(call, attach=False)
 
 
 @pre("autoscaling:DescribeTrafficSources")
