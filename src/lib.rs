@@ -11,5 +11,6 @@ pub mod config;
 pub mod fleet;
 pub mod graph;
 pub mod proto;
+pub mod resources;
 pub mod schema;
 pub mod server;

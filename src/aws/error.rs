@@ -91,6 +91,19 @@ impl AwsError {
     }
 }
 
+/// `map_err` adapter: `.map_err(aws::error::on("ec2", "CreateVpc"))`.
+pub fn on<E, R>(
+    service: &'static str,
+    operation: &'static str,
+) -> impl FnOnce(SdkError<E, R>) -> AwsError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+    SdkError<E, R>: RequestId,
+{
+    move |e| AwsError::from_sdk(service, operation, e)
+}
+
 /// The error and its causes, as one line.
 fn describe_chain(e: &dyn std::error::Error) -> String {
     let mut parts = vec![e.to_string()];

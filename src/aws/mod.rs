@@ -111,7 +111,7 @@ impl Clients {
             .get_caller_identity()
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("sts", "GetCallerIdentity", e))?;
+            .map_err(error::on("sts", "GetCallerIdentity"))?;
         Ok(out.account.unwrap_or_default())
     }
 }

@@ -3,6 +3,7 @@
 pub mod args;
 pub mod naming;
 pub mod outputs;
+pub mod plan;
 pub mod validate;
 
 use std::collections::BTreeSet;

@@ -1,6 +1,9 @@
 //! Test helpers shared by integration tests: the AWS emulator (tests/emulator) as a per-binary
 //! fixture, with a fresh account per test so tests run in parallel without seeing each other.
 
+// Each test binary compiles this module and uses a different subset of it.
+#![allow(dead_code)]
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
@@ -85,6 +88,17 @@ impl Emulator {
         s.read_to_string(&mut resp).unwrap();
         let body = resp.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
         serde_json::from_str(body).unwrap_or_else(|e| panic!("{path}: {e}: {resp}"))
+    }
+
+    /// Panics with the leak report if `account` still has any object a fleet can make.
+    pub fn assert_no_leaks(&self, account: &str) {
+        let report = self.control(&format!("/leaks?account={account}&region=us-east-1"));
+        assert_eq!(report["count"], 0, "leaked: {report}");
+        assert_eq!(
+            report["errors"],
+            serde_json::json!({}),
+            "leak checker errors: {report}"
+        );
     }
 
     /// The calls the emulator served for `account`.

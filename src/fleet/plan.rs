@@ -1,0 +1,261 @@
+//! The fleet as a dependency graph of sub-resources: which AWS objects a fleet has, and which must
+//! exist before each can be made. Create walks it forwards, Delete backwards ([`crate::graph`]).
+//!
+//! The edges are the real data dependencies and nothing more, so independent branches (IAM, buckets
+//! and trail, network, load balancer, CDN) run together, and slow waits start as early as they can:
+//! the distribution needs only the load balancer's DNS name, so it does not wait for the load balancer
+//! to be active, let alone for the instances.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::FleetArgs;
+
+/// One AWS sub-resource of a fleet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Node {
+    /// The AMI to launch: given, or the latest Amazon Linux 2023 from SSM.
+    Ami,
+    /// The VPC.
+    Vpc,
+    /// One public subnet per availability zone.
+    Subnets,
+    /// The internet gateway, attached to the VPC.
+    InternetGateway,
+    /// The public route table (default route to the gateway) and its subnet associations.
+    RouteTable,
+    /// The instances' security group (app port from the load balancer, SSH only from given CIDRs).
+    InstanceSecurityGroup,
+    /// The load balancer's security group (CloudFront's prefix list when the CDN is on).
+    LoadBalancerSecurityGroup,
+    /// The instances' IAM role and its policies.
+    InstanceRole,
+    /// The instance profile carrying the role.
+    InstanceProfile,
+    /// The CloudWatch log group for the application's logs.
+    LogGroup,
+    /// The launch template.
+    LaunchTemplate,
+    /// The asset bucket.
+    AssetBucket,
+    /// The versioned source bucket releases are uploaded to.
+    SourceBucket,
+    /// The bucket holding the pipeline's artifacts and the trail's logs.
+    ArtifactBucket,
+    /// The CloudTrail trail recording writes to the source archive.
+    Trail,
+    /// The application load balancer.
+    LoadBalancer,
+    /// The target group on the app port.
+    TargetGroup,
+    /// The listeners (HTTP, and HTTPS with a redirect when a certificate is given) and the origin-header rule.
+    Listeners,
+    /// The Auto Scaling group.
+    AutoScalingGroup,
+    /// The group's scheduled actions.
+    ScheduledActions,
+    /// The role CodeDeploy assumes.
+    CodeDeployRole,
+    /// The CodeDeploy application.
+    CodeDeployApplication,
+    /// The CodeDeploy deployment group on the group and target group.
+    DeploymentGroup,
+    /// The role CodePipeline assumes.
+    PipelineRole,
+    /// The two-stage pipeline: S3 source, CodeDeploy deploy.
+    Pipeline,
+    /// The role EventBridge assumes to start the pipeline.
+    EventsRole,
+    /// The EventBridge rule that starts the pipeline when the source archive changes.
+    EventRule,
+    /// The CloudFront cache policy.
+    CachePolicy,
+    /// The CloudFront distribution.
+    Distribution,
+    /// The Route 53 alias records.
+    DnsRecord,
+}
+
+impl fmt::Display for Node {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// The fleet's sub-resources and what each needs first, for these inputs.
+pub fn graph(args: &FleetArgs) -> Vec<(Node, Vec<Node>)> {
+    use Node::*;
+    let mut g = vec![
+        (Ami, vec![]),
+        (Vpc, vec![]),
+        (Subnets, vec![Vpc]),
+        (InternetGateway, vec![Vpc]),
+        (RouteTable, vec![Vpc, InternetGateway, Subnets]),
+        (LoadBalancerSecurityGroup, vec![Vpc]),
+        (InstanceSecurityGroup, vec![Vpc, LoadBalancerSecurityGroup]),
+        (AssetBucket, vec![]),
+        (SourceBucket, vec![]),
+        (ArtifactBucket, vec![]),
+        (Trail, vec![SourceBucket, ArtifactBucket]),
+        (LogGroup, vec![]),
+        (
+            InstanceRole,
+            vec![AssetBucket, SourceBucket, ArtifactBucket, LogGroup],
+        ),
+        (InstanceProfile, vec![InstanceRole]),
+        (
+            LaunchTemplate,
+            vec![Ami, InstanceSecurityGroup, InstanceProfile, LogGroup],
+        ),
+        // Internet-facing load balancers need subnets with a route to the internet.
+        (
+            LoadBalancer,
+            vec![Subnets, RouteTable, LoadBalancerSecurityGroup],
+        ),
+        (TargetGroup, vec![Vpc]),
+        (Listeners, vec![LoadBalancer, TargetGroup]),
+        (
+            AutoScalingGroup,
+            vec![LaunchTemplate, Subnets, RouteTable, TargetGroup],
+        ),
+        (ScheduledActions, vec![AutoScalingGroup]),
+        (CodeDeployRole, vec![]),
+        (CodeDeployApplication, vec![]),
+        (
+            DeploymentGroup,
+            vec![
+                CodeDeployApplication,
+                CodeDeployRole,
+                AutoScalingGroup,
+                TargetGroup,
+            ],
+        ),
+        (PipelineRole, vec![SourceBucket, ArtifactBucket]),
+        (
+            Pipeline,
+            vec![PipelineRole, SourceBucket, ArtifactBucket, DeploymentGroup],
+        ),
+        (EventsRole, vec![]),
+        (EventRule, vec![EventsRole, Pipeline, Trail]),
+    ];
+    if args.cdn.enabled {
+        g.push((CachePolicy, vec![]));
+        g.push((Distribution, vec![CachePolicy, LoadBalancer]));
+    }
+    if args.dns.is_some() {
+        g.push((
+            DnsRecord,
+            vec![if args.cdn.enabled {
+                Distribution
+            } else {
+                LoadBalancer
+            }],
+        ));
+    }
+    g
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::Node::*;
+    use super::*;
+    use crate::graph::Queue;
+
+    fn args(v: serde_json::Value) -> FleetArgs {
+        crate::fleet::parse(v).unwrap()
+    }
+
+    fn queue(a: &FleetArgs) -> Queue<Node> {
+        Queue::new(graph(a)).expect("the fleet graph must be acyclic and closed")
+    }
+
+    /// Nodes that `node` waits for, directly or not.
+    fn ancestors(q: &Queue<Node>, node: Node) -> Vec<Node> {
+        let mut out: Vec<Node> = Vec::new();
+        let mut todo = vec![node];
+        while let Some(n) = todo.pop() {
+            for d in q.dependencies(&n) {
+                if !out.contains(d) {
+                    out.push(*d);
+                    todo.push(*d);
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn independent_branches_start_together() {
+        let ready = queue(&args(json!({}))).ready();
+        for n in [
+            Ami,
+            Vpc,
+            AssetBucket,
+            SourceBucket,
+            ArtifactBucket,
+            LogGroup,
+            CodeDeployRole,
+            CodeDeployApplication,
+            EventsRole,
+            CachePolicy,
+        ] {
+            assert!(ready.contains(&n), "{n} should start at once: {ready:?}");
+        }
+    }
+
+    #[test]
+    fn the_distribution_waits_only_for_the_load_balancer_not_its_listeners_or_instances() {
+        let q = queue(&args(json!({})));
+        let before = ancestors(&q, Distribution);
+        assert!(before.contains(&LoadBalancer));
+        for n in [Listeners, AutoScalingGroup, LaunchTemplate, InstanceRole] {
+            assert!(!before.contains(&n), "distribution must not wait for {n}");
+        }
+    }
+
+    #[test]
+    fn optional_parts_follow_the_inputs() {
+        let plain = graph(&args(json!({"cdn": {"enabled": false}})));
+        assert!(!plain
+            .iter()
+            .any(|(n, _)| matches!(n, Distribution | CachePolicy | DnsRecord)));
+        let dns = json!({"hostedZoneId": "Z1", "zoneName": "example.com"});
+        let to_alb = graph(&args(json!({"cdn": {"enabled": false}, "dns": dns})));
+        assert!(to_alb.contains(&(DnsRecord, vec![LoadBalancer])));
+        let to_cdn = graph(&args(json!({"dns": dns})));
+        assert!(to_cdn.contains(&(DnsRecord, vec![Distribution])));
+    }
+
+    #[test]
+    fn delete_order_honours_aws_rules() {
+        let del = queue(&args(
+            json!({"dns": {"hostedZoneId": "Z1", "zoneName": "example.com"}}),
+        ))
+        .reversed();
+        // In the reversed graph, a node's "dependencies" are what must be gone before it is deleted.
+        let gone_before = |n: Node| ancestors(&del, n);
+        let rules = [
+            (LoadBalancer, Distribution),
+            (Subnets, LoadBalancer),
+            (LoadBalancerSecurityGroup, LoadBalancer),
+            (InstanceSecurityGroup, AutoScalingGroup),
+            (InternetGateway, RouteTable),
+            (Vpc, InternetGateway),
+            (SourceBucket, Trail),
+            (InstanceRole, InstanceProfile),
+            (CodeDeployApplication, DeploymentGroup),
+            (LaunchTemplate, AutoScalingGroup),
+            (Distribution, DnsRecord),
+        ];
+        for (later, first) in rules {
+            assert!(
+                gone_before(later).contains(&first),
+                "{first} must be deleted before {later}"
+            );
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! The fleet's VPC: DNS hostnames on (instances get public DNS names), tagged with the fleet's identity.
+
+use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, ResourceType, Tag, TagSpecification};
+use serde::{Deserialize, Serialize};
+
+use super::super::{Ctx, TAG_FLEET, TAG_NODE};
+use crate::aws::error::on;
+use crate::aws::{AwsError, ErrorClass};
+use crate::fleet::plan::Node;
+
+/// What the fleet records about its VPC.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VpcState {
+    /// The VPC's ID.
+    pub vpc_id: String,
+    /// Its IPv4 CIDR block.
+    pub cidr: String,
+}
+
+/// Finds the fleet's own VPC by its identity tags.
+async fn find(cx: &Ctx<'_>) -> Result<Option<VpcState>, AwsError> {
+    let tag = |k: &str, v: &str| Filter::builder().name(format!("tag:{k}")).values(v).build();
+    let out = cx
+        .aws
+        .ec2
+        .describe_vpcs()
+        .filters(tag(TAG_FLEET, cx.prefix))
+        .filters(tag(TAG_NODE, &Node::Vpc.to_string()))
+        .send()
+        .await
+        .map_err(on("ec2", "DescribeVpcs"))?;
+    Ok(out.vpcs().iter().find_map(|v| {
+        Some(VpcState {
+            vpc_id: v.vpc_id()?.to_string(),
+            cidr: v.cidr_block()?.to_string(),
+        })
+    }))
+}
+
+/// Creates the VPC, or adopts the one this fleet made before.
+pub async fn create(cx: &Ctx<'_>) -> Result<VpcState, AwsError> {
+    let state = match find(cx).await? {
+        Some(existing) => existing,
+        None => {
+            let tags = cx
+                .tags(Node::Vpc)
+                .into_iter()
+                .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                .collect();
+            let spec = TagSpecification::builder()
+                .resource_type(ResourceType::Vpc)
+                .set_tags(Some(tags))
+                .build();
+            let out = cx
+                .aws
+                .ec2
+                .create_vpc()
+                .cidr_block(&cx.args.vpc_cidr)
+                .tag_specifications(spec)
+                .send()
+                .await
+                .map_err(on("ec2", "CreateVpc"))?;
+            let vpc_id = out
+                .vpc()
+                .and_then(|v| v.vpc_id())
+                .unwrap_or_default()
+                .to_string();
+            VpcState {
+                vpc_id,
+                cidr: cx.args.vpc_cidr.clone(),
+            }
+        }
+    };
+    let dns_hostnames = AttributeBooleanValue::builder().value(true).build();
+    cx.aws
+        .ec2
+        .modify_vpc_attribute()
+        .vpc_id(&state.vpc_id)
+        .enable_dns_hostnames(dns_hostnames)
+        .send()
+        .await
+        .map_err(on("ec2", "ModifyVpcAttribute"))?;
+    Ok(state)
+}
+
+/// The VPC as it is now, or `None` when it is gone.
+pub async fn read(cx: &Ctx<'_>, state: &VpcState) -> Result<Option<VpcState>, AwsError> {
+    match cx
+        .aws
+        .ec2
+        .describe_vpcs()
+        .vpc_ids(&state.vpc_id)
+        .send()
+        .await
+        .map_err(on("ec2", "DescribeVpcs"))
+    {
+        Ok(out) => Ok(out.vpcs().first().map(|v| VpcState {
+            vpc_id: state.vpc_id.clone(),
+            cidr: v.cidr_block().unwrap_or_default().to_string(),
+        })),
+        Err(e) if e.class == ErrorClass::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Deletes the VPC; one already gone is done.
+pub async fn delete(cx: &Ctx<'_>, state: &VpcState) -> Result<(), AwsError> {
+    match cx
+        .aws
+        .ec2
+        .delete_vpc()
+        .vpc_id(&state.vpc_id)
+        .send()
+        .await
+        .map_err(on("ec2", "DeleteVpc"))
+    {
+        Err(e) if e.class != ErrorClass::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,87 @@
+//! Network sub-resources against the AWS emulator: created with the fleet's tags, adopted instead of
+//! duplicated, read back, deleted idempotently.
+
+mod support;
+
+use std::collections::BTreeMap;
+
+use ec2fleet::aws::Clients;
+use ec2fleet::config::{ProviderConfig, SERVICES};
+use ec2fleet::fleet::FleetArgs;
+use ec2fleet::resources::network::vpc;
+use ec2fleet::resources::{Ctx, TAG_FLEET};
+
+async fn clients(account: &str) -> Clients {
+    let emu = support::emulator();
+    let cfg = ProviderConfig {
+        access_key: Some(account.into()),
+        secret_key: Some("x".into()),
+        endpoints: SERVICES
+            .iter()
+            .map(|s| (s.to_string(), emu.url.clone()))
+            .collect(),
+        ..Default::default()
+    };
+    Clients::new(&cfg, "us-east-1").await
+}
+
+fn fleet_args() -> FleetArgs {
+    ec2fleet::fleet::parse(serde_json::json!({"vpcCidr": "10.20.0.0/16", "tags": {"team": "blue"}}))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn vpc_is_created_tagged_adopted_not_duplicated_and_deleted_idempotently() {
+    let account = support::fresh_account();
+    let aws = clients(&account).await;
+    let args = fleet_args();
+    let defaults = BTreeMap::new();
+    let cx = Ctx {
+        aws: &aws,
+        args: &args,
+        prefix: "web-1a2b3c4",
+        default_tags: &defaults,
+    };
+
+    let made = vpc::create(&cx).await.expect("create");
+    assert_eq!(made.cidr, "10.20.0.0/16");
+    let described = aws
+        .ec2
+        .describe_vpcs()
+        .vpc_ids(&made.vpc_id)
+        .send()
+        .await
+        .unwrap();
+    let tags: BTreeMap<_, _> = described.vpcs()[0]
+        .tags()
+        .iter()
+        .map(|t| (t.key().unwrap().to_string(), t.value().unwrap().to_string()))
+        .collect();
+    assert_eq!(tags[TAG_FLEET], "web-1a2b3c4");
+    assert_eq!(tags["team"], "blue");
+    assert_eq!(tags["Name"], "web-1a2b3c4-vpc");
+
+    // A second create (a lost response, a retried `pulumi up`) adopts the same VPC.
+    let again = vpc::create(&cx).await.expect("create again");
+    assert_eq!(again, made);
+    let all = aws.ec2.describe_vpcs().send().await.unwrap();
+    assert_eq!(
+        all.vpcs()
+            .iter()
+            .filter(|v| !v.is_default().unwrap_or(false))
+            .count(),
+        1,
+        "no duplicate VPC"
+    );
+
+    assert_eq!(vpc::read(&cx, &made).await.unwrap(), Some(made.clone()));
+    vpc::delete(&cx, &made).await.expect("delete");
+    vpc::delete(&cx, &made)
+        .await
+        .expect("a second delete is done, not an error");
+    assert_eq!(
+        vpc::read(&cx, &made).await.unwrap(),
+        None,
+        "read reports a deleted VPC as gone"
+    );
+}
