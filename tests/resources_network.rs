@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use ec2fleet::aws::Clients;
 use ec2fleet::config::{ProviderConfig, SERVICES};
 use ec2fleet::fleet::FleetArgs;
-use ec2fleet::resources::network::vpc;
+use ec2fleet::resources::network::{subnets, vpc};
 use ec2fleet::resources::{Ctx, TAG_FLEET};
 
 async fn clients(account: &str) -> Clients {
@@ -84,4 +84,57 @@ async fn vpc_is_created_tagged_adopted_not_duplicated_and_deleted_idempotently()
         None,
         "read reports a deleted VPC as gone"
     );
+}
+
+#[tokio::test]
+async fn subnets_span_the_regions_first_three_zones_with_public_ips_and_are_adopted() {
+    let account = support::fresh_account();
+    let aws = clients(&account).await;
+    let args = fleet_args();
+    let defaults = BTreeMap::new();
+    let cx = Ctx {
+        aws: &aws,
+        args: &args,
+        prefix: "web-5d6e7f8",
+        default_tags: &defaults,
+    };
+    let net = vpc::create(&cx).await.unwrap();
+
+    let made = subnets::create(&cx, &net).await.expect("create subnets");
+    assert_eq!(
+        made.availability_zones,
+        vec!["us-east-1a", "us-east-1b", "us-east-1c"]
+    );
+    assert_eq!(
+        made.cidrs,
+        vec!["10.20.0.0/18", "10.20.64.0/18", "10.20.128.0/18"]
+    );
+    let live = aws
+        .ec2
+        .describe_subnets()
+        .set_subnet_ids(Some(made.subnet_ids.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.subnets().len(), 3);
+    assert!(live
+        .subnets()
+        .iter()
+        .all(|s| s.map_public_ip_on_launch() == Some(true)
+            && s.vpc_id() == Some(net.vpc_id.as_str())));
+
+    assert_eq!(
+        subnets::create(&cx, &net).await.unwrap(),
+        made,
+        "a second create adopts all three"
+    );
+    assert_eq!(subnets::read(&cx, &made).await.unwrap(), Some(made.clone()));
+
+    subnets::delete(&cx, &made).await.unwrap();
+    subnets::delete(&cx, &made)
+        .await
+        .expect("deleting again is done");
+    assert_eq!(subnets::read(&cx, &made).await.unwrap(), None);
+    vpc::delete(&cx, &net).await.unwrap();
+    support::emulator().assert_no_leaks(&account);
 }

@@ -1,9 +1,10 @@
 //! The fleet's VPC: DNS hostnames on (instances get public DNS names), tagged with the fleet's identity.
 
-use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, ResourceType, Tag, TagSpecification};
+use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
 use serde::{Deserialize, Serialize};
 
-use super::super::{Ctx, TAG_FLEET, TAG_NODE};
+use super::super::Ctx;
+use super::{identity_filters, tag_spec};
 use crate::aws::error::on;
 use crate::aws::{AwsError, ErrorClass};
 use crate::fleet::plan::Node;
@@ -20,13 +21,11 @@ pub struct VpcState {
 
 /// Finds the fleet's own VPC by its identity tags.
 async fn find(cx: &Ctx<'_>) -> Result<Option<VpcState>, AwsError> {
-    let tag = |k: &str, v: &str| Filter::builder().name(format!("tag:{k}")).values(v).build();
     let out = cx
         .aws
         .ec2
         .describe_vpcs()
-        .filters(tag(TAG_FLEET, cx.prefix))
-        .filters(tag(TAG_NODE, &Node::Vpc.to_string()))
+        .set_filters(Some(identity_filters(cx, Node::Vpc)))
         .send()
         .await
         .map_err(on("ec2", "DescribeVpcs"))?;
@@ -43,15 +42,7 @@ pub async fn create(cx: &Ctx<'_>) -> Result<VpcState, AwsError> {
     let state = match find(cx).await? {
         Some(existing) => existing,
         None => {
-            let tags = cx
-                .tags(Node::Vpc)
-                .into_iter()
-                .map(|(k, v)| Tag::builder().key(k).value(v).build())
-                .collect();
-            let spec = TagSpecification::builder()
-                .resource_type(ResourceType::Vpc)
-                .set_tags(Some(tags))
-                .build();
+            let spec = tag_spec(cx, Node::Vpc, ResourceType::Vpc, &[]);
             let out = cx
                 .aws
                 .ec2

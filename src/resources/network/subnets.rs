@@ -1,0 +1,224 @@
+//! One public subnet per availability zone, carved from the VPC's CIDR, with public IPs on launch.
+
+use std::net::Ipv4Addr;
+
+use aws_sdk_ec2::types::{AttributeBooleanValue, AvailabilityZoneState, Filter, ResourceType};
+use serde::{Deserialize, Serialize};
+
+use super::super::Ctx;
+use super::vpc::VpcState;
+use super::{identity_filters, tag_spec};
+use crate::aws::error::on;
+use crate::aws::{AwsError, ErrorClass};
+use crate::fleet::plan::Node;
+use crate::fleet::validate::parse_cidr;
+
+/// Tag saying which zone's subnet an object is (so each is adopted on its own).
+const TAG_ZONE: &str = "ec2fleet:zone";
+
+/// What the fleet records about its subnets, in zone order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubnetsState {
+    /// The zones, as given or as the region's first ones.
+    pub availability_zones: Vec<String>,
+    /// The subnet IDs, one per zone, same order.
+    pub subnet_ids: Vec<String>,
+    /// Their CIDR blocks, same order.
+    pub cidrs: Vec<String>,
+}
+
+/// Splits `vpc` into `n` equal subnets, leaving at least a quarter of the space for later ones.
+pub fn carve(vpc: &str, n: usize) -> Option<Vec<String>> {
+    let (addr, len) = parse_cidr(vpc)?;
+    let bits = ((n + 1) as f64).log2().ceil().max(2.0) as u8;
+    let sub_len = len.checked_add(bits).filter(|l| *l <= 28)?;
+    let size = 1u32 << (32 - sub_len);
+    let base = u32::from(addr);
+    Some(
+        (0..n as u32)
+            .map(|i| format!("{}/{sub_len}", Ipv4Addr::from(base + i * size)))
+            .collect(),
+    )
+}
+
+/// The zones to use: given, or the region's first three available ones.
+async fn zones(cx: &Ctx<'_>) -> Result<Vec<String>, AwsError> {
+    if let Some(z) = &cx.args.availability_zones {
+        return Ok(z.clone());
+    }
+    let out = cx
+        .aws
+        .ec2
+        .describe_availability_zones()
+        .send()
+        .await
+        .map_err(on("ec2", "DescribeAvailabilityZones"))?;
+    let mut names: Vec<String> = out
+        .availability_zones()
+        .iter()
+        .filter(|z| z.state() == Some(&AvailabilityZoneState::Available))
+        .filter_map(|z| z.zone_name().map(str::to_string))
+        .collect();
+    names.sort();
+    names.truncate(3);
+    Ok(names)
+}
+
+/// Creates the subnets (adopting any this fleet made before) and turns on public IPs at launch.
+pub async fn create(cx: &Ctx<'_>, vpc: &VpcState) -> Result<SubnetsState, AwsError> {
+    let zones = zones(cx).await?;
+    let cidrs = carve(&vpc.cidr, zones.len()).unwrap_or_default();
+    let existing = cx
+        .aws
+        .ec2
+        .describe_subnets()
+        .set_filters(Some(identity_filters(cx, Node::Subnets)))
+        .filters(Filter::builder().name("vpc-id").values(&vpc.vpc_id).build())
+        .send()
+        .await
+        .map_err(on("ec2", "DescribeSubnets"))?;
+    let mut subnet_ids = Vec::new();
+    for (zone, cidr) in zones.iter().zip(&cidrs) {
+        let adopted = existing
+            .subnets()
+            .iter()
+            .find(|s| s.availability_zone() == Some(zone.as_str()))
+            .and_then(|s| s.subnet_id());
+        let id = match adopted {
+            Some(id) => id.to_string(),
+            None => {
+                let spec = tag_spec(
+                    cx,
+                    Node::Subnets,
+                    ResourceType::Subnet,
+                    &[(TAG_ZONE, zone.clone())],
+                );
+                let out = cx
+                    .aws
+                    .ec2
+                    .create_subnet()
+                    .vpc_id(&vpc.vpc_id)
+                    .cidr_block(cidr)
+                    .availability_zone(zone)
+                    .tag_specifications(spec)
+                    .send()
+                    .await
+                    .map_err(on("ec2", "CreateSubnet"))?;
+                out.subnet()
+                    .and_then(|s| s.subnet_id())
+                    .unwrap_or_default()
+                    .to_string()
+            }
+        };
+        let public = AttributeBooleanValue::builder().value(true).build();
+        cx.aws
+            .ec2
+            .modify_subnet_attribute()
+            .subnet_id(&id)
+            .map_public_ip_on_launch(public)
+            .send()
+            .await
+            .map_err(on("ec2", "ModifySubnetAttribute"))?;
+        subnet_ids.push(id);
+    }
+    Ok(SubnetsState {
+        availability_zones: zones,
+        subnet_ids,
+        cidrs,
+    })
+}
+
+/// The recorded subnets that still exist, in one call; `None` when none does.
+pub async fn read(cx: &Ctx<'_>, state: &SubnetsState) -> Result<Option<SubnetsState>, AwsError> {
+    let ids = id_filter(state);
+    let out = cx
+        .aws
+        .ec2
+        .describe_subnets()
+        .filters(ids)
+        .send()
+        .await
+        .map_err(on("ec2", "DescribeSubnets"))?;
+    let live: Vec<_> = out
+        .subnets()
+        .iter()
+        .filter_map(|s| Some((s.subnet_id()?, s.availability_zone()?, s.cidr_block()?)))
+        .collect();
+    if live.is_empty() {
+        return Ok(None);
+    }
+    let mut now = SubnetsState {
+        availability_zones: Vec::new(),
+        subnet_ids: Vec::new(),
+        cidrs: Vec::new(),
+    };
+    for id in &state.subnet_ids {
+        if let Some((id, zone, cidr)) = live.iter().find(|(i, _, _)| i == id) {
+            now.subnet_ids.push(id.to_string());
+            now.availability_zones.push(zone.to_string());
+            now.cidrs.push(cidr.to_string());
+        }
+    }
+    Ok(Some(now))
+}
+
+/// A filter on the recorded IDs: unlike `SubnetIds`, a filter does not fail when one is gone.
+fn id_filter(state: &SubnetsState) -> Filter {
+    Filter::builder()
+        .name("subnet-id")
+        .set_values(Some(state.subnet_ids.clone()))
+        .build()
+}
+
+/// Deletes every subnet; ones already gone are done.
+pub async fn delete(cx: &Ctx<'_>, state: &SubnetsState) -> Result<(), AwsError> {
+    for id in &state.subnet_ids {
+        match cx
+            .aws
+            .ec2
+            .delete_subnet()
+            .subnet_id(id)
+            .send()
+            .await
+            .map_err(on("ec2", "DeleteSubnet"))
+        {
+            Err(e) if e.class != ErrorClass::NotFound => return Err(e),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn carving_splits_the_vpc_evenly_and_leaves_room() {
+        assert_eq!(
+            carve("10.0.0.0/16", 3).unwrap(),
+            vec!["10.0.0.0/18", "10.0.64.0/18", "10.0.128.0/18"]
+        );
+        assert_eq!(
+            carve("10.0.0.0/16", 2).unwrap(),
+            vec!["10.0.0.0/18", "10.0.64.0/18"]
+        );
+        assert_eq!(
+            carve("10.1.0.0/24", 6).unwrap(),
+            vec![
+                "10.1.0.0/27",
+                "10.1.0.32/27",
+                "10.1.0.64/27",
+                "10.1.0.96/27",
+                "10.1.0.128/27",
+                "10.1.0.160/27"
+            ]
+        );
+        assert_eq!(
+            carve("10.0.0.0/27", 3),
+            None,
+            "AWS subnets can be no smaller than /28"
+        );
+    }
+}
