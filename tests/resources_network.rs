@@ -6,9 +6,10 @@ mod support;
 use std::collections::BTreeMap;
 
 use ec2fleet::aws::Clients;
+use ec2fleet::aws::ErrorClass;
 use ec2fleet::config::{ProviderConfig, SERVICES};
 use ec2fleet::fleet::FleetArgs;
-use ec2fleet::resources::network::{subnets, vpc};
+use ec2fleet::resources::network::{internet_gateway, route_table, subnets, vpc};
 use ec2fleet::resources::{Ctx, TAG_FLEET};
 
 async fn clients(account: &str) -> Clients {
@@ -136,5 +137,69 @@ async fn subnets_span_the_regions_first_three_zones_with_public_ips_and_are_adop
         .expect("deleting again is done");
     assert_eq!(subnets::read(&cx, &made).await.unwrap(), None);
     vpc::delete(&cx, &net).await.unwrap();
+    support::emulator().assert_no_leaks(&account);
+}
+
+#[tokio::test]
+async fn the_whole_network_is_routed_to_the_internet_adopted_and_torn_down_in_aws_order() {
+    let account = support::fresh_account();
+    let aws = clients(&account).await;
+    let args = fleet_args();
+    let defaults = BTreeMap::new();
+    let cx = Ctx {
+        aws: &aws,
+        args: &args,
+        prefix: "web-0a0b0c0",
+        default_tags: &defaults,
+    };
+
+    let net = vpc::create(&cx).await.unwrap();
+    let subs = subnets::create(&cx, &net).await.unwrap();
+    let igw = internet_gateway::create(&cx, &net).await.unwrap();
+    let rt = route_table::create(&cx, &net, &igw, &subs).await.unwrap();
+    assert_eq!(rt.association_ids.len(), 3);
+    let table = &aws
+        .ec2
+        .describe_route_tables()
+        .route_table_ids(&rt.route_table_id)
+        .send()
+        .await
+        .unwrap()
+        .route_tables()[0]
+        .clone();
+    let default = table
+        .routes()
+        .iter()
+        .find(|r| r.destination_cidr_block() == Some("0.0.0.0/0"))
+        .expect("a default route");
+    assert_eq!(default.gateway_id(), Some(igw.internet_gateway_id.as_str()));
+
+    // Running the create again (a resumed `pulumi up`) changes nothing and duplicates nothing.
+    assert_eq!(internet_gateway::create(&cx, &net).await.unwrap(), igw);
+    assert_eq!(
+        route_table::create(&cx, &net, &igw, &subs).await.unwrap(),
+        rt
+    );
+    assert_eq!(
+        internet_gateway::read(&cx, &igw).await.unwrap(),
+        Some(igw.clone())
+    );
+    assert_eq!(route_table::read(&cx, &rt).await.unwrap(), Some(rt.clone()));
+
+    // The emulator refuses what AWS refuses: the VPC cannot go while its gateway is attached.
+    let early = vpc::delete(&cx, &net)
+        .await
+        .expect_err("deleting the VPC first must fail");
+    assert_eq!(early.class, ErrorClass::DependencyViolation, "{early}");
+
+    route_table::delete(&cx, &rt).await.unwrap();
+    internet_gateway::delete(&cx, &igw).await.unwrap();
+    internet_gateway::delete(&cx, &igw)
+        .await
+        .expect("a second delete is done");
+    subnets::delete(&cx, &subs).await.unwrap();
+    vpc::delete(&cx, &net).await.unwrap();
+    assert_eq!(route_table::read(&cx, &rt).await.unwrap(), None);
+    assert_eq!(internet_gateway::read(&cx, &igw).await.unwrap(), None);
     support::emulator().assert_no_leaks(&account);
 }

@@ -1,6 +1,8 @@
-//! Network sub-resources: VPC and public subnets (the internet gateway and route table land next), and
-//! the EC2 tagging helpers they share.
+//! Network sub-resources: VPC, public subnets, internet gateway and route table, and the EC2 tagging
+//! helpers they share.
 
+pub mod internet_gateway;
+pub mod route_table;
 pub mod subnets;
 pub mod vpc;
 
