@@ -9,7 +9,10 @@ use ec2fleet::aws::Clients;
 use ec2fleet::aws::ErrorClass;
 use ec2fleet::config::{ProviderConfig, SERVICES};
 use ec2fleet::fleet::FleetArgs;
-use ec2fleet::resources::network::{internet_gateway, route_table, subnets, vpc};
+use ec2fleet::resources::network::{
+    instance_security_group, internet_gateway, load_balancer_security_group, route_table,
+    security_group, subnets, vpc,
+};
 use ec2fleet::resources::{Ctx, TAG_FLEET};
 
 async fn clients(account: &str) -> Clients {
@@ -201,5 +204,140 @@ async fn the_whole_network_is_routed_to_the_internet_adopted_and_torn_down_in_aw
     vpc::delete(&cx, &net).await.unwrap();
     assert_eq!(route_table::read(&cx, &rt).await.unwrap(), None);
     assert_eq!(internet_gateway::read(&cx, &igw).await.unwrap(), None);
+    support::emulator().assert_no_leaks(&account);
+}
+
+#[tokio::test]
+async fn security_groups_admit_only_cloudfront_and_the_load_balancer_and_no_ssh_by_default() {
+    let account = support::fresh_account();
+    let aws = clients(&account).await;
+    let args = fleet_args();
+    let defaults = BTreeMap::new();
+    let cx = Ctx {
+        aws: &aws,
+        args: &args,
+        prefix: "web-5ec5ec5",
+        default_tags: &defaults,
+    };
+    let net = vpc::create(&cx).await.unwrap();
+
+    let lb = load_balancer_security_group::create(&cx, &net)
+        .await
+        .unwrap();
+    let inst = instance_security_group::create(&cx, &net, &lb)
+        .await
+        .unwrap();
+    let lb_rules = security_group::read(&cx, &lb)
+        .await
+        .unwrap()
+        .expect("load balancer group exists");
+    assert_eq!(lb_rules.len(), 1);
+    assert_eq!(lb_rules[0].from_port(), Some(80));
+    assert!(
+        lb_rules[0].ip_ranges().is_empty(),
+        "the load balancer must not be open to the internet behind CloudFront"
+    );
+    let cloudfront = aws
+        .ec2
+        .describe_managed_prefix_lists()
+        .send()
+        .await
+        .unwrap();
+    let cf_id = cloudfront
+        .prefix_lists()
+        .iter()
+        .find(|p| {
+            p.prefix_list_name() == Some(load_balancer_security_group::CLOUDFRONT_PREFIX_LIST)
+        })
+        .and_then(|p| p.prefix_list_id())
+        .unwrap();
+    assert_eq!(
+        lb_rules[0].prefix_list_ids()[0].prefix_list_id(),
+        Some(cf_id)
+    );
+
+    let inst_rules = security_group::read(&cx, &inst)
+        .await
+        .unwrap()
+        .expect("instance group exists");
+    assert_eq!(
+        inst_rules.len(),
+        1,
+        "only the app port: no SSH rule by default: {inst_rules:?}"
+    );
+    assert_eq!(inst_rules[0].from_port(), Some(3000));
+    assert_eq!(
+        inst_rules[0].user_id_group_pairs()[0].group_id(),
+        Some(lb.group_id.as_str())
+    );
+
+    // Adopting reuses both groups; granting existing rules again is not an error.
+    assert_eq!(
+        load_balancer_security_group::create(&cx, &net)
+            .await
+            .unwrap(),
+        lb
+    );
+    assert_eq!(
+        instance_security_group::create(&cx, &net, &lb)
+            .await
+            .unwrap(),
+        inst
+    );
+
+    let early = security_group::delete(&cx, &lb)
+        .await
+        .expect_err("the instances' group still refers to it");
+    assert_eq!(early.class, ErrorClass::DependencyViolation, "{early}");
+    security_group::delete(&cx, &inst).await.unwrap();
+    security_group::delete(&cx, &lb).await.unwrap();
+    security_group::delete(&cx, &lb)
+        .await
+        .expect("a second delete is done");
+    vpc::delete(&cx, &net).await.unwrap();
+    support::emulator().assert_no_leaks(&account);
+}
+
+#[tokio::test]
+async fn ssh_opens_only_to_the_given_ranges_and_without_a_cdn_the_load_balancer_is_public() {
+    let account = support::fresh_account();
+    let aws = clients(&account).await;
+    let args: FleetArgs = ec2fleet::fleet::parse(
+        serde_json::json!({"sshIngressCidrs": ["203.0.113.0/24"], "cdn": {"enabled": false}}),
+    )
+    .unwrap();
+    let defaults = BTreeMap::new();
+    let cx = Ctx {
+        aws: &aws,
+        args: &args,
+        prefix: "web-55a55a5",
+        default_tags: &defaults,
+    };
+    let net = vpc::create(&cx).await.unwrap();
+    let lb = load_balancer_security_group::create(&cx, &net)
+        .await
+        .unwrap();
+    let inst = instance_security_group::create(&cx, &net, &lb)
+        .await
+        .unwrap();
+    let lb_rules = security_group::read(&cx, &lb).await.unwrap().unwrap();
+    assert_eq!(lb_rules[0].ip_ranges()[0].cidr_ip(), Some("0.0.0.0/0"));
+    let ssh: Vec<_> = security_group::read(&cx, &inst)
+        .await
+        .unwrap()
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.from_port() == Some(22))
+        .collect();
+    assert_eq!(ssh.len(), 1);
+    let cidrs: Vec<_> = ssh[0]
+        .ip_ranges()
+        .iter()
+        .filter_map(|r| r.cidr_ip())
+        .collect();
+    assert_eq!(cidrs, vec!["203.0.113.0/24"]);
+    security_group::delete(&cx, &inst).await.unwrap();
+    security_group::delete(&cx, &lb).await.unwrap();
+    vpc::delete(&cx, &net).await.unwrap();
     support::emulator().assert_no_leaks(&account);
 }

@@ -1,8 +1,11 @@
-//! Network sub-resources: VPC, public subnets, internet gateway and route table, and the EC2 tagging
-//! helpers they share.
+//! Network sub-resources: VPC, public subnets, internet gateway, route table and security groups, and
+//! the EC2 tagging helpers they share.
 
+pub mod instance_security_group;
 pub mod internet_gateway;
+pub mod load_balancer_security_group;
 pub mod route_table;
+pub mod security_group;
 pub mod subnets;
 pub mod vpc;
 
