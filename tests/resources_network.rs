@@ -5,29 +5,13 @@ mod support;
 
 use std::collections::BTreeMap;
 
-use ec2fleet::aws::Clients;
 use ec2fleet::aws::ErrorClass;
-use ec2fleet::config::{ProviderConfig, SERVICES};
 use ec2fleet::fleet::FleetArgs;
 use ec2fleet::resources::network::{
     instance_security_group, internet_gateway, load_balancer_security_group, route_table,
     security_group, subnets, vpc,
 };
 use ec2fleet::resources::{Ctx, TAG_FLEET};
-
-async fn clients(account: &str) -> Clients {
-    let emu = support::emulator();
-    let cfg = ProviderConfig {
-        access_key: Some(account.into()),
-        secret_key: Some("x".into()),
-        endpoints: SERVICES
-            .iter()
-            .map(|s| (s.to_string(), emu.url.clone()))
-            .collect(),
-        ..Default::default()
-    };
-    Clients::new(&cfg, "us-east-1").await
-}
 
 fn fleet_args() -> FleetArgs {
     ec2fleet::fleet::parse(serde_json::json!({"vpcCidr": "10.20.0.0/16", "tags": {"team": "blue"}}))
@@ -37,7 +21,7 @@ fn fleet_args() -> FleetArgs {
 #[tokio::test]
 async fn vpc_is_created_tagged_adopted_not_duplicated_and_deleted_idempotently() {
     let account = support::fresh_account();
-    let aws = clients(&account).await;
+    let aws = support::clients(&account).await;
     let args = fleet_args();
     let defaults = BTreeMap::new();
     let cx = Ctx {
@@ -93,7 +77,7 @@ async fn vpc_is_created_tagged_adopted_not_duplicated_and_deleted_idempotently()
 #[tokio::test]
 async fn subnets_span_the_regions_first_three_zones_with_public_ips_and_are_adopted() {
     let account = support::fresh_account();
-    let aws = clients(&account).await;
+    let aws = support::clients(&account).await;
     let args = fleet_args();
     let defaults = BTreeMap::new();
     let cx = Ctx {
@@ -146,7 +130,7 @@ async fn subnets_span_the_regions_first_three_zones_with_public_ips_and_are_adop
 #[tokio::test]
 async fn the_whole_network_is_routed_to_the_internet_adopted_and_torn_down_in_aws_order() {
     let account = support::fresh_account();
-    let aws = clients(&account).await;
+    let aws = support::clients(&account).await;
     let args = fleet_args();
     let defaults = BTreeMap::new();
     let cx = Ctx {
@@ -210,7 +194,7 @@ async fn the_whole_network_is_routed_to_the_internet_adopted_and_torn_down_in_aw
 #[tokio::test]
 async fn security_groups_admit_only_cloudfront_and_the_load_balancer_and_no_ssh_by_default() {
     let account = support::fresh_account();
-    let aws = clients(&account).await;
+    let aws = support::clients(&account).await;
     let args = fleet_args();
     let defaults = BTreeMap::new();
     let cx = Ctx {
@@ -301,7 +285,7 @@ async fn security_groups_admit_only_cloudfront_and_the_load_balancer_and_no_ssh_
 #[tokio::test]
 async fn ssh_opens_only_to_the_given_ranges_and_without_a_cdn_the_load_balancer_is_public() {
     let account = support::fresh_account();
-    let aws = clients(&account).await;
+    let aws = support::clients(&account).await;
     let args: FleetArgs = ec2fleet::fleet::parse(
         serde_json::json!({"sshIngressCidrs": ["203.0.113.0/24"], "cdn": {"enabled": false}}),
     )

@@ -91,6 +91,23 @@ impl AwsError {
     }
 }
 
+impl AwsError {
+    /// A conflict the provider finds itself (no SDK error behind it), such as a name taken by an
+    /// object another owner made.
+    pub fn conflict(service: &'static str, operation: &'static str, message: String) -> Self {
+        let source = message.clone().into();
+        Self {
+            service,
+            operation,
+            code: None,
+            message,
+            request_id: None,
+            class: ErrorClass::Other,
+            source,
+        }
+    }
+}
+
 /// `map_err` adapter: `.map_err(aws::error::on("ec2", "CreateVpc"))`.
 pub fn on<E, R>(
     service: &'static str,

@@ -71,6 +71,20 @@ pub fn emulator() -> &'static Emulator {
     })
 }
 
+/// AWS clients for `account`, every service pointed at the emulator.
+pub async fn clients(account: &str) -> ec2fleet::aws::Clients {
+    let cfg = ec2fleet::config::ProviderConfig {
+        access_key: Some(account.into()),
+        secret_key: Some("x".into()),
+        endpoints: ec2fleet::config::SERVICES
+            .iter()
+            .map(|s| (s.to_string(), emulator().url.clone()))
+            .collect(),
+        ..Default::default()
+    };
+    ec2fleet::aws::Clients::new(&cfg, "us-east-1").await
+}
+
 /// A fresh 12-digit account ID: the emulator reads it from the access key ID.
 pub fn fresh_account() -> String {
     static NEXT: AtomicU64 = AtomicU64::new(0);

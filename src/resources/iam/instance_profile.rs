@@ -1,0 +1,143 @@
+//! The instance profile that hands the role to the instances.
+
+use serde::{Deserialize, Serialize};
+
+use super::super::{Ctx, TAG_FLEET};
+use super::instance_role::InstanceRoleState;
+use super::{name, tags, PATH};
+use crate::aws::error::on;
+use crate::aws::{AwsError, ErrorClass};
+use crate::fleet::plan::Node;
+
+/// What the fleet records about the instance profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstanceProfileState {
+    /// The profile's name.
+    pub name: String,
+    /// The profile's ARN.
+    pub arn: String,
+}
+
+async fn existing(
+    cx: &Ctx<'_>,
+    profile: &str,
+) -> Result<Option<aws_sdk_iam::types::InstanceProfile>, AwsError> {
+    match cx
+        .aws
+        .iam
+        .get_instance_profile()
+        .instance_profile_name(profile)
+        .send()
+        .await
+        .map_err(on("iam", "GetInstanceProfile"))
+    {
+        Ok(out) => Ok(out.instance_profile().cloned()),
+        Err(e) if e.class == ErrorClass::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Creates (or adopts) the profile and puts the role in it.
+pub async fn create(
+    cx: &Ctx<'_>,
+    role: &InstanceRoleState,
+) -> Result<InstanceProfileState, AwsError> {
+    let profile = name(cx, "instance");
+    let found = match existing(cx, &profile).await? {
+        Some(p)
+            if p.tags()
+                .iter()
+                .any(|t| t.key() == TAG_FLEET && t.value() == cx.prefix) =>
+        {
+            p
+        }
+        Some(_) => {
+            let msg = format!("an instance profile named {profile} exists but does not belong to fleet {}; choose another namePrefix", cx.prefix);
+            return Err(AwsError::conflict("iam", "CreateInstanceProfile", msg));
+        }
+        None => {
+            let out = cx
+                .aws
+                .iam
+                .create_instance_profile()
+                .instance_profile_name(&profile)
+                .path(PATH)
+                .set_tags(Some(tags(cx, Node::InstanceProfile)))
+                .send()
+                .await
+                .map_err(on("iam", "CreateInstanceProfile"))?;
+            out.instance_profile().cloned().ok_or_else(|| {
+                AwsError::conflict(
+                    "iam",
+                    "CreateInstanceProfile",
+                    "AWS returned no instance profile".into(),
+                )
+            })?
+        }
+    };
+    if !found
+        .roles()
+        .iter()
+        .any(|r| r.role_name() == role.role_name)
+    {
+        cx.aws
+            .iam
+            .add_role_to_instance_profile()
+            .instance_profile_name(&profile)
+            .role_name(&role.role_name)
+            .send()
+            .await
+            .map_err(on("iam", "AddRoleToInstanceProfile"))?;
+    }
+    Ok(InstanceProfileState {
+        name: profile,
+        arn: found.arn().to_string(),
+    })
+}
+
+/// The profile as it is now, or `None` when it is gone.
+pub async fn read(
+    cx: &Ctx<'_>,
+    state: &InstanceProfileState,
+) -> Result<Option<InstanceProfileState>, AwsError> {
+    Ok(existing(cx, &state.name)
+        .await?
+        .map(|p| InstanceProfileState {
+            name: state.name.clone(),
+            arn: p.arn().to_string(),
+        }))
+}
+
+/// Empties and deletes the profile; one already gone is done.
+pub async fn delete(cx: &Ctx<'_>, state: &InstanceProfileState) -> Result<(), AwsError> {
+    let Some(p) = existing(cx, &state.name).await? else {
+        return Ok(());
+    };
+    for r in p.roles() {
+        let removed = cx
+            .aws
+            .iam
+            .remove_role_from_instance_profile()
+            .instance_profile_name(&state.name)
+            .role_name(r.role_name())
+            .send()
+            .await;
+        match removed.map_err(on("iam", "RemoveRoleFromInstanceProfile")) {
+            Err(e) if e.class != ErrorClass::NotFound => return Err(e),
+            _ => {}
+        }
+    }
+    match cx
+        .aws
+        .iam
+        .delete_instance_profile()
+        .instance_profile_name(&state.name)
+        .send()
+        .await
+        .map_err(on("iam", "DeleteInstanceProfile"))
+    {
+        Err(e) if e.class != ErrorClass::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}

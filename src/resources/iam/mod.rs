@@ -1,0 +1,24 @@
+//! IAM sub-resources: the instances' role and instance profile (the service roles land with their users).
+
+pub mod instance_profile;
+pub mod instance_role;
+
+use aws_sdk_iam::types::Tag;
+
+use super::Ctx;
+use crate::fleet::plan::Node;
+
+/// Path every IAM object of the fleet lives under, so they are easy to find and to scope.
+pub const PATH: &str = "/ec2fleet/";
+
+/// The IAM name of `node`'s object: `<prefix>-<suffix>`.
+fn name(cx: &Ctx<'_>, suffix: &str) -> String {
+    format!("{}-{suffix}", cx.prefix)
+}
+
+fn tags(cx: &Ctx<'_>, node: Node) -> Vec<Tag> {
+    cx.tags(node)
+        .into_iter()
+        .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
+        .collect()
+}

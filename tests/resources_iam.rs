@@ -1,0 +1,167 @@
+//! IAM sub-resources against the AWS emulator: the instances' role and instance profile.
+
+mod support;
+
+use std::collections::BTreeMap;
+
+use ec2fleet::fleet::FleetArgs;
+use ec2fleet::resources::iam::{instance_profile, instance_role};
+use ec2fleet::resources::Ctx;
+
+fn grants() -> instance_role::Grants {
+    instance_role::Grants {
+        asset_bucket: "web-1-assets".into(),
+        source_bucket: "web-1-source".into(),
+        artifact_bucket: "web-1-artifacts".into(),
+        log_group_arn: "arn:aws:logs:us-east-1:123456789012:log-group:/ec2fleet/web-1".into(),
+    }
+}
+
+#[tokio::test]
+async fn the_instance_role_grants_only_what_the_fleet_needs_and_the_profile_carries_it() {
+    let account = support::fresh_account();
+    let aws = support::clients(&account).await;
+    let args: FleetArgs = ec2fleet::fleet::parse(serde_json::json!({})).unwrap();
+    let defaults = BTreeMap::new();
+    let cx = Ctx {
+        aws: &aws,
+        args: &args,
+        prefix: "web-1a1a1a1",
+        default_tags: &defaults,
+    };
+
+    let role = instance_role::create(&cx, &grants())
+        .await
+        .expect("create role");
+    assert_eq!(role.role_name, "web-1a1a1a1-instance");
+    let got = aws
+        .iam
+        .get_role()
+        .role_name(&role.role_name)
+        .send()
+        .await
+        .unwrap();
+    let trust = urlencoding_decode(got.role().unwrap().assume_role_policy_document().unwrap());
+    assert!(trust.contains("ec2.amazonaws.com"), "{trust}");
+    let attached = aws
+        .iam
+        .list_attached_role_policies()
+        .role_name(&role.role_name)
+        .send()
+        .await
+        .unwrap();
+    let mut arns: Vec<_> = attached
+        .attached_policies()
+        .iter()
+        .filter_map(|p| p.policy_arn())
+        .collect();
+    arns.sort();
+    assert_eq!(arns, instance_role::MANAGED_POLICIES.to_vec());
+    let inline = aws
+        .iam
+        .get_role_policy()
+        .role_name(&role.role_name)
+        .policy_name("fleet-access")
+        .send()
+        .await
+        .unwrap();
+    let doc = urlencoding_decode(inline.policy_document());
+    assert!(
+        doc.contains("arn:aws:s3:::web-1-assets/*") && doc.contains("arn:aws:s3:::web-1-source/*"),
+        "{doc}"
+    );
+    assert!(
+        !doc.contains("\"s3:*\"") && !doc.contains("\"*\""),
+        "no wildcard grants: {doc}"
+    );
+
+    let profile = instance_profile::create(&cx, &role)
+        .await
+        .expect("create profile");
+    let p = aws
+        .iam
+        .get_instance_profile()
+        .instance_profile_name(&profile.name)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        p.instance_profile().unwrap().roles()[0].role_name(),
+        role.role_name
+    );
+
+    // Adopted on a second run, not duplicated or re-added.
+    assert_eq!(instance_role::create(&cx, &grants()).await.unwrap(), role);
+    assert_eq!(instance_profile::create(&cx, &role).await.unwrap(), profile);
+
+    instance_profile::delete(&cx, &profile).await.unwrap();
+    instance_role::delete(&cx, &role).await.unwrap();
+    instance_role::delete(&cx, &role)
+        .await
+        .expect("a second delete is done");
+    instance_profile::delete(&cx, &profile)
+        .await
+        .expect("a second delete is done");
+    assert_eq!(instance_role::read(&cx, &role).await.unwrap(), None);
+    support::emulator().assert_no_leaks(&account);
+}
+
+#[tokio::test]
+async fn a_role_name_taken_by_someone_else_is_a_clear_error_not_an_adoption() {
+    let account = support::fresh_account();
+    let aws = support::clients(&account).await;
+    let args: FleetArgs = ec2fleet::fleet::parse(serde_json::json!({})).unwrap();
+    let defaults = BTreeMap::new();
+    let cx = Ctx {
+        aws: &aws,
+        args: &args,
+        prefix: "web-2b2b2b2",
+        default_tags: &defaults,
+    };
+    aws.iam
+        .create_role()
+        .role_name("web-2b2b2b2-instance")
+        .assume_role_policy_document("{}")
+        .send()
+        .await
+        .unwrap();
+    let err = instance_role::create(&cx, &grants())
+        .await
+        .expect_err("must not adopt a foreign role");
+    assert!(
+        err.to_string()
+            .contains("does not belong to fleet web-2b2b2b2"),
+        "{err}"
+    );
+    aws.iam
+        .delete_role()
+        .role_name("web-2b2b2b2-instance")
+        .send()
+        .await
+        .unwrap();
+    support::emulator().assert_no_leaks(&account);
+}
+
+/// IAM returns policy documents URL-encoded.
+fn urlencoding_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap_or(b'%'));
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
