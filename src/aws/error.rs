@@ -33,11 +33,11 @@ pub struct AwsError {
     /// API operation, like `CreateVpc`.
     pub operation: &'static str,
     /// AWS error code, like `DependencyViolation`, when the service sent one.
-    pub code: Option<String>,
+    pub code: Option<Box<str>>,
     /// The service's message, or a description of the transport failure.
-    pub message: String,
+    pub message: Box<str>,
     /// The request ID, for AWS support.
-    pub request_id: Option<String>,
+    pub request_id: Option<Box<str>>,
     /// How to treat it.
     pub class: ErrorClass,
     /// The SDK error itself.
@@ -57,7 +57,7 @@ impl AwsError {
         R: std::fmt::Debug + Send + Sync + 'static,
         SdkError<E, R>: RequestId,
     {
-        let request_id = err.request_id().map(str::to_string);
+        let request_id = err.request_id().map(Box::from);
         let (code, message, transport) = match &err {
             SdkError::ServiceError(s) => {
                 let e = s.err();
@@ -82,8 +82,8 @@ impl AwsError {
         Self {
             service,
             operation,
-            code,
-            message,
+            code: code.map(Box::from),
+            message: message.into(),
             request_id,
             class,
             source: Box::new(err),
@@ -100,11 +100,28 @@ impl AwsError {
             service,
             operation,
             code: None,
-            message,
+            message: message.into(),
             request_id: None,
             class: ErrorClass::Other,
             source,
         }
+    }
+}
+
+/// For deletes: an object that is already gone is the goal reached.
+pub fn done_if_gone<T>(r: Result<T, AwsError>) -> Result<(), AwsError> {
+    match r {
+        Err(e) if e.class != ErrorClass::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// For reads: an object that is gone is `None`, not an error.
+pub fn none_if_gone<T>(r: Result<T, AwsError>) -> Result<Option<T>, AwsError> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.class == ErrorClass::NotFound => Ok(None),
+        Err(e) => Err(e),
     }
 }
 

@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use super::super::{Ctx, TAG_FLEET};
 use super::instance_role::InstanceRoleState;
 use super::{name, tags, PATH};
-use crate::aws::error::on;
-use crate::aws::{AwsError, ErrorClass};
+use crate::aws::error::{done_if_gone, none_if_gone, on};
+use crate::aws::AwsError;
 use crate::fleet::plan::Node;
 
 /// What the fleet records about the instance profile.
@@ -23,19 +23,16 @@ async fn existing(
     cx: &Ctx<'_>,
     profile: &str,
 ) -> Result<Option<aws_sdk_iam::types::InstanceProfile>, AwsError> {
-    match cx
-        .aws
-        .iam
-        .get_instance_profile()
-        .instance_profile_name(profile)
-        .send()
-        .await
-        .map_err(on("iam", "GetInstanceProfile"))
-    {
-        Ok(out) => Ok(out.instance_profile().cloned()),
-        Err(e) if e.class == ErrorClass::NotFound => Ok(None),
-        Err(e) => Err(e),
-    }
+    Ok(none_if_gone(
+        cx.aws
+            .iam
+            .get_instance_profile()
+            .instance_profile_name(profile)
+            .send()
+            .await
+            .map_err(on("iam", "GetInstanceProfile")),
+    )?
+    .and_then(|out| out.instance_profile().cloned()))
 }
 
 /// Creates (or adopts) the profile and puts the role in it.
@@ -123,21 +120,15 @@ pub async fn delete(cx: &Ctx<'_>, state: &InstanceProfileState) -> Result<(), Aw
             .role_name(r.role_name())
             .send()
             .await;
-        match removed.map_err(on("iam", "RemoveRoleFromInstanceProfile")) {
-            Err(e) if e.class != ErrorClass::NotFound => return Err(e),
-            _ => {}
-        }
+        done_if_gone(removed.map_err(on("iam", "RemoveRoleFromInstanceProfile")))?;
     }
-    match cx
-        .aws
-        .iam
-        .delete_instance_profile()
-        .instance_profile_name(&state.name)
-        .send()
-        .await
-        .map_err(on("iam", "DeleteInstanceProfile"))
-    {
-        Err(e) if e.class != ErrorClass::NotFound => Err(e),
-        _ => Ok(()),
-    }
+    done_if_gone(
+        cx.aws
+            .iam
+            .delete_instance_profile()
+            .instance_profile_name(&state.name)
+            .send()
+            .await
+            .map_err(on("iam", "DeleteInstanceProfile")),
+    )
 }

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::super::{Ctx, TAG_FLEET};
 use super::{name, tags, PATH};
-use crate::aws::error::on;
+use crate::aws::error::{done_if_gone, none_if_gone, on};
 use crate::aws::{AwsError, ErrorClass};
 use crate::fleet::plan::Node;
 
@@ -60,19 +60,16 @@ pub fn policy(g: &Grants) -> serde_json::Value {
 const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 
 async fn existing(cx: &Ctx<'_>, role_name: &str) -> Result<Option<Role>, AwsError> {
-    match cx
-        .aws
-        .iam
-        .get_role()
-        .role_name(role_name)
-        .send()
-        .await
-        .map_err(on("iam", "GetRole"))
-    {
-        Ok(out) => Ok(out.role().cloned()),
-        Err(e) if e.class == ErrorClass::NotFound => Ok(None),
-        Err(e) => Err(e),
-    }
+    Ok(none_if_gone(
+        cx.aws
+            .iam
+            .get_role()
+            .role_name(role_name)
+            .send()
+            .await
+            .map_err(on("iam", "GetRole")),
+    )?
+    .and_then(|out| out.role().cloned()))
 }
 
 /// Creates the role (or adopts the one this fleet made), then sets its policies.
@@ -140,10 +137,7 @@ pub async fn read(
 /// already gone is skipped.
 pub async fn delete(cx: &Ctx<'_>, state: &InstanceRoleState) -> Result<(), AwsError> {
     let role = state.role_name.as_str();
-    let gone = |r: Result<(), AwsError>| match r {
-        Err(e) if e.class != ErrorClass::NotFound => Err(e),
-        _ => Ok(()),
-    };
+    let gone = |r: Result<(), AwsError>| done_if_gone(r);
     let profiles: Vec<String> = match cx
         .aws
         .iam

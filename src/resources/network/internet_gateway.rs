@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::super::Ctx;
 use super::vpc::VpcState;
 use super::{identity_filters, tag_spec};
-use crate::aws::error::on;
+use crate::aws::error::{done_if_gone, on};
 use crate::aws::{AwsError, ErrorClass};
 use crate::fleet::plan::Node;
 
@@ -132,16 +132,13 @@ pub async fn delete(cx: &Ctx<'_>, state: &InternetGatewayState) -> Result<(), Aw
         }
         _ => {}
     }
-    match cx
-        .aws
-        .ec2
-        .delete_internet_gateway()
-        .internet_gateway_id(&state.internet_gateway_id)
-        .send()
-        .await
-        .map_err(on("ec2", "DeleteInternetGateway"))
-    {
-        Err(e) if e.class != ErrorClass::NotFound => Err(e),
-        _ => Ok(()),
-    }
+    done_if_gone(
+        cx.aws
+            .ec2
+            .delete_internet_gateway()
+            .internet_gateway_id(&state.internet_gateway_id)
+            .send()
+            .await
+            .map_err(on("ec2", "DeleteInternetGateway")),
+    )
 }

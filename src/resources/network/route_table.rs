@@ -8,8 +8,8 @@ use super::internet_gateway::InternetGatewayState;
 use super::subnets::SubnetsState;
 use super::vpc::VpcState;
 use super::{identity_filters, tag_spec};
-use crate::aws::error::on;
-use crate::aws::{AwsError, ErrorClass};
+use crate::aws::error::{done_if_gone, on};
+use crate::aws::AwsError;
 use crate::fleet::plan::Node;
 
 const DEFAULT_ROUTE: &str = "0.0.0.0/0";
@@ -130,29 +130,23 @@ pub async fn read(
 /// Undoes the associations and deletes the table; what is already gone is skipped.
 pub async fn delete(cx: &Ctx<'_>, state: &RouteTableState) -> Result<(), AwsError> {
     for a in &state.association_ids {
-        match cx
-            .aws
+        done_if_gone(
+            cx.aws
+                .ec2
+                .disassociate_route_table()
+                .association_id(a)
+                .send()
+                .await
+                .map_err(on("ec2", "DisassociateRouteTable")),
+        )?;
+    }
+    done_if_gone(
+        cx.aws
             .ec2
-            .disassociate_route_table()
-            .association_id(a)
+            .delete_route_table()
+            .route_table_id(&state.route_table_id)
             .send()
             .await
-            .map_err(on("ec2", "DisassociateRouteTable"))
-        {
-            Err(e) if e.class != ErrorClass::NotFound => return Err(e),
-            _ => {}
-        }
-    }
-    match cx
-        .aws
-        .ec2
-        .delete_route_table()
-        .route_table_id(&state.route_table_id)
-        .send()
-        .await
-        .map_err(on("ec2", "DeleteRouteTable"))
-    {
-        Err(e) if e.class != ErrorClass::NotFound => Err(e),
-        _ => Ok(()),
-    }
+            .map_err(on("ec2", "DeleteRouteTable")),
+    )
 }

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use super::super::Ctx;
 use super::vpc::VpcState;
 use super::{identity_filters, tag_spec};
-use crate::aws::error::on;
-use crate::aws::{AwsError, ErrorClass};
+use crate::aws::error::{done_if_gone, none_if_gone, on};
+use crate::aws::AwsError;
 use crate::fleet::plan::Node;
 
 /// What the fleet records about a security group.
@@ -78,36 +78,31 @@ pub async fn read(
     cx: &Ctx<'_>,
     state: &SecurityGroupState,
 ) -> Result<Option<Vec<IpPermission>>, AwsError> {
-    match cx
-        .aws
-        .ec2
-        .describe_security_groups()
-        .group_ids(&state.group_id)
-        .send()
-        .await
-        .map_err(on("ec2", "DescribeSecurityGroups"))
-    {
-        Ok(out) => Ok(out
-            .security_groups()
+    Ok(none_if_gone(
+        cx.aws
+            .ec2
+            .describe_security_groups()
+            .group_ids(&state.group_id)
+            .send()
+            .await
+            .map_err(on("ec2", "DescribeSecurityGroups")),
+    )?
+    .and_then(|out| {
+        out.security_groups()
             .first()
-            .map(|g| g.ip_permissions().to_vec())),
-        Err(e) if e.class == ErrorClass::NotFound => Ok(None),
-        Err(e) => Err(e),
-    }
+            .map(|g| g.ip_permissions().to_vec())
+    }))
 }
 
 /// Deletes the group; one already gone is done.
 pub async fn delete(cx: &Ctx<'_>, state: &SecurityGroupState) -> Result<(), AwsError> {
-    match cx
-        .aws
-        .ec2
-        .delete_security_group()
-        .group_id(&state.group_id)
-        .send()
-        .await
-        .map_err(on("ec2", "DeleteSecurityGroup"))
-    {
-        Err(e) if e.class != ErrorClass::NotFound => Err(e),
-        _ => Ok(()),
-    }
+    done_if_gone(
+        cx.aws
+            .ec2
+            .delete_security_group()
+            .group_id(&state.group_id)
+            .send()
+            .await
+            .map_err(on("ec2", "DeleteSecurityGroup")),
+    )
 }

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::super::Ctx;
 use super::vpc::VpcState;
 use super::{identity_filters, tag_spec};
-use crate::aws::error::on;
-use crate::aws::{AwsError, ErrorClass};
+use crate::aws::error::{done_if_gone, on};
+use crate::aws::AwsError;
 use crate::fleet::plan::Node;
 use crate::fleet::validate::parse_cidr;
 
@@ -174,18 +174,15 @@ fn id_filter(state: &SubnetsState) -> Filter {
 /// Deletes every subnet; ones already gone are done.
 pub async fn delete(cx: &Ctx<'_>, state: &SubnetsState) -> Result<(), AwsError> {
     for id in &state.subnet_ids {
-        match cx
-            .aws
-            .ec2
-            .delete_subnet()
-            .subnet_id(id)
-            .send()
-            .await
-            .map_err(on("ec2", "DeleteSubnet"))
-        {
-            Err(e) if e.class != ErrorClass::NotFound => return Err(e),
-            _ => {}
-        }
+        done_if_gone(
+            cx.aws
+                .ec2
+                .delete_subnet()
+                .subnet_id(id)
+                .send()
+                .await
+                .map_err(on("ec2", "DeleteSubnet")),
+        )?;
     }
     Ok(())
 }

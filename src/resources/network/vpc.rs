@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::super::Ctx;
 use super::{identity_filters, tag_spec};
-use crate::aws::error::on;
-use crate::aws::{AwsError, ErrorClass};
+use crate::aws::error::{done_if_gone, none_if_gone, on};
+use crate::aws::AwsError;
 use crate::fleet::plan::Node;
 
 /// What the fleet records about its VPC.
@@ -77,36 +77,32 @@ pub async fn create(cx: &Ctx<'_>) -> Result<VpcState, AwsError> {
 
 /// The VPC as it is now, or `None` when it is gone.
 pub async fn read(cx: &Ctx<'_>, state: &VpcState) -> Result<Option<VpcState>, AwsError> {
-    match cx
-        .aws
-        .ec2
-        .describe_vpcs()
-        .vpc_ids(&state.vpc_id)
-        .send()
-        .await
-        .map_err(on("ec2", "DescribeVpcs"))
-    {
-        Ok(out) => Ok(out.vpcs().first().map(|v| VpcState {
+    Ok(none_if_gone(
+        cx.aws
+            .ec2
+            .describe_vpcs()
+            .vpc_ids(&state.vpc_id)
+            .send()
+            .await
+            .map_err(on("ec2", "DescribeVpcs")),
+    )?
+    .and_then(|out| {
+        out.vpcs().first().map(|v| VpcState {
             vpc_id: state.vpc_id.clone(),
             cidr: v.cidr_block().unwrap_or_default().to_string(),
-        })),
-        Err(e) if e.class == ErrorClass::NotFound => Ok(None),
-        Err(e) => Err(e),
-    }
+        })
+    }))
 }
 
 /// Deletes the VPC; one already gone is done.
 pub async fn delete(cx: &Ctx<'_>, state: &VpcState) -> Result<(), AwsError> {
-    match cx
-        .aws
-        .ec2
-        .delete_vpc()
-        .vpc_id(&state.vpc_id)
-        .send()
-        .await
-        .map_err(on("ec2", "DeleteVpc"))
-    {
-        Err(e) if e.class != ErrorClass::NotFound => Err(e),
-        _ => Ok(()),
-    }
+    done_if_gone(
+        cx.aws
+            .ec2
+            .delete_vpc()
+            .vpc_id(&state.vpc_id)
+            .send()
+            .await
+            .map_err(on("ec2", "DeleteVpc")),
+    )
 }
