@@ -2,11 +2,7 @@
 
 mod support;
 
-use std::collections::BTreeMap;
-
-use ec2fleet::fleet::FleetArgs;
 use ec2fleet::resources::iam::{instance_profile, instance_role};
-use ec2fleet::resources::Ctx;
 
 fn grants() -> instance_role::Grants {
     instance_role::Grants {
@@ -19,16 +15,8 @@ fn grants() -> instance_role::Grants {
 
 #[tokio::test]
 async fn the_instance_role_grants_only_what_the_fleet_needs_and_the_profile_carries_it() {
-    let account = support::fresh_account();
-    let aws = support::clients(&account).await;
-    let args: FleetArgs = ec2fleet::fleet::parse(serde_json::json!({})).unwrap();
-    let defaults = BTreeMap::new();
-    let cx = Ctx {
-        aws: &aws,
-        args: &args,
-        prefix: "web-1a1a1a1",
-        default_tags: &defaults,
-    };
+    let f = support::Fleet::new("web-1a1a1a1", serde_json::json!({})).await;
+    let (cx, aws) = (f.cx(), &f.aws);
 
     let role = instance_role::create(&cx, &grants())
         .await
@@ -103,21 +91,13 @@ async fn the_instance_role_grants_only_what_the_fleet_needs_and_the_profile_carr
         .await
         .expect("a second delete is done");
     assert_eq!(instance_role::read(&cx, &role).await.unwrap(), None);
-    support::emulator().assert_no_leaks(&account);
+    f.assert_no_leaks();
 }
 
 #[tokio::test]
 async fn a_role_name_taken_by_someone_else_is_a_clear_error_not_an_adoption() {
-    let account = support::fresh_account();
-    let aws = support::clients(&account).await;
-    let args: FleetArgs = ec2fleet::fleet::parse(serde_json::json!({})).unwrap();
-    let defaults = BTreeMap::new();
-    let cx = Ctx {
-        aws: &aws,
-        args: &args,
-        prefix: "web-2b2b2b2",
-        default_tags: &defaults,
-    };
+    let f = support::Fleet::new("web-2b2b2b2", serde_json::json!({})).await;
+    let (cx, aws) = (f.cx(), &f.aws);
     aws.iam
         .create_role()
         .role_name("web-2b2b2b2-instance")
@@ -139,7 +119,7 @@ async fn a_role_name_taken_by_someone_else_is_a_clear_error_not_an_adoption() {
         .send()
         .await
         .unwrap();
-    support::emulator().assert_no_leaks(&account);
+    f.assert_no_leaks();
 }
 
 /// IAM returns policy documents URL-encoded.

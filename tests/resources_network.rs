@@ -6,30 +6,21 @@ mod support;
 use std::collections::BTreeMap;
 
 use ec2fleet::aws::ErrorClass;
-use ec2fleet::fleet::FleetArgs;
 use ec2fleet::resources::network::{
     instance_security_group, internet_gateway, load_balancer_security_group, route_table,
     security_group, subnets, vpc,
 };
-use ec2fleet::resources::{Ctx, TAG_FLEET};
+use ec2fleet::resources::TAG_FLEET;
 
-fn fleet_args() -> FleetArgs {
-    ec2fleet::fleet::parse(serde_json::json!({"vpcCidr": "10.20.0.0/16", "tags": {"team": "blue"}}))
-        .unwrap()
+/// Inputs with a non-default CIDR and a user tag, so both are seen on the objects.
+fn inputs() -> serde_json::Value {
+    serde_json::json!({"vpcCidr": "10.20.0.0/16", "tags": {"team": "blue"}})
 }
 
 #[tokio::test]
 async fn vpc_is_created_tagged_adopted_not_duplicated_and_deleted_idempotently() {
-    let account = support::fresh_account();
-    let aws = support::clients(&account).await;
-    let args = fleet_args();
-    let defaults = BTreeMap::new();
-    let cx = Ctx {
-        aws: &aws,
-        args: &args,
-        prefix: "web-1a2b3c4",
-        default_tags: &defaults,
-    };
+    let f = support::Fleet::new("web-1a2b3c4", inputs()).await;
+    let (cx, aws) = (f.cx(), &f.aws);
 
     let made = vpc::create(&cx).await.expect("create");
     assert_eq!(made.cidr, "10.20.0.0/16");
@@ -76,16 +67,8 @@ async fn vpc_is_created_tagged_adopted_not_duplicated_and_deleted_idempotently()
 
 #[tokio::test]
 async fn subnets_span_the_regions_first_three_zones_with_public_ips_and_are_adopted() {
-    let account = support::fresh_account();
-    let aws = support::clients(&account).await;
-    let args = fleet_args();
-    let defaults = BTreeMap::new();
-    let cx = Ctx {
-        aws: &aws,
-        args: &args,
-        prefix: "web-5d6e7f8",
-        default_tags: &defaults,
-    };
+    let f = support::Fleet::new("web-5d6e7f8", inputs()).await;
+    let (cx, aws) = (f.cx(), &f.aws);
     let net = vpc::create(&cx).await.unwrap();
 
     let made = subnets::create(&cx, &net).await.expect("create subnets");
@@ -124,21 +107,13 @@ async fn subnets_span_the_regions_first_three_zones_with_public_ips_and_are_adop
         .expect("deleting again is done");
     assert_eq!(subnets::read(&cx, &made).await.unwrap(), None);
     vpc::delete(&cx, &net).await.unwrap();
-    support::emulator().assert_no_leaks(&account);
+    f.assert_no_leaks();
 }
 
 #[tokio::test]
 async fn the_whole_network_is_routed_to_the_internet_adopted_and_torn_down_in_aws_order() {
-    let account = support::fresh_account();
-    let aws = support::clients(&account).await;
-    let args = fleet_args();
-    let defaults = BTreeMap::new();
-    let cx = Ctx {
-        aws: &aws,
-        args: &args,
-        prefix: "web-0a0b0c0",
-        default_tags: &defaults,
-    };
+    let f = support::Fleet::new("web-0a0b0c0", inputs()).await;
+    let (cx, aws) = (f.cx(), &f.aws);
 
     let net = vpc::create(&cx).await.unwrap();
     let subs = subnets::create(&cx, &net).await.unwrap();
@@ -188,21 +163,13 @@ async fn the_whole_network_is_routed_to_the_internet_adopted_and_torn_down_in_aw
     vpc::delete(&cx, &net).await.unwrap();
     assert_eq!(route_table::read(&cx, &rt).await.unwrap(), None);
     assert_eq!(internet_gateway::read(&cx, &igw).await.unwrap(), None);
-    support::emulator().assert_no_leaks(&account);
+    f.assert_no_leaks();
 }
 
 #[tokio::test]
 async fn security_groups_admit_only_cloudfront_and_the_load_balancer_and_no_ssh_by_default() {
-    let account = support::fresh_account();
-    let aws = support::clients(&account).await;
-    let args = fleet_args();
-    let defaults = BTreeMap::new();
-    let cx = Ctx {
-        aws: &aws,
-        args: &args,
-        prefix: "web-5ec5ec5",
-        default_tags: &defaults,
-    };
+    let f = support::Fleet::new("web-5ec5ec5", inputs()).await;
+    let (cx, aws) = (f.cx(), &f.aws);
     let net = vpc::create(&cx).await.unwrap();
 
     let lb = load_balancer_security_group::create(&cx, &net)
@@ -279,24 +246,17 @@ async fn security_groups_admit_only_cloudfront_and_the_load_balancer_and_no_ssh_
         .await
         .expect("a second delete is done");
     vpc::delete(&cx, &net).await.unwrap();
-    support::emulator().assert_no_leaks(&account);
+    f.assert_no_leaks();
 }
 
 #[tokio::test]
 async fn ssh_opens_only_to_the_given_ranges_and_without_a_cdn_the_load_balancer_is_public() {
-    let account = support::fresh_account();
-    let aws = support::clients(&account).await;
-    let args: FleetArgs = ec2fleet::fleet::parse(
+    let f = support::Fleet::new(
+        "web-55a55a5",
         serde_json::json!({"sshIngressCidrs": ["203.0.113.0/24"], "cdn": {"enabled": false}}),
     )
-    .unwrap();
-    let defaults = BTreeMap::new();
-    let cx = Ctx {
-        aws: &aws,
-        args: &args,
-        prefix: "web-55a55a5",
-        default_tags: &defaults,
-    };
+    .await;
+    let cx = f.cx();
     let net = vpc::create(&cx).await.unwrap();
     let lb = load_balancer_security_group::create(&cx, &net)
         .await
@@ -323,5 +283,5 @@ async fn ssh_opens_only_to_the_given_ranges_and_without_a_cdn_the_load_balancer_
     security_group::delete(&cx, &inst).await.unwrap();
     security_group::delete(&cx, &lb).await.unwrap();
     vpc::delete(&cx, &net).await.unwrap();
-    support::emulator().assert_no_leaks(&account);
+    f.assert_no_leaks();
 }

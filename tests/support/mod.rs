@@ -85,6 +85,50 @@ pub async fn clients(account: &str) -> ec2fleet::aws::Clients {
     ec2fleet::aws::Clients::new(&cfg, "us-east-1").await
 }
 
+/// One fleet's worth of test setup: a fresh account, clients bound to it, checked inputs.
+pub struct Fleet {
+    /// The account the test's objects live in.
+    pub account: String,
+    /// Clients for that account.
+    pub aws: ec2fleet::aws::Clients,
+    /// The fleet's inputs.
+    pub args: ec2fleet::fleet::FleetArgs,
+    /// The fleet's name prefix.
+    pub prefix: String,
+    defaults: std::collections::BTreeMap<String, String>,
+}
+
+impl Fleet {
+    /// A fleet named `prefix` with these inputs (JSON as a program would give them).
+    pub async fn new(prefix: &str, inputs: serde_json::Value) -> Self {
+        let account = fresh_account();
+        let aws = clients(&account).await;
+        let args = ec2fleet::fleet::parse(inputs).expect("test inputs must be valid");
+        Self {
+            account,
+            aws,
+            args,
+            prefix: prefix.into(),
+            defaults: Default::default(),
+        }
+    }
+
+    /// The context sub-resources take.
+    pub fn cx(&self) -> ec2fleet::resources::Ctx<'_> {
+        ec2fleet::resources::Ctx {
+            aws: &self.aws,
+            args: &self.args,
+            prefix: &self.prefix,
+            default_tags: &self.defaults,
+        }
+    }
+
+    /// Panics if anything is left in the fleet's account.
+    pub fn assert_no_leaks(&self) {
+        emulator().assert_no_leaks(&self.account);
+    }
+}
+
 /// A fresh 12-digit account ID: the emulator reads it from the access key ID.
 pub fn fresh_account() -> String {
     static NEXT: AtomicU64 = AtomicU64::new(0);
