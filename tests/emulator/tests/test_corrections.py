@@ -177,3 +177,15 @@ def test_unconditional_deny_still_denies(aws):
     with pytest.raises(ClientError) as e:
         s3.get_object(Bucket=bucket, Key="secret/a")
     assert e.value.response["Error"]["Code"] == "AccessDenied"
+
+
+def test_get_bucket_versioning_has_s3s_root_element(aws):
+    # The AWS Rust SDK refuses moto's generic <GetBucketVersioningResponse> root.
+    s3 = aws("s3")
+    s3.create_bucket(Bucket=f"ver-{aws.account}")
+    s3.put_bucket_versioning(Bucket=f"ver-{aws.account}", VersioningConfiguration={"Status": "Enabled"})
+    bodies = []
+    s3.meta.events.register("after-call.s3.GetBucketVersioning",
+                            lambda http_response, **kw: bodies.append(http_response.text))
+    assert s3.get_bucket_versioning(Bucket=f"ver-{aws.account}")["Status"] == "Enabled"
+    assert "<VersioningConfiguration" in bodies[0] and "GetBucketVersioningResponse" not in bodies[0], bodies[0]

@@ -1,0 +1,140 @@
+//! Bucket sub-resources against the AWS emulator: hardened settings, adoption, and deletes that empty
+//! every version (forceDestroy) or refuse clearly.
+
+mod support;
+
+use aws_sdk_s3::primitives::ByteStream;
+use ec2fleet::fleet::plan::Node;
+use ec2fleet::resources::storage::bucket;
+
+#[tokio::test]
+async fn buckets_are_private_encrypted_tls_only_and_the_source_bucket_is_versioned() {
+    let f = support::Fleet::new("web-b0b0b0b", serde_json::json!({})).await;
+    let (cx, s3) = (f.cx(), &f.aws.s3);
+    let assets = bucket::create(&cx, Node::AssetBucket, false)
+        .await
+        .expect("asset bucket");
+    let source = bucket::create(&cx, Node::SourceBucket, true)
+        .await
+        .expect("source bucket");
+    assert_eq!(
+        (assets.name.as_str(), source.name.as_str()),
+        ("web-b0b0b0b-assets", "web-b0b0b0b-source")
+    );
+
+    for b in [&assets, &source] {
+        let block = s3
+            .get_public_access_block()
+            .bucket(&b.name)
+            .send()
+            .await
+            .unwrap();
+        let c = block.public_access_block_configuration().unwrap();
+        assert_eq!(
+            (
+                c.block_public_acls(),
+                c.ignore_public_acls(),
+                c.block_public_policy(),
+                c.restrict_public_buckets()
+            ),
+            (Some(true), Some(true), Some(true), Some(true))
+        );
+        let enc = s3
+            .get_bucket_encryption()
+            .bucket(&b.name)
+            .send()
+            .await
+            .unwrap();
+        assert!(enc.server_side_encryption_configuration().is_some());
+        let policy = s3.get_bucket_policy().bucket(&b.name).send().await.unwrap();
+        assert!(policy.policy().unwrap().contains("aws:SecureTransport"));
+    }
+    assert_eq!(
+        bucket::read(&cx, &source)
+            .await
+            .unwrap()
+            .map(|b| b.versioned),
+        Some(true)
+    );
+    assert_eq!(
+        bucket::read(&cx, &assets)
+            .await
+            .unwrap()
+            .map(|b| b.versioned),
+        Some(false)
+    );
+    assert_eq!(
+        bucket::create(&cx, Node::SourceBucket, true).await.unwrap(),
+        source,
+        "adopted on a second run"
+    );
+
+    // Three versions of the release archive and a delete marker: forceDestroy removes them all.
+    for body in ["v1", "v2", "v3"] {
+        s3.put_object()
+            .bucket(&source.name)
+            .key("source.zip")
+            .body(ByteStream::from_static(body.as_bytes()))
+            .send()
+            .await
+            .unwrap();
+    }
+    s3.delete_object()
+        .bucket(&source.name)
+        .key("source.zip")
+        .send()
+        .await
+        .unwrap();
+    s3.put_object()
+        .bucket(&assets.name)
+        .key("logo.png")
+        .body(ByteStream::from_static(b"png"))
+        .send()
+        .await
+        .unwrap();
+    bucket::delete(&cx, &source)
+        .await
+        .expect("delete with all versions");
+    bucket::delete(&cx, &assets)
+        .await
+        .expect("delete asset bucket");
+    bucket::delete(&cx, &source)
+        .await
+        .expect("a second delete is done");
+    assert_eq!(bucket::read(&cx, &source).await.unwrap(), None);
+    f.assert_no_leaks();
+}
+
+#[tokio::test]
+async fn without_force_destroy_a_bucket_with_data_is_kept_and_the_error_says_why() {
+    let f = support::Fleet::new("web-c0c0c0c", serde_json::json!({"forceDestroy": false})).await;
+    let cx = f.cx();
+    let assets = bucket::create(&cx, Node::AssetBucket, false).await.unwrap();
+    f.aws
+        .s3
+        .put_object()
+        .bucket(&assets.name)
+        .key("keep.txt")
+        .body(ByteStream::from_static(b"data"))
+        .send()
+        .await
+        .unwrap();
+    let err = bucket::delete(&cx, &assets)
+        .await
+        .expect_err("must not delete data without forceDestroy");
+    assert!(err.to_string().contains("forceDestroy is false"), "{err}");
+    assert!(
+        bucket::read(&cx, &assets).await.unwrap().is_some(),
+        "the bucket and its data stay"
+    );
+    f.aws
+        .s3
+        .delete_object()
+        .bucket(&assets.name)
+        .key("keep.txt")
+        .send()
+        .await
+        .unwrap();
+    bucket::delete(&cx, &assets).await.unwrap();
+    f.assert_no_leaks();
+}
