@@ -4,6 +4,7 @@
 
 pub mod iam;
 pub mod network;
+pub mod observability;
 pub mod storage;
 
 use std::collections::BTreeMap;

@@ -1,0 +1,3 @@
+//! Observability sub-resources: the application log group (the seed left logs on each instance).
+
+pub mod log_group;
