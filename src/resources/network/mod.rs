@@ -15,7 +15,7 @@ use super::{Ctx, TAG_FLEET, TAG_NODE};
 use crate::fleet::plan::Node;
 
 /// The tag specification for a new EC2 object of `node`, with `extra` tags on top.
-fn tag_spec(
+pub(crate) fn tag_spec(
     cx: &Ctx<'_>,
     node: Node,
     kind: ResourceType,

@@ -1,0 +1,163 @@
+//! The launch template: IMDSv2 required, encrypted root volume, the instance profile and security group,
+//! the boot script, and the fleet's tags on every instance and volume it launches.
+
+use aws_sdk_ec2::types::{
+    LaunchTemplateBlockDeviceMappingRequest, LaunchTemplateEbsBlockDeviceRequest,
+    LaunchTemplateHttpTokensState, LaunchTemplateIamInstanceProfileSpecificationRequest,
+    LaunchTemplateInstanceMetadataEndpointState, LaunchTemplateInstanceMetadataOptionsRequest,
+    LaunchTemplateTagSpecificationRequest, RequestLaunchTemplateData, ResourceType, Tag,
+    VolumeType,
+};
+use serde::{Deserialize, Serialize};
+
+use super::super::network::tag_spec;
+use super::super::{Ctx, TAG_FLEET};
+use super::user_data;
+use crate::aws::error::{done_if_gone, none_if_gone, on};
+use crate::aws::AwsError;
+use crate::fleet::plan::Node;
+use crate::resources::iam::instance_profile::InstanceProfileState;
+use crate::resources::network::security_group::SecurityGroupState;
+use crate::resources::observability::log_group::LogGroupState;
+
+/// Root device of Amazon Linux 2023.
+const ROOT_DEVICE: &str = "/dev/xvda";
+
+/// What the fleet records about its launch template.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LaunchTemplateState {
+    /// The template's ID.
+    pub launch_template_id: String,
+    /// Its name.
+    pub name: String,
+    /// The version the Auto Scaling group launches.
+    pub version: i64,
+}
+
+/// What the template refers to.
+pub struct Refs<'a> {
+    /// The AMI ID.
+    pub ami: &'a str,
+    /// The instances' security group.
+    pub security_group: &'a SecurityGroupState,
+    /// The instance profile.
+    pub profile: &'a InstanceProfileState,
+    /// The log group the boot script configures.
+    pub log_group: &'a LogGroupState,
+}
+
+fn data(cx: &Ctx<'_>, r: &Refs<'_>) -> RequestLaunchTemplateData {
+    let script = user_data::script(&user_data::Inputs {
+        region: &cx.aws.region,
+        node_version: &cx.args.node_version,
+        log_group: &r.log_group.name,
+        extra: cx.args.user_data.as_deref(),
+    });
+    let tags: Vec<Tag> = cx
+        .tags(Node::LaunchTemplate)
+        .into_iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect();
+    let tag = |kind| {
+        LaunchTemplateTagSpecificationRequest::builder()
+            .resource_type(kind)
+            .set_tags(Some(tags.clone()))
+            .build()
+    };
+    let root = LaunchTemplateEbsBlockDeviceRequest::builder()
+        .encrypted(true)
+        .volume_type(VolumeType::Gp3)
+        .delete_on_termination(true)
+        .build();
+    RequestLaunchTemplateData::builder()
+        .image_id(r.ami)
+        .instance_type(cx.args.instance_type.as_str().into())
+        .set_key_name(cx.args.key_name.clone())
+        .iam_instance_profile(
+            LaunchTemplateIamInstanceProfileSpecificationRequest::builder()
+                .arn(&r.profile.arn)
+                .build(),
+        )
+        .security_group_ids(&r.security_group.group_id)
+        .user_data(aws_smithy_types::base64::encode(script))
+        .metadata_options(
+            LaunchTemplateInstanceMetadataOptionsRequest::builder()
+                .http_tokens(LaunchTemplateHttpTokensState::Required)
+                .http_endpoint(LaunchTemplateInstanceMetadataEndpointState::Enabled)
+                .http_put_response_hop_limit(1)
+                .build(),
+        )
+        .block_device_mappings(
+            LaunchTemplateBlockDeviceMappingRequest::builder()
+                .device_name(ROOT_DEVICE)
+                .ebs(root)
+                .build(),
+        )
+        .tag_specifications(tag(ResourceType::Instance))
+        .tag_specifications(tag(ResourceType::Volume))
+        .build()
+}
+
+/// Creates (or adopts) the template.
+pub async fn create(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<LaunchTemplateState, AwsError> {
+    let name = format!("{}-instances", cx.prefix);
+    let found = cx
+        .aws
+        .ec2
+        .describe_launch_templates()
+        .launch_template_names(&name)
+        .send()
+        .await;
+    let found = none_if_gone(found.map_err(on("ec2", "DescribeLaunchTemplates")))?;
+    if let Some(t) = found
+        .as_ref()
+        .and_then(|out| out.launch_templates().first())
+    {
+        let ours = t
+            .tags()
+            .iter()
+            .any(|tag| tag.key() == Some(TAG_FLEET) && tag.value() == Some(cx.prefix));
+        if !ours {
+            let msg = format!("a launch template named {name} exists but does not belong to fleet {}; choose another namePrefix", cx.prefix);
+            return Err(AwsError::conflict("ec2", "CreateLaunchTemplate", msg));
+        }
+        return Ok(LaunchTemplateState {
+            launch_template_id: t.launch_template_id().unwrap_or_default().into(),
+            name,
+            version: t.latest_version_number().unwrap_or(1),
+        });
+    }
+    let spec = tag_spec(cx, Node::LaunchTemplate, ResourceType::LaunchTemplate, &[]);
+    let out = cx
+        .aws
+        .ec2
+        .create_launch_template()
+        .launch_template_name(&name)
+        .launch_template_data(data(cx, r))
+        .tag_specifications(spec)
+        .send()
+        .await
+        .map_err(on("ec2", "CreateLaunchTemplate"))?;
+    let t = out.launch_template();
+    Ok(LaunchTemplateState {
+        launch_template_id: t
+            .and_then(|t| t.launch_template_id())
+            .unwrap_or_default()
+            .into(),
+        name,
+        version: t.and_then(|t| t.latest_version_number()).unwrap_or(1),
+    })
+}
+
+/// Deletes the template (all versions); one already gone is done.
+pub async fn delete(cx: &Ctx<'_>, state: &LaunchTemplateState) -> Result<(), AwsError> {
+    let res = cx
+        .aws
+        .ec2
+        .delete_launch_template()
+        .launch_template_id(&state.launch_template_id)
+        .send()
+        .await;
+    done_if_gone(res.map_err(on("ec2", "DeleteLaunchTemplate")))
+}

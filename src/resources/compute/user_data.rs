@@ -1,0 +1,107 @@
+//! The instances' boot script: Node.js, the CodeDeploy agent from the fleet's own region (the seed
+//! hard-coded eu-west-2), and the CloudWatch agent shipping the app's logs to the fleet's log group (the
+//! seed left them on each instance). The user's extra commands run last.
+
+use serde_json::json;
+
+/// Where the app's process manager writes logs; the CloudWatch agent tails it.
+pub const APP_LOG: &str = "/var/log/ec2fleet/app.log";
+
+/// What the script needs to know.
+pub struct Inputs<'a> {
+    /// The fleet's region (for the CodeDeploy agent's bucket).
+    pub region: &'a str,
+    /// Node.js major version.
+    pub node_version: &'a str,
+    /// The log group's name.
+    pub log_group: &'a str,
+    /// The user's extra commands.
+    pub extra: Option<&'a str>,
+}
+
+/// The CloudWatch agent's configuration.
+fn agent_config(log_group: &str) -> String {
+    json!({
+        "logs": {"logs_collected": {"files": {"collect_list": [
+            {"file_path": APP_LOG, "log_group_name": log_group, "log_stream_name": "{instance_id}"}
+        ]}}}
+    })
+    .to_string()
+}
+
+/// The whole script.
+pub fn script(i: &Inputs) -> String {
+    let major = i.node_version.split('.').next().unwrap_or(i.node_version);
+    let region = i.region;
+    let mut s = format!(
+        r#"#!/bin/bash
+# ec2fleet boot script
+set -euxo pipefail
+export HOME=/root
+mkdir -p "$(dirname {APP_LOG})"
+
+# Node.js {major} from the distribution's packages
+dnf install -y "nodejs{major}" "nodejs{major}-npm" || dnf install -y nodejs npm
+command -v node || ln -s "$(ls /usr/bin/node-* | head -n1)" /usr/bin/node
+
+# CodeDeploy agent, from this region's bucket
+dnf install -y ruby wget
+cd /tmp
+wget -q "https://aws-codedeploy-{region}.s3.{region}.amazonaws.com/latest/install"
+chmod +x ./install
+./install auto
+systemctl enable --now codedeploy-agent
+
+# CloudWatch agent: the app's log to the fleet's log group
+dnf install -y amazon-cloudwatch-agent
+cat > /opt/aws/amazon-cloudwatch-agent/etc/ec2fleet.json <<'CWAGENT'
+{config}
+CWAGENT
+/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:/opt/aws/amazon-cloudwatch-agent/etc/ec2fleet.json
+"#,
+        config = agent_config(i.log_group)
+    );
+    if let Some(extra) = i.extra {
+        s.push_str("\n# user data from the fleet's userData input\n");
+        s.push_str(extra);
+        s.push('\n');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inputs(extra: Option<&str>) -> Inputs<'_> {
+        Inputs {
+            region: "ap-southeast-2",
+            node_version: "22",
+            log_group: "/ec2fleet/web/app",
+            extra,
+        }
+    }
+
+    #[test]
+    fn the_codedeploy_agent_comes_from_the_fleets_own_region() {
+        let s = script(&inputs(None));
+        assert!(s.contains(
+            "https://aws-codedeploy-ap-southeast-2.s3.ap-southeast-2.amazonaws.com/latest/install"
+        ));
+        assert!(!s.contains("eu-west-2"));
+    }
+
+    #[test]
+    fn logs_ship_to_the_fleets_log_group_and_node_is_the_asked_version() {
+        let s = script(&inputs(None));
+        assert!(s.contains(r#""log_group_name":"/ec2fleet/web/app""#), "{s}");
+        assert!(s.contains("nodejs22"));
+        assert!(s.starts_with("#!/bin/bash\n"));
+    }
+
+    #[test]
+    fn user_commands_run_last() {
+        let s = script(&inputs(Some("echo hello")));
+        assert!(s.trim_end().ends_with("echo hello"));
+    }
+}

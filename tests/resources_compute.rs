@@ -1,0 +1,111 @@
+//! The launch template against the AWS emulator, with the sub-resources it refers to.
+
+mod support;
+
+use aws_sdk_ec2::types::LaunchTemplateHttpTokensState;
+use ec2fleet::resources::compute::launch_template::{self, Refs};
+use ec2fleet::resources::iam::{instance_profile, instance_role};
+use ec2fleet::resources::network::{
+    instance_security_group, load_balancer_security_group, security_group, vpc,
+};
+use ec2fleet::resources::observability::log_group;
+use ec2fleet::resources::TAG_FLEET;
+
+#[tokio::test]
+async fn the_launch_template_requires_imdsv2_encrypts_the_root_volume_and_boots_the_fleets_agents()
+{
+    let f = support::Fleet::new(
+        "web-e0e0e0e",
+        serde_json::json!({"instanceType": "t3.small", "userData": "echo ready"}),
+    )
+    .await;
+    let cx = f.cx();
+    let net = vpc::create(&cx).await.unwrap();
+    let lb_sg = load_balancer_security_group::create(&cx, &net)
+        .await
+        .unwrap();
+    let sg = instance_security_group::create(&cx, &net, &lb_sg)
+        .await
+        .unwrap();
+    let grants = instance_role::Grants {
+        asset_bucket: "a".into(),
+        source_bucket: "s".into(),
+        artifact_bucket: "r".into(),
+        log_group_arn: "arn:aws:logs:us-east-1:1:log-group:x".into(),
+    };
+    let role = instance_role::create(&cx, &grants).await.unwrap();
+    let profile = instance_profile::create(&cx, &role).await.unwrap();
+    let logs = log_group::create(&cx).await.unwrap();
+    let refs = Refs {
+        ami: "ami-0123456789abcdef0",
+        security_group: &sg,
+        profile: &profile,
+        log_group: &logs,
+    };
+
+    let lt = launch_template::create(&cx, &refs).await.expect("create");
+    let versions = f
+        .aws
+        .ec2
+        .describe_launch_template_versions()
+        .launch_template_id(&lt.launch_template_id)
+        .send()
+        .await
+        .unwrap();
+    let data = versions.launch_template_versions()[0]
+        .launch_template_data()
+        .unwrap();
+    assert_eq!(
+        data.metadata_options().and_then(|m| m.http_tokens()),
+        Some(&LaunchTemplateHttpTokensState::Required),
+        "IMDSv2 required"
+    );
+    let root = data
+        .block_device_mappings()
+        .iter()
+        .find_map(|m| m.ebs())
+        .expect("a root volume mapping");
+    assert_eq!(root.encrypted(), Some(true));
+    assert_eq!(data.security_group_ids(), [sg.group_id.clone()]);
+    assert_eq!(
+        data.iam_instance_profile().and_then(|p| p.arn()),
+        Some(profile.arn.as_str())
+    );
+    assert_eq!(data.instance_type().map(|t| t.as_str()), Some("t3.small"));
+    let script =
+        String::from_utf8(aws_smithy_types::base64::decode(data.user_data().unwrap()).unwrap())
+            .unwrap();
+    assert!(
+        script.contains("aws-codedeploy-us-east-1")
+            && script.contains(&logs.name)
+            && script.trim_end().ends_with("echo ready"),
+        "{script}"
+    );
+    let instance_tags = data
+        .tag_specifications()
+        .iter()
+        .flat_map(|s| s.tags())
+        .any(|t| t.key() == Some(TAG_FLEET) && t.value() == Some("web-e0e0e0e"));
+    assert!(
+        instance_tags,
+        "instances and volumes carry the fleet's tags"
+    );
+
+    assert_eq!(
+        launch_template::create(&cx, &refs).await.unwrap(),
+        lt,
+        "adopted on a second run"
+    );
+
+    launch_template::delete(&cx, &lt).await.unwrap();
+    launch_template::delete(&cx, &lt)
+        .await
+        .expect("a second delete is done");
+    log_group::delete(&cx, &logs).await.unwrap();
+    instance_profile::delete(&cx, &profile).await.unwrap();
+    instance_role::delete(&cx, &role).await.unwrap();
+    security_group::delete(&cx, &sg).await.unwrap();
+    security_group::delete(&cx, &lb_sg).await.unwrap();
+    vpc::delete(&cx, &net).await.unwrap();
+    f.assert_no_leaks();
+}
