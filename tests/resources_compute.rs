@@ -66,7 +66,10 @@ async fn the_launch_template_requires_imdsv2_encrypts_the_root_volume_and_boots_
         .find_map(|m| m.ebs())
         .expect("a root volume mapping");
     assert_eq!(root.encrypted(), Some(true));
-    assert_eq!(data.security_group_ids(), [sg.group_id.clone()]);
+    assert_eq!(
+        data.security_group_ids(),
+        std::slice::from_ref(&sg.group_id)
+    );
     assert_eq!(
         data.iam_instance_profile().and_then(|p| p.arn()),
         Some(profile.arn.as_str())
