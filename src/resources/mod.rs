@@ -4,6 +4,7 @@
 
 pub mod compute;
 pub mod iam;
+pub mod lb;
 pub mod network;
 pub mod observability;
 pub mod storage;

@@ -1,0 +1,129 @@
+//! The target group: HTTP to the app port, the fleet's health check, and a short deregistration delay so
+//! deployments do not wait minutes per instance.
+
+use aws_sdk_elasticloadbalancingv2::types::{
+    Matcher, ProtocolEnum, Tag, TargetGroupAttribute, TargetTypeEnum,
+};
+use serde::{Deserialize, Serialize};
+
+use super::super::{Ctx, TAG_FLEET};
+use crate::aws::error::{done_if_gone, none_if_gone, on};
+use crate::aws::AwsError;
+use crate::fleet::plan::Node;
+use crate::resources::network::vpc::VpcState;
+
+/// What the fleet records about its target group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TargetGroupState {
+    /// The group's ARN.
+    pub arn: String,
+    /// Its name.
+    pub name: String,
+}
+
+/// The group's name: `<prefix>-tg` (at most 32 characters, as ELBv2 requires).
+pub fn group_name(prefix: &str) -> String {
+    format!("{prefix}-tg")
+}
+
+async fn find(cx: &Ctx<'_>, name: &str) -> Result<Option<String>, AwsError> {
+    let elb = &cx.aws.elbv2;
+    let found = none_if_gone(
+        elb.describe_target_groups()
+            .names(name)
+            .send()
+            .await
+            .map_err(on("elbv2", "DescribeTargetGroups")),
+    )?;
+    let Some(arn) = found
+        .as_ref()
+        .and_then(|o| o.target_groups().first())
+        .and_then(|g| g.target_group_arn())
+        .map(str::to_string)
+    else {
+        return Ok(None);
+    };
+    let tags = elb
+        .describe_tags()
+        .resource_arns(&arn)
+        .send()
+        .await
+        .map_err(on("elbv2", "DescribeTags"))?;
+    let ours = tags
+        .tag_descriptions()
+        .iter()
+        .flat_map(|d| d.tags())
+        .any(|t| t.key() == Some(TAG_FLEET) && t.value() == Some(cx.prefix));
+    if ours {
+        Ok(Some(arn))
+    } else {
+        Err(AwsError::conflict("elbv2", "CreateTargetGroup", format!("a target group named {name} exists but does not belong to fleet {}; choose another namePrefix", cx.prefix)))
+    }
+}
+
+/// Creates (or adopts) the group and sets its deregistration delay.
+pub async fn create(cx: &Ctx<'_>, vpc: &VpcState) -> Result<TargetGroupState, AwsError> {
+    let name = group_name(cx.prefix);
+    let hc = &cx.args.health_check;
+    let arn = match find(cx, &name).await? {
+        Some(arn) => arn,
+        None => {
+            let tags: Vec<Tag> = cx
+                .tags(Node::TargetGroup)
+                .into_iter()
+                .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                .collect();
+            let out = cx
+                .aws
+                .elbv2
+                .create_target_group()
+                .name(&name)
+                .protocol(ProtocolEnum::Http)
+                .port(i32::from(cx.args.app_port))
+                .vpc_id(&vpc.vpc_id)
+                .target_type(TargetTypeEnum::Instance)
+                .health_check_path(&hc.path)
+                .health_check_interval_seconds(hc.interval_seconds as i32)
+                .health_check_timeout_seconds(hc.timeout_seconds as i32)
+                .healthy_threshold_count(hc.healthy_threshold as i32)
+                .unhealthy_threshold_count(hc.unhealthy_threshold as i32)
+                .matcher(Matcher::builder().http_code("200-399").build())
+                .set_tags(Some(tags))
+                .send()
+                .await
+                .map_err(on("elbv2", "CreateTargetGroup"))?;
+            out.target_groups()
+                .first()
+                .and_then(|g| g.target_group_arn())
+                .unwrap_or_default()
+                .to_string()
+        }
+    };
+    let delay = TargetGroupAttribute::builder()
+        .key("deregistration_delay.timeout_seconds")
+        .value(cx.args.deregistration_delay_seconds.to_string())
+        .build();
+    cx.aws
+        .elbv2
+        .modify_target_group_attributes()
+        .target_group_arn(&arn)
+        .attributes(delay)
+        .send()
+        .await
+        .map_err(on("elbv2", "ModifyTargetGroupAttributes"))?;
+    Ok(TargetGroupState { arn, name })
+}
+
+/// Deletes the group; one already gone is done.
+pub async fn delete(cx: &Ctx<'_>, state: &TargetGroupState) -> Result<(), AwsError> {
+    done_if_gone(
+        cx.aws
+            .elbv2
+            .delete_target_group()
+            .target_group_arn(&state.arn)
+            .send()
+            .await
+            .map_err(on("elbv2", "DeleteTargetGroup")),
+    )
+}
