@@ -3,6 +3,7 @@
 mod support;
 
 use aws_sdk_ec2::types::LaunchTemplateHttpTokensState;
+use ec2fleet::resources::compute::ami;
 use ec2fleet::resources::compute::launch_template::{self, Refs};
 use ec2fleet::resources::iam::{instance_profile, instance_role};
 use ec2fleet::resources::network::{
@@ -111,4 +112,29 @@ async fn the_launch_template_requires_imdsv2_encrypts_the_root_volume_and_boots_
     security_group::delete(&cx, &lb_sg).await.unwrap();
     vpc::delete(&cx, &net).await.unwrap();
     f.assert_no_leaks();
+}
+
+#[tokio::test]
+async fn the_ami_is_the_given_one_or_the_latest_amazon_linux_2023_of_the_region() {
+    let given = support::Fleet::new(
+        "web-a1a1a1a",
+        serde_json::json!({"ami": "ami-0123456789abcdef0"}),
+    )
+    .await;
+    assert_eq!(
+        ami::resolve(&given.cx()).await.unwrap(),
+        "ami-0123456789abcdef0"
+    );
+    let latest = support::Fleet::new("web-a2a2a2a", serde_json::json!({})).await;
+    let id = ami::resolve(&latest.cx()).await.unwrap();
+    let want = latest
+        .aws
+        .ssm
+        .get_parameter()
+        .name(ami::LATEST_AL2023)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(Some(id.as_str()), want.parameter().and_then(|p| p.value()));
+    assert!(id.starts_with("ami-"), "{id}");
 }
