@@ -1,3 +1,4 @@
-//! Load-balancing sub-resources: the target group (the load balancer and listeners land next).
+//! Load-balancing sub-resources: the load balancer and the target group (listeners land next).
 
+pub mod load_balancer;
 pub mod target_group;

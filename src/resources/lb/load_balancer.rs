@@ -1,0 +1,184 @@
+//! The internet-facing application load balancer in the public subnets. Its DNS name is known as soon
+//! as CreateLoadBalancer answers, so the CDN can start without waiting for it to become active.
+
+use std::time::Duration;
+
+use aws_sdk_elasticloadbalancingv2::types::{
+    IpAddressType, LoadBalancerAttribute, LoadBalancerSchemeEnum, LoadBalancerTypeEnum, Tag,
+};
+use serde::{Deserialize, Serialize};
+
+use super::super::{Ctx, TAG_FLEET};
+use crate::aws::error::{done_if_gone, none_if_gone, on};
+use crate::aws::AwsError;
+use crate::fleet::plan::Node;
+use crate::resources::network::security_group::SecurityGroupState;
+use crate::resources::network::subnets::SubnetsState;
+
+/// What the fleet records about its load balancer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoadBalancerState {
+    /// The load balancer's ARN.
+    pub arn: String,
+    /// Its name.
+    pub name: String,
+    /// Its public DNS name.
+    pub dns_name: String,
+    /// Its Route 53 hosted zone (for alias records when the CDN is off).
+    pub canonical_hosted_zone_id: String,
+}
+
+/// The load balancer's name: `<prefix>-alb` (at most 32 characters).
+pub fn lb_name(prefix: &str) -> String {
+    format!("{prefix}-alb")
+}
+
+fn state_of(
+    lb: &aws_sdk_elasticloadbalancingv2::types::LoadBalancer,
+    name: &str,
+) -> LoadBalancerState {
+    LoadBalancerState {
+        arn: lb.load_balancer_arn().unwrap_or_default().into(),
+        name: name.into(),
+        dns_name: lb.dns_name().unwrap_or_default().into(),
+        canonical_hosted_zone_id: lb.canonical_hosted_zone_id().unwrap_or_default().into(),
+    }
+}
+
+async fn find(cx: &Ctx<'_>, name: &str) -> Result<Option<LoadBalancerState>, AwsError> {
+    let elb = &cx.aws.elbv2;
+    let found = none_if_gone(
+        elb.describe_load_balancers()
+            .names(name)
+            .send()
+            .await
+            .map_err(on("elbv2", "DescribeLoadBalancers")),
+    )?;
+    let Some(state) = found
+        .as_ref()
+        .and_then(|o| o.load_balancers().first())
+        .map(|lb| state_of(lb, name))
+    else {
+        return Ok(None);
+    };
+    let tags = elb
+        .describe_tags()
+        .resource_arns(&state.arn)
+        .send()
+        .await
+        .map_err(on("elbv2", "DescribeTags"))?;
+    if tags
+        .tag_descriptions()
+        .iter()
+        .flat_map(|d| d.tags())
+        .any(|t| t.key() == Some(TAG_FLEET) && t.value() == Some(cx.prefix))
+    {
+        Ok(Some(state))
+    } else {
+        let msg = format!("a load balancer named {name} exists but does not belong to fleet {}; choose another namePrefix", cx.prefix);
+        Err(AwsError::conflict("elbv2", "CreateLoadBalancer", msg))
+    }
+}
+
+/// Creates (or adopts) the load balancer; does not wait for it to be active.
+pub async fn create(
+    cx: &Ctx<'_>,
+    subnets: &SubnetsState,
+    sg: &SecurityGroupState,
+) -> Result<LoadBalancerState, AwsError> {
+    let name = lb_name(cx.prefix);
+    let state = match find(cx, &name).await? {
+        Some(s) => s,
+        None => {
+            let tags: Vec<Tag> = cx
+                .tags(Node::LoadBalancer)
+                .into_iter()
+                .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                .collect();
+            let out = cx
+                .aws
+                .elbv2
+                .create_load_balancer()
+                .name(&name)
+                .r#type(LoadBalancerTypeEnum::Application)
+                .scheme(LoadBalancerSchemeEnum::InternetFacing)
+                .ip_address_type(IpAddressType::Ipv4)
+                .set_subnets(Some(subnets.subnet_ids.clone()))
+                .security_groups(&sg.group_id)
+                .set_tags(Some(tags))
+                .send()
+                .await
+                .map_err(on("elbv2", "CreateLoadBalancer"))?;
+            let lb = out.load_balancers().first().ok_or_else(|| {
+                AwsError::conflict(
+                    "elbv2",
+                    "CreateLoadBalancer",
+                    "AWS returned no load balancer".into(),
+                )
+            })?;
+            state_of(lb, &name)
+        }
+    };
+    // Malformed headers are dropped rather than passed to the app (AWS's own hardening advice).
+    let drop_invalid = LoadBalancerAttribute::builder()
+        .key("routing.http.drop_invalid_header_fields.enabled")
+        .value("true")
+        .build();
+    cx.aws
+        .elbv2
+        .modify_load_balancer_attributes()
+        .load_balancer_arn(&state.arn)
+        .attributes(drop_invalid)
+        .send()
+        .await
+        .map_err(on("elbv2", "ModifyLoadBalancerAttributes"))?;
+    Ok(state)
+}
+
+/// Deletes the load balancer, then waits (up to `timeout`) until its network interfaces are released:
+/// until then AWS refuses to delete its subnets and security group.
+pub async fn delete(
+    cx: &Ctx<'_>,
+    state: &LoadBalancerState,
+    timeout: Duration,
+) -> Result<(), AwsError> {
+    done_if_gone(
+        cx.aws
+            .elbv2
+            .delete_load_balancer()
+            .load_balancer_arn(&state.arn)
+            .send()
+            .await
+            .map_err(on("elbv2", "DeleteLoadBalancer")),
+    )?;
+    let id = state
+        .arn
+        .rsplit(":loadbalancer/")
+        .next()
+        .unwrap_or_default();
+    let description = aws_sdk_ec2::types::Filter::builder()
+        .name("description")
+        .values(format!("ELB {id}"))
+        .build();
+    let started = tokio::time::Instant::now();
+    loop {
+        let enis = cx
+            .aws
+            .ec2
+            .describe_network_interfaces()
+            .filters(description.clone())
+            .send()
+            .await
+            .map_err(on("ec2", "DescribeNetworkInterfaces"))?;
+        if enis.network_interfaces().is_empty() {
+            return Ok(());
+        }
+        if started.elapsed() >= timeout {
+            let msg = format!("load balancer {} is deleted but {} network interface(s) are still attached after {timeout:?}", state.name, enis.network_interfaces().len());
+            return Err(AwsError::conflict("ec2", "DescribeNetworkInterfaces", msg));
+        }
+        // ENIs of a deleted ALB typically go within 1-5 minutes; poll gently.
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    }
+}
