@@ -5,7 +5,7 @@ mod support;
 use std::time::Duration;
 
 use ec2fleet::aws::ErrorClass;
-use ec2fleet::resources::lb::{load_balancer, target_group};
+use ec2fleet::resources::lb::{listeners, load_balancer, target_group};
 use ec2fleet::resources::network::{
     internet_gateway, load_balancer_security_group, route_table, security_group, subnets, vpc,
 };
@@ -133,5 +133,176 @@ async fn the_load_balancer_is_public_in_every_subnet_and_its_deletion_frees_the_
     internet_gateway::delete(&cx, &igw).await.unwrap();
     subnets::delete(&cx, &subs).await.unwrap();
     vpc::delete(&cx, &net).await.unwrap();
+    f.assert_no_leaks();
+}
+
+/// The network, load balancer and target group a listener test needs; torn down by `teardown`.
+struct Stack {
+    net: vpc::VpcState,
+    subs: subnets::SubnetsState,
+    igw: internet_gateway::InternetGatewayState,
+    rt: route_table::RouteTableState,
+    sg: security_group::SecurityGroupState,
+    lb: load_balancer::LoadBalancerState,
+    tg: target_group::TargetGroupState,
+}
+
+async fn stack(cx: &ec2fleet::resources::Ctx<'_>) -> Stack {
+    let net = vpc::create(cx).await.unwrap();
+    let subs = subnets::create(cx, &net).await.unwrap();
+    let igw = internet_gateway::create(cx, &net).await.unwrap();
+    let rt = route_table::create(cx, &net, &igw, &subs).await.unwrap();
+    let sg = load_balancer_security_group::create(cx, &net)
+        .await
+        .unwrap();
+    let lb = load_balancer::create(cx, &subs, &sg).await.unwrap();
+    let tg = target_group::create(cx, &net).await.unwrap();
+    Stack {
+        net,
+        subs,
+        igw,
+        rt,
+        sg,
+        lb,
+        tg,
+    }
+}
+
+async fn teardown(cx: &ec2fleet::resources::Ctx<'_>, s: Stack) {
+    load_balancer::delete(cx, &s.lb, Duration::from_secs(30))
+        .await
+        .unwrap();
+    target_group::delete(cx, &s.tg).await.unwrap();
+    security_group::delete(cx, &s.sg).await.unwrap();
+    route_table::delete(cx, &s.rt).await.unwrap();
+    internet_gateway::delete(cx, &s.igw).await.unwrap();
+    subnets::delete(cx, &s.subs).await.unwrap();
+    vpc::delete(cx, &s.net).await.unwrap();
+}
+
+#[tokio::test]
+async fn behind_the_cdn_only_requests_with_the_secret_header_reach_the_targets() {
+    let f = support::Fleet::new("web-cd1cd1c", serde_json::json!({})).await;
+    let cx = f.cx();
+    let s = stack(&cx).await;
+    let l = listeners::create(&cx, &s.lb, &s.tg, Some("s3cr3t"))
+        .await
+        .expect("create");
+    assert_eq!(l.listener_arns.len(), 1);
+    let (port, arn) = &l.listener_arns[0];
+    assert_eq!(*port, 80);
+    let got = f
+        .aws
+        .elbv2
+        .describe_listeners()
+        .listener_arns(arn)
+        .send()
+        .await
+        .unwrap();
+    let default = &got.listeners()[0].default_actions()[0];
+    assert_eq!(
+        default
+            .fixed_response_config()
+            .and_then(|c| c.status_code()),
+        Some("403"),
+        "direct access is refused"
+    );
+    let rules = f
+        .aws
+        .elbv2
+        .describe_rules()
+        .listener_arn(arn)
+        .send()
+        .await
+        .unwrap();
+    let rule = rules
+        .rules()
+        .iter()
+        .find(|r| r.priority() == Some("1"))
+        .expect("the header rule");
+    let header = rule.conditions()[0].http_header_config().unwrap();
+    assert_eq!(
+        (header.http_header_name(), header.values()),
+        (Some(listeners::ORIGIN_HEADER), &["s3cr3t".to_string()][..])
+    );
+    assert_eq!(
+        rule.actions()[0].target_group_arn(),
+        Some(s.tg.arn.as_str())
+    );
+    assert_eq!(
+        listeners::create(&cx, &s.lb, &s.tg, Some("s3cr3t"))
+            .await
+            .unwrap(),
+        l,
+        "a second run updates in place"
+    );
+    listeners::delete(&cx, &l).await.unwrap();
+    teardown(&cx, s).await;
+    f.assert_no_leaks();
+}
+
+#[tokio::test]
+async fn with_a_certificate_http_redirects_to_https_and_without_a_cdn_traffic_is_forwarded() {
+    let account = support::fresh_account();
+    let issued = support::emulator().aws_json(
+        &account,
+        "acm",
+        "CertificateManager.RequestCertificate",
+        serde_json::json!({"DomainName": "app.example.com"}),
+    );
+    let cert = issued["CertificateArn"]
+        .as_str()
+        .expect("a certificate ARN")
+        .to_string();
+    let f = support::Fleet::in_account(
+        &account,
+        "web-ce1ce1c",
+        serde_json::json!({"certificateArn": cert, "cdn": {"enabled": false}}),
+    )
+    .await;
+    let cx = f.cx();
+    let s = stack(&cx).await;
+    let l = listeners::create(&cx, &s.lb, &s.tg, None)
+        .await
+        .expect("create");
+    let ports: Vec<u16> = l.listener_arns.iter().map(|(p, _)| *p).collect();
+    assert_eq!(ports, vec![80, 443]);
+    let all = f
+        .aws
+        .elbv2
+        .describe_listeners()
+        .load_balancer_arn(&s.lb.arn)
+        .send()
+        .await
+        .unwrap();
+    let by_port = |p: i32| {
+        all.listeners()
+            .iter()
+            .find(|l| l.port() == Some(p))
+            .unwrap()
+    };
+    let redirect = by_port(80).default_actions()[0]
+        .redirect_config()
+        .expect("HTTP redirects");
+    assert_eq!(
+        (redirect.protocol(), redirect.port()),
+        (Some("HTTPS"), Some("443"))
+    );
+    assert_eq!(
+        by_port(443).default_actions()[0].target_group_arn(),
+        Some(s.tg.arn.as_str())
+    );
+    assert_eq!(
+        by_port(443).certificates()[0].certificate_arn(),
+        Some(cert.as_str())
+    );
+    listeners::delete(&cx, &l).await.unwrap();
+    teardown(&cx, s).await;
+    support::emulator().aws_json(
+        &account,
+        "acm",
+        "CertificateManager.DeleteCertificate",
+        serde_json::json!({"CertificateArn": cert}),
+    );
     f.assert_no_leaks();
 }

@@ -101,7 +101,12 @@ pub struct Fleet {
 impl Fleet {
     /// A fleet named `prefix` with these inputs (JSON as a program would give them).
     pub async fn new(prefix: &str, inputs: serde_json::Value) -> Self {
-        let account = fresh_account();
+        Self::in_account(&fresh_account(), prefix, inputs).await
+    }
+
+    /// The same, in an account the test already set up.
+    pub async fn in_account(account: &str, prefix: &str, inputs: serde_json::Value) -> Self {
+        let account = account.to_string();
         let aws = clients(&account).await;
         let args = ec2fleet::fleet::parse(inputs).expect("test inputs must be valid");
         Self {
@@ -146,6 +151,32 @@ impl Emulator {
         s.read_to_string(&mut resp).unwrap();
         let body = resp.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
         serde_json::from_str(body).unwrap_or_else(|e| panic!("{path}: {e}: {resp}"))
+    }
+
+    /// A raw AWS JSON-protocol call (for services the provider has no SDK client for, like ACM), in
+    /// `account`'s name: `target` is the X-Amz-Target, `scope` the signing name.
+    pub fn aws_json(
+        &self,
+        account: &str,
+        scope: &str,
+        target: &str,
+        body: serde_json::Value,
+    ) -> serde_json::Value {
+        let addr = self.url.trim_start_matches("http://");
+        let body = body.to_string();
+        let mut s = TcpStream::connect(addr).expect("connect to the emulator");
+        write!(
+            s,
+            "POST / HTTP/1.0\r\nHost: {addr}\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Target: {target}\r\n\
+             Authorization: AWS4-HMAC-SHA256 Credential={account}/20260101/us-east-1/{scope}/aws4_request, SignedHeaders=host, Signature=0\r\n\
+             Content-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut resp = String::new();
+        s.read_to_string(&mut resp).unwrap();
+        let json = resp.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+        serde_json::from_str(json).unwrap_or_else(|e| panic!("{target}: {e}: {resp}"))
     }
 
     /// Panics with the leak report if `account` still has any object a fleet can make.

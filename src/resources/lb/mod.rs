@@ -1,4 +1,5 @@
-//! Load-balancing sub-resources: the load balancer and the target group (listeners land next).
+//! Load-balancing sub-resources: the load balancer, its listeners and the target group.
 
+pub mod listeners;
 pub mod load_balancer;
 pub mod target_group;

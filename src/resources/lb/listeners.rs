@@ -1,0 +1,224 @@
+//! The listeners. HTTP forwards to the target group; with a certificate, HTTPS on 443 forwards and HTTP
+//! redirects to it (the seed had HTTP only). With the CDN on, requests must carry the secret origin header
+//! CloudFront adds; anything else gets a 403, so the load balancer cannot be used to bypass the CDN.
+
+use aws_sdk_elasticloadbalancingv2::types::{
+    Action, ActionTypeEnum, Certificate, FixedResponseActionConfig, HttpHeaderConditionConfig,
+    ProtocolEnum, RedirectActionConfig, RedirectActionStatusCodeEnum, RuleCondition,
+};
+use serde::{Deserialize, Serialize};
+
+use super::super::Ctx;
+use super::load_balancer::LoadBalancerState;
+use super::target_group::TargetGroupState;
+use crate::aws::error::{done_if_gone, on};
+use crate::aws::AwsError;
+
+/// The header CloudFront sends to the origin with the fleet's secret.
+pub const ORIGIN_HEADER: &str = "X-Origin-Verify";
+const HTTPS: u16 = 443;
+
+/// What the fleet records about its listeners.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListenersState {
+    /// ARNs of the listeners made, by port.
+    pub listener_arns: Vec<(u16, String)>,
+}
+
+fn forward(tg: &TargetGroupState) -> Action {
+    Action::builder()
+        .r#type(ActionTypeEnum::Forward)
+        .target_group_arn(&tg.arn)
+        .build()
+}
+
+fn forbidden() -> Action {
+    let body = FixedResponseActionConfig::builder()
+        .status_code("403")
+        .content_type("text/plain")
+        .message_body("direct access is not allowed")
+        .build();
+    Action::builder()
+        .r#type(ActionTypeEnum::FixedResponse)
+        .fixed_response_config(body)
+        .build()
+}
+
+fn redirect_to_https() -> Action {
+    let to = RedirectActionConfig::builder()
+        .protocol("HTTPS")
+        .port(HTTPS.to_string())
+        .status_code(RedirectActionStatusCodeEnum::Http301)
+        .build();
+    Action::builder()
+        .r#type(ActionTypeEnum::Redirect)
+        .redirect_config(to)
+        .build()
+}
+
+/// One listener: its port, protocol, default action and, with the CDN, the header rule.
+struct Plan {
+    port: u16,
+    protocol: ProtocolEnum,
+    default: Action,
+    guarded: bool,
+}
+
+fn plans(cx: &Ctx<'_>, tg: &TargetGroupState, secret: Option<&str>) -> Vec<Plan> {
+    let serving = || {
+        if secret.is_some() {
+            forbidden()
+        } else {
+            forward(tg)
+        }
+    };
+    let http = cx.args.listener_port;
+    match &cx.args.certificate_arn {
+        Some(_) => vec![
+            Plan {
+                port: http,
+                protocol: ProtocolEnum::Http,
+                default: redirect_to_https(),
+                guarded: false,
+            },
+            Plan {
+                port: HTTPS,
+                protocol: ProtocolEnum::Https,
+                default: serving(),
+                guarded: secret.is_some(),
+            },
+        ],
+        None => vec![Plan {
+            port: http,
+            protocol: ProtocolEnum::Http,
+            default: serving(),
+            guarded: secret.is_some(),
+        }],
+    }
+}
+
+/// Creates (or updates) the listeners and, with the CDN, the rule that admits only the secret header.
+pub async fn create(
+    cx: &Ctx<'_>,
+    lb: &LoadBalancerState,
+    tg: &TargetGroupState,
+    origin_secret: Option<&str>,
+) -> Result<ListenersState, AwsError> {
+    let elb = &cx.aws.elbv2;
+    let existing = elb
+        .describe_listeners()
+        .load_balancer_arn(&lb.arn)
+        .send()
+        .await
+        .map_err(on("elbv2", "DescribeListeners"))?;
+    let mut listener_arns = Vec::new();
+    for p in plans(cx, tg, origin_secret) {
+        let found = existing
+            .listeners()
+            .iter()
+            .find(|l| l.port() == Some(i32::from(p.port)))
+            .and_then(|l| l.listener_arn())
+            .map(str::to_string);
+        let arn = match found {
+            Some(arn) => {
+                elb.modify_listener()
+                    .listener_arn(&arn)
+                    .default_actions(p.default)
+                    .send()
+                    .await
+                    .map_err(on("elbv2", "ModifyListener"))?;
+                arn
+            }
+            None => {
+                let mut req = elb
+                    .create_listener()
+                    .load_balancer_arn(&lb.arn)
+                    .port(i32::from(p.port))
+                    .protocol(p.protocol.clone())
+                    .default_actions(p.default);
+                if let (ProtocolEnum::Https, Some(cert)) = (&p.protocol, &cx.args.certificate_arn) {
+                    req = req.certificates(Certificate::builder().certificate_arn(cert).build());
+                }
+                let out = req.send().await.map_err(on("elbv2", "CreateListener"))?;
+                out.listeners()
+                    .first()
+                    .and_then(|l| l.listener_arn())
+                    .unwrap_or_default()
+                    .to_string()
+            }
+        };
+        if let (true, Some(secret)) = (p.guarded, origin_secret) {
+            ensure_header_rule(cx, &arn, tg, secret).await?;
+        }
+        listener_arns.push((p.port, arn));
+    }
+    Ok(ListenersState { listener_arns })
+}
+
+/// Priority 1 on the listener: forward only requests with the secret header.
+async fn ensure_header_rule(
+    cx: &Ctx<'_>,
+    listener: &str,
+    tg: &TargetGroupState,
+    secret: &str,
+) -> Result<(), AwsError> {
+    let elb = &cx.aws.elbv2;
+    let header = HttpHeaderConditionConfig::builder()
+        .http_header_name(ORIGIN_HEADER)
+        .values(secret)
+        .build();
+    let condition = RuleCondition::builder()
+        .field("http-header")
+        .http_header_config(header)
+        .build();
+    let rules = elb
+        .describe_rules()
+        .listener_arn(listener)
+        .send()
+        .await
+        .map_err(on("elbv2", "DescribeRules"))?;
+    match rules
+        .rules()
+        .iter()
+        .find(|r| r.priority() == Some("1"))
+        .and_then(|r| r.rule_arn())
+    {
+        Some(rule) => {
+            elb.modify_rule()
+                .rule_arn(rule)
+                .conditions(condition)
+                .actions(forward(tg))
+                .send()
+                .await
+                .map_err(on("elbv2", "ModifyRule"))?;
+        }
+        None => {
+            elb.create_rule()
+                .listener_arn(listener)
+                .priority(1)
+                .conditions(condition)
+                .actions(forward(tg))
+                .send()
+                .await
+                .map_err(on("elbv2", "CreateRule"))?;
+        }
+    }
+    Ok(())
+}
+
+/// Deletes the listeners (their rules go with them); ones already gone are done.
+pub async fn delete(cx: &Ctx<'_>, state: &ListenersState) -> Result<(), AwsError> {
+    for (_, arn) in &state.listener_arns {
+        done_if_gone(
+            cx.aws
+                .elbv2
+                .delete_listener()
+                .listener_arn(arn)
+                .send()
+                .await
+                .map_err(on("elbv2", "DeleteListener")),
+        )?;
+    }
+    Ok(())
+}
