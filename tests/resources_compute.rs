@@ -1,13 +1,18 @@
-//! The launch template against the AWS emulator, with the sub-resources it refers to.
+//! Compute sub-resources against the AWS emulator: AMI lookup, launch template, Auto Scaling group and
+//! scheduled actions, with the sub-resources they refer to.
 
 mod support;
 
+use std::time::Duration;
+
 use aws_sdk_ec2::types::LaunchTemplateHttpTokensState;
-use ec2fleet::resources::compute::ami;
 use ec2fleet::resources::compute::launch_template::{self, Refs};
+use ec2fleet::resources::compute::{ami, auto_scaling_group, scheduled_actions};
 use ec2fleet::resources::iam::{instance_profile, instance_role};
+use ec2fleet::resources::lb::target_group;
 use ec2fleet::resources::network::{
-    instance_security_group, load_balancer_security_group, security_group, vpc,
+    instance_security_group, internet_gateway, load_balancer_security_group, route_table,
+    security_group, subnets, vpc,
 };
 use ec2fleet::resources::observability::log_group;
 use ec2fleet::resources::TAG_FLEET;
@@ -137,4 +142,134 @@ async fn the_ami_is_the_given_one_or_the_latest_amazon_linux_2023_of_the_region(
         .unwrap();
     assert_eq!(Some(id.as_str()), want.parameter().and_then(|p| p.value()));
     assert!(id.starts_with("ami-"), "{id}");
+}
+
+#[tokio::test]
+async fn the_group_spreads_three_instances_over_three_zones_with_the_seeds_schedule_and_drift_is_seen(
+) {
+    let f = support::Fleet::new("web-a5a5a5a", serde_json::json!({})).await;
+    let cx = f.cx();
+    let net = vpc::create(&cx).await.unwrap();
+    let subs = subnets::create(&cx, &net).await.unwrap();
+    let igw = internet_gateway::create(&cx, &net).await.unwrap();
+    let rt = route_table::create(&cx, &net, &igw, &subs).await.unwrap();
+    let lb_sg = load_balancer_security_group::create(&cx, &net)
+        .await
+        .unwrap();
+    let sg = instance_security_group::create(&cx, &net, &lb_sg)
+        .await
+        .unwrap();
+    let grants = instance_role::Grants {
+        asset_bucket: "a".into(),
+        source_bucket: "s".into(),
+        artifact_bucket: "r".into(),
+        log_group_arn: "arn:aws:logs:us-east-1:1:log-group:x".into(),
+    };
+    let role = instance_role::create(&cx, &grants).await.unwrap();
+    let profile = instance_profile::create(&cx, &role).await.unwrap();
+    let logs = log_group::create(&cx).await.unwrap();
+    let image = ami::resolve(&cx).await.unwrap();
+    let lt = launch_template::create(
+        &cx,
+        &Refs {
+            ami: &image,
+            security_group: &sg,
+            profile: &profile,
+            log_group: &logs,
+        },
+    )
+    .await
+    .unwrap();
+    let tg = target_group::create(&cx, &net).await.unwrap();
+
+    let refs = auto_scaling_group::Refs {
+        template: &lt,
+        subnets: &subs,
+        target_group: &tg,
+    };
+    let asg = auto_scaling_group::create(&cx, &refs)
+        .await
+        .expect("create group");
+    let g = f
+        .aws
+        .autoscaling
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names(&asg.name)
+        .send()
+        .await
+        .unwrap();
+    let g = &g.auto_scaling_groups()[0];
+    assert_eq!(
+        (g.min_size(), g.max_size(), g.desired_capacity()),
+        (Some(3), Some(4), Some(3))
+    );
+    assert_eq!(g.target_group_arns(), std::slice::from_ref(&tg.arn));
+    let zones: std::collections::BTreeSet<_> = g
+        .instances()
+        .iter()
+        .filter_map(|i| i.availability_zone())
+        .collect();
+    assert_eq!(zones.len(), 3, "one instance per zone: {zones:?}");
+    assert_eq!(
+        auto_scaling_group::create(&cx, &refs).await.unwrap(),
+        asg,
+        "adopted on a second run"
+    );
+
+    let sched = scheduled_actions::create(&cx, &asg)
+        .await
+        .expect("scheduled actions");
+    assert_eq!(sched.names, vec!["ScaleUpInMorning", "ScaleDownAtNight"]);
+    let live = f
+        .aws
+        .autoscaling
+        .describe_scheduled_actions()
+        .auto_scaling_group_name(&asg.name)
+        .send()
+        .await
+        .unwrap();
+    let morning = live
+        .scheduled_update_group_actions()
+        .iter()
+        .find(|a| a.scheduled_action_name() == Some("ScaleUpInMorning"))
+        .unwrap();
+    assert_eq!(
+        (morning.recurrence(), morning.min_size(), morning.max_size()),
+        (Some("0 10 * * *"), Some(4), Some(4))
+    );
+
+    // Someone deletes an action in the console: read shows it, the next create restores it.
+    f.aws
+        .autoscaling
+        .delete_scheduled_action()
+        .auto_scaling_group_name(&asg.name)
+        .scheduled_action_name("ScaleDownAtNight")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        scheduled_actions::read(&cx, &sched).await.unwrap().names,
+        vec!["ScaleUpInMorning"]
+    );
+    assert_eq!(scheduled_actions::create(&cx, &asg).await.unwrap(), sched);
+
+    scheduled_actions::delete(&cx, &sched).await.unwrap();
+    auto_scaling_group::delete(&cx, &asg, Duration::from_secs(60))
+        .await
+        .unwrap();
+    auto_scaling_group::delete(&cx, &asg, Duration::from_secs(60))
+        .await
+        .expect("a second delete is done");
+    target_group::delete(&cx, &tg).await.unwrap();
+    launch_template::delete(&cx, &lt).await.unwrap();
+    log_group::delete(&cx, &logs).await.unwrap();
+    instance_profile::delete(&cx, &profile).await.unwrap();
+    instance_role::delete(&cx, &role).await.unwrap();
+    security_group::delete(&cx, &sg).await.unwrap();
+    security_group::delete(&cx, &lb_sg).await.unwrap();
+    route_table::delete(&cx, &rt).await.unwrap();
+    internet_gateway::delete(&cx, &igw).await.unwrap();
+    subnets::delete(&cx, &subs).await.unwrap();
+    vpc::delete(&cx, &net).await.unwrap();
+    f.assert_no_leaks();
 }

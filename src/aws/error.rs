@@ -186,6 +186,8 @@ pub fn classify(code: Option<&str>, message: &str) -> ErrorClass {
         | "ResourceInUseException"
         | "DistributionNotDisabled"
         | "BucketNotEmpty" => ErrorClass::DependencyViolation,
+        // Auto Scaling reports a missing group as a ValidationError.
+        "ValidationError" if message.contains("not found") => ErrorClass::NotFound,
         "InvalidParameterValue" | "ValidationError"
             if message.contains("IamInstanceProfile") || message.contains("instance profile") =>
         {

@@ -22,6 +22,8 @@ use crate::resources::observability::log_group::LogGroupState;
 
 /// Root device of Amazon Linux 2023.
 const ROOT_DEVICE: &str = "/dev/xvda";
+/// Root volume size in GiB: AL2023's 8 GiB image plus room for the app, packages and logs.
+pub const ROOT_GIB: i32 = 16;
 
 /// What the fleet records about its launch template.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,6 +69,7 @@ fn data(cx: &Ctx<'_>, r: &Refs<'_>) -> RequestLaunchTemplateData {
     };
     let root = LaunchTemplateEbsBlockDeviceRequest::builder()
         .encrypted(true)
+        .volume_size(ROOT_GIB)
         .volume_type(VolumeType::Gp3)
         .delete_on_termination(true)
         .build();

@@ -1,0 +1,161 @@
+//! The Auto Scaling group: the launch template across every public subnet, registered with the target
+//! group, replacing instances the load balancer finds unhealthy.
+
+use std::time::Duration;
+
+use aws_sdk_autoscaling::types::{LaunchTemplateSpecification, Tag};
+use serde::{Deserialize, Serialize};
+
+use super::super::{Ctx, TAG_FLEET};
+use super::launch_template::LaunchTemplateState;
+use crate::aws::error::{done_if_gone, on};
+use crate::aws::AwsError;
+use crate::fleet::plan::Node;
+use crate::resources::lb::target_group::TargetGroupState;
+use crate::resources::network::subnets::SubnetsState;
+
+/// Seconds after launch before the load balancer's health checks count: boot installs Node.js and agents.
+pub const HEALTH_CHECK_GRACE: i32 = 300;
+
+/// What the fleet records about its group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AutoScalingGroupState {
+    /// The group's name.
+    pub name: String,
+}
+
+/// What the group is made of.
+pub struct Refs<'a> {
+    /// The launch template.
+    pub template: &'a LaunchTemplateState,
+    /// The subnets to spread over.
+    pub subnets: &'a SubnetsState,
+    /// The target group to register instances with.
+    pub target_group: &'a TargetGroupState,
+}
+
+async fn describe(
+    cx: &Ctx<'_>,
+    name: &str,
+) -> Result<Option<aws_sdk_autoscaling::types::AutoScalingGroup>, AwsError> {
+    let out = cx
+        .aws
+        .autoscaling
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names(name)
+        .send()
+        .await;
+    Ok(out
+        .map_err(on("autoscaling", "DescribeAutoScalingGroups"))?
+        .auto_scaling_groups()
+        .first()
+        .cloned())
+}
+
+/// Creates the group, or brings the one this fleet made to the wanted sizes and template.
+pub async fn create(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<AutoScalingGroupState, AwsError> {
+    let name = format!("{}-asg", cx.prefix);
+    let a = cx.args;
+    let template = LaunchTemplateSpecification::builder()
+        .launch_template_id(&r.template.launch_template_id)
+        .version(r.template.version.to_string())
+        .build();
+    let desired = a.desired_capacity.unwrap_or(a.min_capacity) as i32;
+    let zones = r.subnets.subnet_ids.join(",");
+    match describe(cx, &name).await? {
+        Some(g)
+            if g.tags()
+                .iter()
+                .any(|t| t.key() == Some(TAG_FLEET) && t.value() == Some(cx.prefix)) =>
+        {
+            cx.aws
+                .autoscaling
+                .update_auto_scaling_group()
+                .auto_scaling_group_name(&name)
+                .launch_template(template)
+                .min_size(a.min_capacity as i32)
+                .max_size(a.max_capacity as i32)
+                .desired_capacity(desired)
+                .vpc_zone_identifier(zones)
+                .send()
+                .await
+                .map_err(on("autoscaling", "UpdateAutoScalingGroup"))?;
+        }
+        Some(_) => {
+            let msg = format!("an Auto Scaling group named {name} exists but does not belong to fleet {}; choose another namePrefix", cx.prefix);
+            return Err(AwsError::conflict(
+                "autoscaling",
+                "CreateAutoScalingGroup",
+                msg,
+            ));
+        }
+        None => {
+            let tags: Vec<Tag> = cx
+                .tags(Node::AutoScalingGroup)
+                .into_iter()
+                .map(|(k, v)| {
+                    Tag::builder()
+                        .key(k)
+                        .value(v)
+                        .propagate_at_launch(false)
+                        .resource_id(&name)
+                        .resource_type("auto-scaling-group")
+                        .build()
+                })
+                .collect();
+            cx.aws
+                .autoscaling
+                .create_auto_scaling_group()
+                .auto_scaling_group_name(&name)
+                .launch_template(template)
+                .min_size(a.min_capacity as i32)
+                .max_size(a.max_capacity as i32)
+                .desired_capacity(desired)
+                .vpc_zone_identifier(zones)
+                .target_group_arns(&r.target_group.arn)
+                .health_check_type("ELB")
+                .health_check_grace_period(HEALTH_CHECK_GRACE)
+                .set_tags(Some(tags))
+                .send()
+                .await
+                .map_err(on("autoscaling", "CreateAutoScalingGroup"))?;
+        }
+    }
+    Ok(AutoScalingGroupState { name })
+}
+
+/// Deletes the group with its instances and waits (up to `timeout`) until it is gone, so nothing that
+/// depends on its subnets or template is deleted under running instances.
+pub async fn delete(
+    cx: &Ctx<'_>,
+    state: &AutoScalingGroupState,
+    timeout: Duration,
+) -> Result<(), AwsError> {
+    let res = cx
+        .aws
+        .autoscaling
+        .delete_auto_scaling_group()
+        .auto_scaling_group_name(&state.name)
+        .force_delete(true)
+        .send()
+        .await;
+    done_if_gone(res.map_err(on("autoscaling", "DeleteAutoScalingGroup")))?;
+    let started = tokio::time::Instant::now();
+    while describe(cx, &state.name).await?.is_some() {
+        if started.elapsed() >= timeout {
+            let msg = format!(
+                "Auto Scaling group {} is still deleting its instances after {timeout:?}",
+                state.name
+            );
+            return Err(AwsError::conflict(
+                "autoscaling",
+                "DeleteAutoScalingGroup",
+                msg,
+            ));
+        }
+        // Terminating a group's instances takes one to three minutes.
+        tokio::time::sleep(Duration::from_secs(10)).await;
+    }
+    Ok(())
+}
