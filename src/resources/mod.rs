@@ -2,6 +2,7 @@
 //! create first looks for its own tagged object and adopts it (a lost response or a crash never makes a
 //! second one), delete treats "not found" as done, read reports `None` when the object is gone.
 
+pub mod cdn;
 pub mod compute;
 pub mod iam;
 pub mod lb;

@@ -1,0 +1,3 @@
+//! CDN sub-resources: the cache policy (the distribution lands next).
+
+pub mod cache_policy;
