@@ -12,7 +12,7 @@ pub mod storage;
 
 use std::collections::BTreeMap;
 
-use crate::aws::Clients;
+use crate::aws::{AwsError, Clients};
 use crate::fleet::plan::Node;
 use crate::fleet::FleetArgs;
 
@@ -55,6 +55,18 @@ fn tags_for(
     t.entry("Name".into())
         .or_insert_with(|| format!("{prefix}-{}", kebab(node)));
     t
+}
+
+/// The error for a name the fleet needs that an object of another owner already has: adopting it would
+/// take over (and later delete) something that is not ours.
+pub fn name_taken(
+    service: &'static str,
+    operation: &'static str,
+    what: &str,
+    name: &str,
+    prefix: &str,
+) -> AwsError {
+    AwsError::conflict(service, operation, format!("{what} named {name} exists but does not belong to fleet {prefix}; choose another namePrefix"))
 }
 
 /// `LoadBalancerSecurityGroup` -> `load-balancer-security-group`.

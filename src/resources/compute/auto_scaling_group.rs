@@ -6,7 +6,7 @@ use std::time::Duration;
 use aws_sdk_autoscaling::types::{LaunchTemplateSpecification, Tag};
 use serde::{Deserialize, Serialize};
 
-use super::super::{Ctx, TAG_FLEET};
+use super::super::{name_taken, Ctx, TAG_FLEET};
 use super::launch_template::LaunchTemplateState;
 use crate::aws::error::{done_if_gone, on};
 use crate::aws::AwsError;
@@ -83,11 +83,12 @@ pub async fn create(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<AutoScalingGroupState,
                 .map_err(on("autoscaling", "UpdateAutoScalingGroup"))?;
         }
         Some(_) => {
-            let msg = format!("an Auto Scaling group named {name} exists but does not belong to fleet {}; choose another namePrefix", cx.prefix);
-            return Err(AwsError::conflict(
+            return Err(name_taken(
                 "autoscaling",
                 "CreateAutoScalingGroup",
-                msg,
+                "an Auto Scaling group",
+                &name,
+                cx.prefix,
             ));
         }
         None => {

@@ -11,7 +11,7 @@ use aws_sdk_ec2::types::{
 use serde::{Deserialize, Serialize};
 
 use super::super::network::tag_spec;
-use super::super::{Ctx, TAG_FLEET};
+use super::super::{name_taken, Ctx, TAG_FLEET};
 use super::user_data;
 use crate::aws::error::{done_if_gone, none_if_gone, on};
 use crate::aws::AwsError;
@@ -122,8 +122,13 @@ pub async fn create(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<LaunchTemplateState, A
             .iter()
             .any(|tag| tag.key() == Some(TAG_FLEET) && tag.value() == Some(cx.prefix));
         if !ours {
-            let msg = format!("a launch template named {name} exists but does not belong to fleet {}; choose another namePrefix", cx.prefix);
-            return Err(AwsError::conflict("ec2", "CreateLaunchTemplate", msg));
+            return Err(name_taken(
+                "ec2",
+                "CreateLaunchTemplate",
+                "a launch template",
+                &name,
+                cx.prefix,
+            ));
         }
         return Ok(LaunchTemplateState {
             launch_template_id: t.launch_template_id().unwrap_or_default().into(),

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::super::{Ctx, TAG_FLEET};
+use super::super::{name_taken, Ctx, TAG_FLEET};
 use super::instance_role::InstanceRoleState;
 use super::{name, tags, PATH};
 use crate::aws::error::{done_if_gone, none_if_gone, on};
@@ -50,8 +50,13 @@ pub async fn create(
             p
         }
         Some(_) => {
-            let msg = format!("an instance profile named {profile} exists but does not belong to fleet {}; choose another namePrefix", cx.prefix);
-            return Err(AwsError::conflict("iam", "CreateInstanceProfile", msg));
+            return Err(name_taken(
+                "iam",
+                "CreateInstanceProfile",
+                "an instance profile",
+                &profile,
+                cx.prefix,
+            ));
         }
         None => {
             let out = cx

@@ -5,7 +5,7 @@ use aws_sdk_iam::types::Role;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::super::{Ctx, TAG_FLEET};
+use super::super::{name_taken, Ctx, TAG_FLEET};
 use super::{name, tags, PATH};
 use crate::aws::error::{done_if_gone, none_if_gone, on};
 use crate::aws::{AwsError, ErrorClass};
@@ -76,9 +76,21 @@ async fn existing(cx: &Ctx<'_>, role_name: &str) -> Result<Option<Role>, AwsErro
 pub async fn create(cx: &Ctx<'_>, grants: &Grants) -> Result<InstanceRoleState, AwsError> {
     let role_name = name(cx, "instance");
     let role = match existing(cx, &role_name).await? {
-        Some(r) if r.tags().iter().any(|t| t.key() == TAG_FLEET && t.value() == cx.prefix) => r,
+        Some(r)
+            if r.tags()
+                .iter()
+                .any(|t| t.key() == TAG_FLEET && t.value() == cx.prefix) =>
+        {
+            r
+        }
         Some(_) => {
-            return Err(AwsError::conflict("iam", "CreateRole", format!("a role named {role_name} exists but does not belong to fleet {}; choose another namePrefix", cx.prefix)))
+            return Err(name_taken(
+                "iam",
+                "CreateRole",
+                "a role",
+                &role_name,
+                cx.prefix,
+            ))
         }
         None => cx
             .aws
@@ -93,7 +105,9 @@ pub async fn create(cx: &Ctx<'_>, grants: &Grants) -> Result<InstanceRoleState, 
             .map_err(on("iam", "CreateRole"))?
             .role()
             .cloned()
-            .ok_or_else(|| AwsError::conflict("iam", "CreateRole", "AWS returned no role".into()))?,
+            .ok_or_else(|| {
+                AwsError::conflict("iam", "CreateRole", "AWS returned no role".into())
+            })?,
     };
     for arn in MANAGED_POLICIES {
         cx.aws

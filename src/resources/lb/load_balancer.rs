@@ -8,7 +8,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::super::{Ctx, TAG_FLEET};
+use super::super::{name_taken, Ctx};
 use crate::aws::error::{done_if_gone, none_if_gone, on};
 use crate::aws::AwsError;
 use crate::fleet::plan::Node;
@@ -62,22 +62,16 @@ async fn find(cx: &Ctx<'_>, name: &str) -> Result<Option<LoadBalancerState>, Aws
     else {
         return Ok(None);
     };
-    let tags = elb
-        .describe_tags()
-        .resource_arns(&state.arn)
-        .send()
-        .await
-        .map_err(on("elbv2", "DescribeTags"))?;
-    if tags
-        .tag_descriptions()
-        .iter()
-        .flat_map(|d| d.tags())
-        .any(|t| t.key() == Some(TAG_FLEET) && t.value() == Some(cx.prefix))
-    {
+    if super::owned(cx, &state.arn).await? {
         Ok(Some(state))
     } else {
-        let msg = format!("a load balancer named {name} exists but does not belong to fleet {}; choose another namePrefix", cx.prefix);
-        Err(AwsError::conflict("elbv2", "CreateLoadBalancer", msg))
+        Err(name_taken(
+            "elbv2",
+            "CreateLoadBalancer",
+            "a load balancer",
+            name,
+            cx.prefix,
+        ))
     }
 }
 

@@ -3,3 +3,24 @@
 pub mod listeners;
 pub mod load_balancer;
 pub mod target_group;
+
+use super::{Ctx, TAG_FLEET};
+use crate::aws::error::on;
+use crate::aws::AwsError;
+
+/// Whether the ELBv2 object at `arn` carries this fleet's identity tag.
+async fn owned(cx: &Ctx<'_>, arn: &str) -> Result<bool, AwsError> {
+    let tags = cx
+        .aws
+        .elbv2
+        .describe_tags()
+        .resource_arns(arn)
+        .send()
+        .await
+        .map_err(on("elbv2", "DescribeTags"))?;
+    Ok(tags
+        .tag_descriptions()
+        .iter()
+        .flat_map(|d| d.tags())
+        .any(|t| t.key() == Some(TAG_FLEET) && t.value() == Some(cx.prefix)))
+}

@@ -6,7 +6,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::super::{Ctx, TAG_FLEET};
+use super::super::{name_taken, Ctx};
 use crate::aws::error::{done_if_gone, none_if_gone, on};
 use crate::aws::AwsError;
 use crate::fleet::plan::Node;
@@ -44,21 +44,16 @@ async fn find(cx: &Ctx<'_>, name: &str) -> Result<Option<String>, AwsError> {
     else {
         return Ok(None);
     };
-    let tags = elb
-        .describe_tags()
-        .resource_arns(&arn)
-        .send()
-        .await
-        .map_err(on("elbv2", "DescribeTags"))?;
-    let ours = tags
-        .tag_descriptions()
-        .iter()
-        .flat_map(|d| d.tags())
-        .any(|t| t.key() == Some(TAG_FLEET) && t.value() == Some(cx.prefix));
-    if ours {
+    if super::owned(cx, &arn).await? {
         Ok(Some(arn))
     } else {
-        Err(AwsError::conflict("elbv2", "CreateTargetGroup", format!("a target group named {name} exists but does not belong to fleet {}; choose another namePrefix", cx.prefix)))
+        Err(name_taken(
+            "elbv2",
+            "CreateTargetGroup",
+            "a target group",
+            name,
+            cx.prefix,
+        ))
     }
 }
 

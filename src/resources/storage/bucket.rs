@@ -12,7 +12,7 @@ use aws_sdk_s3::types::{
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::super::{Ctx, TAG_FLEET};
+use super::super::{name_taken, Ctx, TAG_FLEET};
 use crate::aws::error::{done_if_gone, none_if_gone, on};
 use crate::aws::{AwsError, ErrorClass};
 use crate::fleet::plan::Node;
@@ -94,11 +94,13 @@ pub async fn create(cx: &Ctx<'_>, node: Node, versioned: bool) -> Result<BucketS
                 Some("BucketAlreadyOwnedByYou" | "BucketAlreadyExists")
             ) =>
         {
-            let msg = format!(
-                "bucket {name} exists but does not belong to fleet {}; choose another namePrefix",
-                cx.prefix
-            );
-            return Err(AwsError::conflict("s3", "CreateBucket", msg));
+            return Err(name_taken(
+                "s3",
+                "CreateBucket",
+                "a bucket",
+                &name,
+                cx.prefix,
+            ));
         }
         Err(e) => return Err(e),
     }
