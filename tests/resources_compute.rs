@@ -17,6 +17,25 @@ use ec2fleet::resources::network::{
 use ec2fleet::resources::observability::log_group;
 use ec2fleet::resources::TAG_FLEET;
 
+/// The role, instance profile and log group a launch template refers to.
+async fn identity(
+    cx: &ec2fleet::resources::Ctx<'_>,
+) -> (
+    instance_role::InstanceRoleState,
+    instance_profile::InstanceProfileState,
+    log_group::LogGroupState,
+) {
+    let grants = instance_role::Grants {
+        asset_bucket: "a".into(),
+        source_bucket: "s".into(),
+        artifact_bucket: "r".into(),
+        log_group_arn: "arn:aws:logs:us-east-1:1:log-group:x".into(),
+    };
+    let role = instance_role::create(cx, &grants).await.unwrap();
+    let profile = instance_profile::create(cx, &role).await.unwrap();
+    (role, profile, log_group::create(cx).await.unwrap())
+}
+
 #[tokio::test]
 async fn the_launch_template_requires_imdsv2_encrypts_the_root_volume_and_boots_the_fleets_agents()
 {
@@ -33,15 +52,7 @@ async fn the_launch_template_requires_imdsv2_encrypts_the_root_volume_and_boots_
     let sg = instance_security_group::create(&cx, &net, &lb_sg)
         .await
         .unwrap();
-    let grants = instance_role::Grants {
-        asset_bucket: "a".into(),
-        source_bucket: "s".into(),
-        artifact_bucket: "r".into(),
-        log_group_arn: "arn:aws:logs:us-east-1:1:log-group:x".into(),
-    };
-    let role = instance_role::create(&cx, &grants).await.unwrap();
-    let profile = instance_profile::create(&cx, &role).await.unwrap();
-    let logs = log_group::create(&cx).await.unwrap();
+    let (role, profile, logs) = identity(&cx).await;
     let refs = Refs {
         ami: "ami-0123456789abcdef0",
         security_group: &sg,
@@ -159,15 +170,7 @@ async fn the_group_spreads_three_instances_over_three_zones_with_the_seeds_sched
     let sg = instance_security_group::create(&cx, &net, &lb_sg)
         .await
         .unwrap();
-    let grants = instance_role::Grants {
-        asset_bucket: "a".into(),
-        source_bucket: "s".into(),
-        artifact_bucket: "r".into(),
-        log_group_arn: "arn:aws:logs:us-east-1:1:log-group:x".into(),
-    };
-    let role = instance_role::create(&cx, &grants).await.unwrap();
-    let profile = instance_profile::create(&cx, &role).await.unwrap();
-    let logs = log_group::create(&cx).await.unwrap();
+    let (role, profile, logs) = identity(&cx).await;
     let image = ami::resolve(&cx).await.unwrap();
     let lt = launch_template::create(
         &cx,
