@@ -21,7 +21,7 @@ use ec2fleet::resources::TAG_FLEET;
 async fn identity(
     cx: &ec2fleet::resources::Ctx<'_>,
 ) -> (
-    instance_role::InstanceRoleState,
+    ec2fleet::resources::iam::role::RoleState,
     instance_profile::InstanceProfileState,
     log_group::LogGroupState,
 ) {

@@ -2,7 +2,7 @@
 
 mod support;
 
-use ec2fleet::resources::iam::{instance_profile, instance_role};
+use ec2fleet::resources::iam::{codedeploy_role, instance_profile, instance_role};
 
 fn grants() -> instance_role::Grants {
     instance_role::Grants {
@@ -144,4 +144,46 @@ fn urlencoding_decode(s: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+#[tokio::test]
+async fn the_codedeploy_role_trusts_codedeploy_with_awss_managed_policy() {
+    let f = support::Fleet::new("web-3c3c3c3", serde_json::json!({})).await;
+    let cx = f.cx();
+    let role = codedeploy_role::create(&cx).await.expect("create");
+    assert_eq!(role.role_name, "web-3c3c3c3-codedeploy");
+    let got = f
+        .aws
+        .iam
+        .get_role()
+        .role_name(&role.role_name)
+        .send()
+        .await
+        .unwrap();
+    let trust = urlencoding_decode(got.role().unwrap().assume_role_policy_document().unwrap());
+    assert!(trust.contains("codedeploy.amazonaws.com"), "{trust}");
+    let attached = f
+        .aws
+        .iam
+        .list_attached_role_policies()
+        .role_name(&role.role_name)
+        .send()
+        .await
+        .unwrap();
+    let arns: Vec<_> = attached
+        .attached_policies()
+        .iter()
+        .filter_map(|p| p.policy_arn())
+        .collect();
+    assert_eq!(arns, vec![codedeploy_role::MANAGED_POLICY]);
+    assert_eq!(
+        codedeploy_role::create(&cx).await.unwrap(),
+        role,
+        "adopted on a second run"
+    );
+    codedeploy_role::delete(&cx, &role).await.unwrap();
+    codedeploy_role::delete(&cx, &role)
+        .await
+        .expect("a second delete is done");
+    f.assert_no_leaks();
 }

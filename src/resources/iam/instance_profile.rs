@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::super::{name_taken, Ctx, TAG_FLEET};
-use super::instance_role::InstanceRoleState;
+use super::role::RoleState;
 use super::{name, tags, PATH};
 use crate::aws::error::{done_if_gone, none_if_gone, on};
 use crate::aws::AwsError;
@@ -36,10 +36,7 @@ async fn existing(
 }
 
 /// Creates (or adopts) the profile and puts the role in it.
-pub async fn create(
-    cx: &Ctx<'_>,
-    role: &InstanceRoleState,
-) -> Result<InstanceProfileState, AwsError> {
+pub async fn create(cx: &Ctx<'_>, role: &RoleState) -> Result<InstanceProfileState, AwsError> {
     let profile = name(cx, "instance");
     let found = match existing(cx, &profile).await? {
         Some(p)

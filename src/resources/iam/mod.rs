@@ -1,7 +1,10 @@
-//! IAM sub-resources: the instances' role and instance profile (the service roles land with their users).
+//! IAM sub-resources: the instances' role and instance profile, the service roles, and the role
+//! recipe they share.
 
+pub mod codedeploy_role;
 pub mod instance_profile;
 pub mod instance_role;
+pub mod role;
 
 use aws_sdk_iam::types::Tag;
 

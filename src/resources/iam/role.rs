@@ -1,0 +1,170 @@
+//! What every fleet role shares: a service trust policy, AWS-managed policies, at most one inline
+//! policy; adopted by name when it carries the fleet's tag; deleted with everything attached to it.
+
+use aws_sdk_iam::types::Role;
+use serde::{Deserialize, Serialize};
+
+use super::super::{name_taken, Ctx, TAG_FLEET};
+use super::{name, tags, PATH};
+use crate::aws::error::{done_if_gone, none_if_gone, on};
+use crate::aws::AwsError;
+use crate::fleet::plan::Node;
+
+/// What the fleet records about a role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleState {
+    /// The role's name.
+    pub role_name: String,
+    /// The role's ARN.
+    pub role_arn: String,
+}
+
+/// One role's shape.
+pub struct Spec<'a> {
+    /// The sub-resource it belongs to (for tags).
+    pub node: Node,
+    /// Name suffix: the role is `<prefix>-<suffix>`.
+    pub suffix: &'a str,
+    /// The AWS service that assumes it, like `ec2.amazonaws.com`.
+    pub service: &'a str,
+    /// AWS-managed policies to attach.
+    pub managed: &'a [&'a str],
+    /// The inline policy: name and document.
+    pub inline: Option<(&'a str, serde_json::Value)>,
+}
+
+fn trust(service: &str) -> String {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]
+    })
+    .to_string()
+}
+
+async fn existing(cx: &Ctx<'_>, role_name: &str) -> Result<Option<Role>, AwsError> {
+    let got = cx.aws.iam.get_role().role_name(role_name).send().await;
+    Ok(none_if_gone(got.map_err(on("iam", "GetRole")))?.and_then(|out| out.role().cloned()))
+}
+
+/// Creates the role (or adopts the one this fleet made), then sets its policies.
+pub async fn ensure(cx: &Ctx<'_>, spec: &Spec<'_>) -> Result<RoleState, AwsError> {
+    let role_name = name(cx, spec.suffix);
+    let iam = &cx.aws.iam;
+    let role = match existing(cx, &role_name).await? {
+        Some(r)
+            if r.tags()
+                .iter()
+                .any(|t| t.key() == TAG_FLEET && t.value() == cx.prefix) =>
+        {
+            r
+        }
+        Some(_) => {
+            return Err(name_taken(
+                "iam",
+                "CreateRole",
+                "a role",
+                &role_name,
+                cx.prefix,
+            ))
+        }
+        None => {
+            let out = iam
+                .create_role()
+                .role_name(&role_name)
+                .path(PATH)
+                .assume_role_policy_document(trust(spec.service))
+                .set_tags(Some(tags(cx, spec.node)))
+                .send()
+                .await
+                .map_err(on("iam", "CreateRole"))?;
+            out.role().cloned().ok_or_else(|| {
+                AwsError::conflict("iam", "CreateRole", "AWS returned no role".into())
+            })?
+        }
+    };
+    for arn in spec.managed {
+        iam.attach_role_policy()
+            .role_name(&role_name)
+            .policy_arn(*arn)
+            .send()
+            .await
+            .map_err(on("iam", "AttachRolePolicy"))?;
+    }
+    if let Some((policy_name, doc)) = &spec.inline {
+        let put = iam
+            .put_role_policy()
+            .role_name(&role_name)
+            .policy_name(*policy_name)
+            .policy_document(doc.to_string());
+        put.send().await.map_err(on("iam", "PutRolePolicy"))?;
+    }
+    Ok(RoleState {
+        role_name,
+        role_arn: role.arn().to_string(),
+    })
+}
+
+/// The role as it is now, or `None` when it is gone.
+pub async fn read(cx: &Ctx<'_>, state: &RoleState) -> Result<Option<RoleState>, AwsError> {
+    Ok(existing(cx, &state.role_name).await?.map(|r| RoleState {
+        role_name: r.role_name().to_string(),
+        role_arn: r.arn().to_string(),
+    }))
+}
+
+/// Takes the role out of instance profiles, detaches and deletes its policies, deletes it; what is
+/// already gone is skipped (IAM refuses to delete a role with anything still attached).
+pub async fn delete(
+    cx: &Ctx<'_>,
+    state: &RoleState,
+    managed: &[&str],
+    inline: Option<&str>,
+) -> Result<(), AwsError> {
+    let role = state.role_name.as_str();
+    let iam = &cx.aws.iam;
+    let listed = none_if_gone(
+        iam.list_instance_profiles_for_role()
+            .role_name(role)
+            .send()
+            .await
+            .map_err(on("iam", "ListInstanceProfilesForRole")),
+    )?;
+    let Some(listed) = listed else { return Ok(()) };
+    for p in listed.instance_profiles() {
+        let removed = iam
+            .remove_role_from_instance_profile()
+            .instance_profile_name(p.instance_profile_name())
+            .role_name(role)
+            .send()
+            .await;
+        done_if_gone(removed.map_err(on("iam", "RemoveRoleFromInstanceProfile")))?;
+    }
+    for arn in managed {
+        done_if_gone(
+            iam.detach_role_policy()
+                .role_name(role)
+                .policy_arn(*arn)
+                .send()
+                .await
+                .map_err(on("iam", "DetachRolePolicy")),
+        )?;
+    }
+    if let Some(policy_name) = inline {
+        done_if_gone(
+            iam.delete_role_policy()
+                .role_name(role)
+                .policy_name(policy_name)
+                .send()
+                .await
+                .map_err(on("iam", "DeleteRolePolicy")),
+        )?;
+    }
+    done_if_gone(
+        iam.delete_role()
+            .role_name(role)
+            .send()
+            .await
+            .map_err(on("iam", "DeleteRole")),
+    )
+}
