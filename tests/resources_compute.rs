@@ -8,7 +8,8 @@ use std::time::Duration;
 use aws_sdk_ec2::types::LaunchTemplateHttpTokensState;
 use ec2fleet::resources::compute::launch_template::{self, Refs};
 use ec2fleet::resources::compute::{ami, auto_scaling_group, scheduled_actions};
-use ec2fleet::resources::iam::{instance_profile, instance_role};
+use ec2fleet::resources::delivery::{codedeploy_application, deployment_group};
+use ec2fleet::resources::iam::{codedeploy_role, instance_profile, instance_role};
 use ec2fleet::resources::lb::target_group;
 use ec2fleet::resources::network::{
     instance_security_group, internet_gateway, load_balancer_security_group, route_table,
@@ -156,7 +157,7 @@ async fn the_ami_is_the_given_one_or_the_latest_amazon_linux_2023_of_the_region(
 }
 
 #[tokio::test]
-async fn the_group_spreads_three_instances_over_three_zones_with_the_seeds_schedule_and_drift_is_seen(
+async fn the_group_spreads_over_three_zones_keeps_the_seeds_schedule_shows_drift_and_codedeploy_targets_it(
 ) {
     let f = support::Fleet::new("web-a5a5a5a", serde_json::json!({})).await;
     let cx = f.cx();
@@ -255,6 +256,59 @@ async fn the_group_spreads_three_instances_over_three_zones_with_the_seeds_sched
         vec!["ScaleUpInMorning"]
     );
     assert_eq!(scheduled_actions::create(&cx, &asg).await.unwrap(), sched);
+
+    // CodeDeploy deploys to this group half at a time, taking instances out of the target group.
+    let app = codedeploy_application::create(&cx)
+        .await
+        .expect("application");
+    let cd_role = codedeploy_role::create(&cx).await.unwrap();
+    let dg_refs = deployment_group::Refs {
+        application: &app,
+        role: &cd_role,
+        group: &asg,
+        target_group: &tg,
+    };
+    let dg = deployment_group::create(&cx, &dg_refs)
+        .await
+        .expect("deployment group");
+    let got = f
+        .aws
+        .codedeploy
+        .get_deployment_group()
+        .application_name(&app.name)
+        .deployment_group_name(&dg.name)
+        .send()
+        .await
+        .unwrap();
+    let info = got.deployment_group_info().unwrap();
+    assert_eq!(
+        info.deployment_config_name(),
+        Some("CodeDeployDefault.HalfAtATime")
+    );
+    assert_eq!(
+        info.auto_scaling_groups()[0].name(),
+        Some(asg.name.as_str())
+    );
+    assert_eq!(
+        info.load_balancer_info().unwrap().target_group_info_list()[0].name(),
+        Some(tg.name.as_str())
+    );
+    assert_eq!(
+        codedeploy_application::create(&cx).await.unwrap(),
+        app,
+        "the application is adopted"
+    );
+    assert_eq!(
+        deployment_group::create(&cx, &dg_refs).await.unwrap(),
+        dg,
+        "the group is updated in place"
+    );
+    deployment_group::delete(&cx, &dg).await.unwrap();
+    deployment_group::delete(&cx, &dg)
+        .await
+        .expect("a second delete is done");
+    codedeploy_application::delete(&cx, &app).await.unwrap();
+    codedeploy_role::delete(&cx, &cd_role).await.unwrap();
 
     scheduled_actions::delete(&cx, &sched).await.unwrap();
     auto_scaling_group::delete(&cx, &asg, Duration::from_secs(60))

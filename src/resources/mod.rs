@@ -4,6 +4,7 @@
 
 pub mod cdn;
 pub mod compute;
+pub mod delivery;
 pub mod iam;
 pub mod lb;
 pub mod network;

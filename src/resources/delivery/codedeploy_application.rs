@@ -1,0 +1,94 @@
+//! The CodeDeploy application (EC2/on-premises platform).
+
+use aws_sdk_codedeploy::types::{ComputePlatform, Tag};
+use serde::{Deserialize, Serialize};
+
+use super::super::{name_taken, Ctx, TAG_FLEET};
+use crate::aws::error::{done_if_gone, on};
+use crate::aws::AwsError;
+use crate::fleet::plan::Node;
+
+/// What the fleet records about its application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplicationState {
+    /// The application's name.
+    pub name: String,
+}
+
+/// Whether the existing application carries the fleet's tag.
+async fn owned(cx: &Ctx<'_>, name: &str) -> Result<bool, AwsError> {
+    let who = cx
+        .aws
+        .sts
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(on("sts", "GetCallerIdentity"))?;
+    let arn = format!(
+        "arn:aws:codedeploy:{}:{}:application:{name}",
+        cx.aws.region,
+        who.account().unwrap_or_default()
+    );
+    let tags = cx
+        .aws
+        .codedeploy
+        .list_tags_for_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .map_err(on("codedeploy", "ListTagsForResource"))?;
+    Ok(tags
+        .tags()
+        .iter()
+        .any(|t| t.key() == Some(TAG_FLEET) && t.value() == Some(cx.prefix)))
+}
+
+/// Creates (or adopts) the application.
+pub async fn create(cx: &Ctx<'_>) -> Result<ApplicationState, AwsError> {
+    let name = format!("{}-app", cx.prefix);
+    let tags: Vec<Tag> = cx
+        .tags(Node::CodeDeployApplication)
+        .into_iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect();
+    let made = cx
+        .aws
+        .codedeploy
+        .create_application()
+        .application_name(&name)
+        .compute_platform(ComputePlatform::Server)
+        .set_tags(Some(tags))
+        .send()
+        .await;
+    match made.map_err(on("codedeploy", "CreateApplication")) {
+        Ok(_) => {}
+        Err(e)
+            if e.code.as_deref() == Some("ApplicationAlreadyExistsException")
+                && owned(cx, &name).await? => {}
+        Err(e) if e.code.as_deref() == Some("ApplicationAlreadyExistsException") => {
+            return Err(name_taken(
+                "codedeploy",
+                "CreateApplication",
+                "a CodeDeploy application",
+                &name,
+                cx.prefix,
+            ))
+        }
+        Err(e) => return Err(e),
+    }
+    Ok(ApplicationState { name })
+}
+
+/// Deletes the application; one already gone is done.
+pub async fn delete(cx: &Ctx<'_>, state: &ApplicationState) -> Result<(), AwsError> {
+    done_if_gone(
+        cx.aws
+            .codedeploy
+            .delete_application()
+            .application_name(&state.name)
+            .send()
+            .await
+            .map_err(on("codedeploy", "DeleteApplication")),
+    )
+}

@@ -1,0 +1,122 @@
+//! The deployment group: in-place deployments to the Auto Scaling group with traffic control through the
+//! target group (instances leave the load balancer while they update), rolled back on failure.
+
+use aws_sdk_codedeploy::types::{
+    AutoRollbackConfiguration, AutoRollbackEvent, DeploymentOption, DeploymentStyle,
+    DeploymentType, LoadBalancerInfo, Tag, TargetGroupInfo,
+};
+use serde::{Deserialize, Serialize};
+
+use super::super::Ctx;
+use super::codedeploy_application::ApplicationState;
+use crate::aws::error::{done_if_gone, on};
+use crate::aws::AwsError;
+use crate::fleet::plan::Node;
+use crate::resources::compute::auto_scaling_group::AutoScalingGroupState;
+use crate::resources::iam::role::RoleState;
+use crate::resources::lb::target_group::TargetGroupState;
+
+/// What the fleet records about its deployment group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentGroupState {
+    /// The application it belongs to.
+    pub application: String,
+    /// The group's name.
+    pub name: String,
+}
+
+/// What the group deploys to.
+pub struct Refs<'a> {
+    /// The application.
+    pub application: &'a ApplicationState,
+    /// CodeDeploy's service role.
+    pub role: &'a RoleState,
+    /// The Auto Scaling group.
+    pub group: &'a AutoScalingGroupState,
+    /// The target group instances leave while they update.
+    pub target_group: &'a TargetGroupState,
+}
+
+fn style() -> DeploymentStyle {
+    DeploymentStyle::builder()
+        .deployment_type(DeploymentType::InPlace)
+        .deployment_option(DeploymentOption::WithTrafficControl)
+        .build()
+}
+
+fn lb_info(r: &Refs<'_>) -> LoadBalancerInfo {
+    LoadBalancerInfo::builder()
+        .target_group_info_list(
+            TargetGroupInfo::builder()
+                .name(&r.target_group.name)
+                .build(),
+        )
+        .build()
+}
+
+fn rollback() -> AutoRollbackConfiguration {
+    AutoRollbackConfiguration::builder()
+        .enabled(true)
+        .events(AutoRollbackEvent::DeploymentFailure)
+        .build()
+}
+
+/// Creates the group, or updates the one this fleet made to the wanted settings.
+pub async fn create(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<DeploymentGroupState, AwsError> {
+    let name = format!("{}-dg", cx.prefix);
+    let cd = &cx.aws.codedeploy;
+    let tags: Vec<Tag> = cx
+        .tags(Node::DeploymentGroup)
+        .into_iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect();
+    let made = cd
+        .create_deployment_group()
+        .application_name(&r.application.name)
+        .deployment_group_name(&name)
+        .service_role_arn(&r.role.role_arn)
+        .auto_scaling_groups(&r.group.name)
+        .deployment_config_name(&cx.args.deployment_config)
+        .deployment_style(style())
+        .load_balancer_info(lb_info(r))
+        .auto_rollback_configuration(rollback())
+        .set_tags(Some(tags))
+        .send()
+        .await;
+    match made.map_err(on("codedeploy", "CreateDeploymentGroup")) {
+        Ok(_) => {}
+        Err(e) if e.code.as_deref() == Some("DeploymentGroupAlreadyExistsException") => {
+            cd.update_deployment_group()
+                .application_name(&r.application.name)
+                .current_deployment_group_name(&name)
+                .service_role_arn(&r.role.role_arn)
+                .auto_scaling_groups(&r.group.name)
+                .deployment_config_name(&cx.args.deployment_config)
+                .deployment_style(style())
+                .load_balancer_info(lb_info(r))
+                .auto_rollback_configuration(rollback())
+                .send()
+                .await
+                .map_err(on("codedeploy", "UpdateDeploymentGroup"))?;
+        }
+        Err(e) => return Err(e),
+    }
+    Ok(DeploymentGroupState {
+        application: r.application.name.clone(),
+        name,
+    })
+}
+
+/// Deletes the group; one already gone is done.
+pub async fn delete(cx: &Ctx<'_>, state: &DeploymentGroupState) -> Result<(), AwsError> {
+    let res = cx
+        .aws
+        .codedeploy
+        .delete_deployment_group()
+        .application_name(&state.application)
+        .deployment_group_name(&state.name)
+        .send()
+        .await;
+    done_if_gone(res.map_err(on("codedeploy", "DeleteDeploymentGroup")))
+}
