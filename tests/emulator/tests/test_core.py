@@ -134,4 +134,7 @@ def test_concurrent_requests_across_accounts(emulator_url, control):
         results = list(pool.map(work, accounts))
     for acct, ids, count in results:
         assert len(set(ids)) == 5 and count == 6  # 5 + the default VPC
-        assert len(control.calls(account=acct, operation="CreateVpc")) == 5
+        # Count answered calls: under load the SDK may retry a request whose connection dropped, and the
+        # log records every attempt (seen once in a full CI run: 6 entries, 5 VPCs).
+        calls = control.calls(account=acct, operation="CreateVpc")
+        assert len([c for c in calls if c["status"] == 200]) == 5, calls
