@@ -2,7 +2,9 @@
 
 mod support;
 
-use ec2fleet::resources::iam::{codedeploy_role, instance_profile, instance_role};
+use ec2fleet::resources::iam::{
+    codedeploy_role, events_role, instance_profile, instance_role, pipeline_role,
+};
 
 fn grants() -> instance_role::Grants {
     instance_role::Grants {
@@ -183,6 +185,73 @@ async fn the_codedeploy_role_trusts_codedeploy_with_awss_managed_policy() {
     );
     codedeploy_role::delete(&cx, &role).await.unwrap();
     codedeploy_role::delete(&cx, &role)
+        .await
+        .expect("a second delete is done");
+    f.assert_no_leaks();
+}
+
+#[tokio::test]
+async fn the_pipeline_and_events_roles_are_scoped_to_the_fleets_buckets_and_pipeline() {
+    let f = support::Fleet::new("web-4d4d4d4", serde_json::json!({})).await;
+    let cx = f.cx();
+    let buckets = pipeline_role::Buckets {
+        source: "web-4d4d4d4-source",
+        artifacts: "web-4d4d4d4-artifacts",
+    };
+    let pipeline = pipeline_role::create(&cx, &buckets)
+        .await
+        .expect("pipeline role");
+    let doc = f
+        .aws
+        .iam
+        .get_role_policy()
+        .role_name(&pipeline.role_name)
+        .policy_name("pipeline-access")
+        .send()
+        .await
+        .unwrap();
+    let doc = urlencoding_decode(doc.policy_document());
+    assert!(
+        doc.contains("arn:aws:s3:::web-4d4d4d4-source/*")
+            && doc.contains("codedeploy:CreateDeployment"),
+        "{doc}"
+    );
+    assert!(!doc.contains("\"s3:*\""), "{doc}");
+
+    let pipeline_arn = "arn:aws:codepipeline:us-east-1:123456789012:web-4d4d4d4-pipeline";
+    let events = events_role::create(&cx, pipeline_arn)
+        .await
+        .expect("events role");
+    let doc = f
+        .aws
+        .iam
+        .get_role_policy()
+        .role_name(&events.role_name)
+        .policy_name("start-pipeline")
+        .send()
+        .await
+        .unwrap();
+    let doc = urlencoding_decode(doc.policy_document());
+    assert!(
+        doc.contains("codepipeline:StartPipelineExecution") && doc.contains(pipeline_arn),
+        "{doc}"
+    );
+    let trust = f
+        .aws
+        .iam
+        .get_role()
+        .role_name(&events.role_name)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        urlencoding_decode(trust.role().unwrap().assume_role_policy_document().unwrap())
+            .contains("events.amazonaws.com")
+    );
+
+    pipeline_role::delete(&cx, &pipeline).await.unwrap();
+    events_role::delete(&cx, &events).await.unwrap();
+    events_role::delete(&cx, &events)
         .await
         .expect("a second delete is done");
     f.assert_no_leaks();

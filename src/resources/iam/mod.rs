@@ -2,8 +2,10 @@
 //! recipe they share.
 
 pub mod codedeploy_role;
+pub mod events_role;
 pub mod instance_profile;
 pub mod instance_role;
+pub mod pipeline_role;
 pub mod role;
 
 use aws_sdk_iam::types::Tag;
