@@ -53,6 +53,19 @@ async fn describe(
         .cloned())
 }
 
+/// The settings create and update share; their request builders are different types.
+macro_rules! shape {
+    ($req:expr, $args:expr, $template:expr, $desired:expr, $zones:expr) => {
+        $req.launch_template($template)
+            .min_size($args.min_capacity as i32)
+            .max_size($args.max_capacity as i32)
+            .desired_capacity($desired)
+            .vpc_zone_identifier($zones)
+            .health_check_type("ELB")
+            .health_check_grace_period(HEALTH_CHECK_GRACE)
+    };
+}
+
 /// Creates the group, or brings the one this fleet made to the wanted sizes and template.
 pub async fn create(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<AutoScalingGroupState, AwsError> {
     let name = format!("{}-asg", cx.prefix);
@@ -69,15 +82,12 @@ pub async fn create(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<AutoScalingGroupState,
                 .iter()
                 .any(|t| t.key() == Some(TAG_FLEET) && t.value() == Some(cx.prefix)) =>
         {
-            cx.aws
+            let req = cx
+                .aws
                 .autoscaling
                 .update_auto_scaling_group()
-                .auto_scaling_group_name(&name)
-                .launch_template(template)
-                .min_size(a.min_capacity as i32)
-                .max_size(a.max_capacity as i32)
-                .desired_capacity(desired)
-                .vpc_zone_identifier(zones)
+                .auto_scaling_group_name(&name);
+            shape!(req, a, template, desired, zones)
                 .send()
                 .await
                 .map_err(on("autoscaling", "UpdateAutoScalingGroup"))?;
@@ -105,18 +115,13 @@ pub async fn create(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<AutoScalingGroupState,
                         .build()
                 })
                 .collect();
-            cx.aws
+            let req = cx
+                .aws
                 .autoscaling
                 .create_auto_scaling_group()
-                .auto_scaling_group_name(&name)
-                .launch_template(template)
-                .min_size(a.min_capacity as i32)
-                .max_size(a.max_capacity as i32)
-                .desired_capacity(desired)
-                .vpc_zone_identifier(zones)
+                .auto_scaling_group_name(&name);
+            shape!(req, a, template, desired, zones)
                 .target_group_arns(&r.target_group.arn)
-                .health_check_type("ELB")
-                .health_check_grace_period(HEALTH_CHECK_GRACE)
                 .set_tags(Some(tags))
                 .send()
                 .await

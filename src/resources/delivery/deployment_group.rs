@@ -62,6 +62,18 @@ fn rollback() -> AutoRollbackConfiguration {
         .build()
 }
 
+/// The settings create and update share; their request builders are different types.
+macro_rules! shape {
+    ($req:expr, $cx:expr, $r:expr) => {
+        $req.service_role_arn(&$r.role.role_arn)
+            .auto_scaling_groups(&$r.group.name)
+            .deployment_config_name(&$cx.args.deployment_config)
+            .deployment_style(style())
+            .load_balancer_info(lb_info($r))
+            .auto_rollback_configuration(rollback())
+    };
+}
+
 /// Creates the group, or updates the one this fleet made to the wanted settings.
 pub async fn create(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<DeploymentGroupState, AwsError> {
     let name = format!("{}-dg", cx.prefix);
@@ -71,31 +83,19 @@ pub async fn create(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<DeploymentGroupState, 
         .into_iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect();
-    let made = cd
+    let req = cd
         .create_deployment_group()
         .application_name(&r.application.name)
-        .deployment_group_name(&name)
-        .service_role_arn(&r.role.role_arn)
-        .auto_scaling_groups(&r.group.name)
-        .deployment_config_name(&cx.args.deployment_config)
-        .deployment_style(style())
-        .load_balancer_info(lb_info(r))
-        .auto_rollback_configuration(rollback())
-        .set_tags(Some(tags))
-        .send()
-        .await;
+        .deployment_group_name(&name);
+    let made = shape!(req, cx, r).set_tags(Some(tags)).send().await;
     match made.map_err(on("codedeploy", "CreateDeploymentGroup")) {
         Ok(_) => {}
         Err(e) if e.code.as_deref() == Some("DeploymentGroupAlreadyExistsException") => {
-            cd.update_deployment_group()
+            let req = cd
+                .update_deployment_group()
                 .application_name(&r.application.name)
-                .current_deployment_group_name(&name)
-                .service_role_arn(&r.role.role_arn)
-                .auto_scaling_groups(&r.group.name)
-                .deployment_config_name(&cx.args.deployment_config)
-                .deployment_style(style())
-                .load_balancer_info(lb_info(r))
-                .auto_rollback_configuration(rollback())
+                .current_deployment_group_name(&name);
+            shape!(req, cx, r)
                 .send()
                 .await
                 .map_err(on("codedeploy", "UpdateDeploymentGroup"))?;
