@@ -24,38 +24,13 @@ async fn the_instance_role_grants_only_what_the_fleet_needs_and_the_profile_carr
         .await
         .expect("create role");
     assert_eq!(role.role_name, "web-1a1a1a1-instance");
-    let got = aws
-        .iam
-        .get_role()
-        .role_name(&role.role_name)
-        .send()
-        .await
-        .unwrap();
-    let trust = urlencoding_decode(got.role().unwrap().assume_role_policy_document().unwrap());
+    let trust = trust(aws, &role.role_name).await;
     assert!(trust.contains("ec2.amazonaws.com"), "{trust}");
-    let attached = aws
-        .iam
-        .list_attached_role_policies()
-        .role_name(&role.role_name)
-        .send()
-        .await
-        .unwrap();
-    let mut arns: Vec<_> = attached
-        .attached_policies()
-        .iter()
-        .filter_map(|p| p.policy_arn())
-        .collect();
-    arns.sort();
-    assert_eq!(arns, instance_role::MANAGED_POLICIES.to_vec());
-    let inline = aws
-        .iam
-        .get_role_policy()
-        .role_name(&role.role_name)
-        .policy_name("fleet-access")
-        .send()
-        .await
-        .unwrap();
-    let doc = urlencoding_decode(inline.policy_document());
+    assert_eq!(
+        managed(aws, &role.role_name).await,
+        instance_role::MANAGED_POLICIES.to_vec()
+    );
+    let doc = inline(aws, &role.role_name, "fleet-access").await;
     assert!(
         doc.contains("arn:aws:s3:::web-1-assets/*") && doc.contains("arn:aws:s3:::web-1-source/*"),
         "{doc}"
@@ -124,6 +99,43 @@ async fn a_role_name_taken_by_someone_else_is_a_clear_error_not_an_adoption() {
     f.assert_no_leaks();
 }
 
+/// The role's trust policy, decoded.
+async fn trust(aws: &ec2fleet::aws::Clients, role: &str) -> String {
+    let got = aws.iam.get_role().role_name(role).send().await.unwrap();
+    urlencoding_decode(got.role().unwrap().assume_role_policy_document().unwrap())
+}
+
+/// ARNs of the role's attached managed policies, sorted.
+async fn managed(aws: &ec2fleet::aws::Clients, role: &str) -> Vec<String> {
+    let attached = aws
+        .iam
+        .list_attached_role_policies()
+        .role_name(role)
+        .send()
+        .await
+        .unwrap();
+    let mut arns: Vec<String> = attached
+        .attached_policies()
+        .iter()
+        .filter_map(|p| p.policy_arn().map(str::to_string))
+        .collect();
+    arns.sort();
+    arns
+}
+
+/// One inline policy of the role, decoded.
+async fn inline(aws: &ec2fleet::aws::Clients, role: &str, policy: &str) -> String {
+    let got = aws
+        .iam
+        .get_role_policy()
+        .role_name(role)
+        .policy_name(policy)
+        .send()
+        .await
+        .unwrap();
+    urlencoding_decode(got.policy_document())
+}
+
 /// IAM returns policy documents URL-encoded.
 fn urlencoding_decode(s: &str) -> String {
     let bytes = s.as_bytes();
@@ -154,30 +166,12 @@ async fn the_codedeploy_role_trusts_codedeploy_with_awss_managed_policy() {
     let cx = f.cx();
     let role = codedeploy_role::create(&cx).await.expect("create");
     assert_eq!(role.role_name, "web-3c3c3c3-codedeploy");
-    let got = f
-        .aws
-        .iam
-        .get_role()
-        .role_name(&role.role_name)
-        .send()
-        .await
-        .unwrap();
-    let trust = urlencoding_decode(got.role().unwrap().assume_role_policy_document().unwrap());
+    let trust = trust(&f.aws, &role.role_name).await;
     assert!(trust.contains("codedeploy.amazonaws.com"), "{trust}");
-    let attached = f
-        .aws
-        .iam
-        .list_attached_role_policies()
-        .role_name(&role.role_name)
-        .send()
-        .await
-        .unwrap();
-    let arns: Vec<_> = attached
-        .attached_policies()
-        .iter()
-        .filter_map(|p| p.policy_arn())
-        .collect();
-    assert_eq!(arns, vec![codedeploy_role::MANAGED_POLICY]);
+    assert_eq!(
+        managed(&f.aws, &role.role_name).await,
+        vec![codedeploy_role::MANAGED_POLICY]
+    );
     assert_eq!(
         codedeploy_role::create(&cx).await.unwrap(),
         role,
@@ -201,16 +195,7 @@ async fn the_pipeline_and_events_roles_are_scoped_to_the_fleets_buckets_and_pipe
     let pipeline = pipeline_role::create(&cx, &buckets)
         .await
         .expect("pipeline role");
-    let doc = f
-        .aws
-        .iam
-        .get_role_policy()
-        .role_name(&pipeline.role_name)
-        .policy_name("pipeline-access")
-        .send()
-        .await
-        .unwrap();
-    let doc = urlencoding_decode(doc.policy_document());
+    let doc = inline(&f.aws, &pipeline.role_name, "pipeline-access").await;
     assert!(
         doc.contains("arn:aws:s3:::web-4d4d4d4-source/*")
             && doc.contains("codedeploy:CreateDeployment"),
@@ -222,32 +207,14 @@ async fn the_pipeline_and_events_roles_are_scoped_to_the_fleets_buckets_and_pipe
     let events = events_role::create(&cx, pipeline_arn)
         .await
         .expect("events role");
-    let doc = f
-        .aws
-        .iam
-        .get_role_policy()
-        .role_name(&events.role_name)
-        .policy_name("start-pipeline")
-        .send()
-        .await
-        .unwrap();
-    let doc = urlencoding_decode(doc.policy_document());
+    let doc = inline(&f.aws, &events.role_name, "start-pipeline").await;
     assert!(
         doc.contains("codepipeline:StartPipelineExecution") && doc.contains(pipeline_arn),
         "{doc}"
     );
-    let trust = f
-        .aws
-        .iam
-        .get_role()
-        .role_name(&events.role_name)
-        .send()
+    assert!(trust(&f.aws, &events.role_name)
         .await
-        .unwrap();
-    assert!(
-        urlencoding_decode(trust.role().unwrap().assume_role_policy_document().unwrap())
-            .contains("events.amazonaws.com")
-    );
+        .contains("events.amazonaws.com"));
 
     pipeline_role::delete(&cx, &pipeline).await.unwrap();
     events_role::delete(&cx, &events).await.unwrap();
