@@ -3,8 +3,6 @@
 
 mod support;
 
-use std::time::Duration;
-
 use aws_sdk_ec2::types::LaunchTemplateHttpTokensState;
 use ec2fleet::resources::compute::launch_template::{self, Refs};
 use ec2fleet::resources::compute::{ami, auto_scaling_group, scheduled_actions};
@@ -311,10 +309,8 @@ async fn the_group_spreads_over_three_zones_keeps_the_seeds_schedule_shows_drift
     codedeploy_role::delete(&cx, &cd_role).await.unwrap();
 
     scheduled_actions::delete(&cx, &sched).await.unwrap();
-    auto_scaling_group::delete(&cx, &asg, Duration::from_secs(60))
-        .await
-        .unwrap();
-    auto_scaling_group::delete(&cx, &asg, Duration::from_secs(60))
+    auto_scaling_group::delete(&cx, &asg).await.unwrap();
+    auto_scaling_group::delete(&cx, &asg)
         .await
         .expect("a second delete is done");
     target_group::delete(&cx, &tg).await.unwrap();

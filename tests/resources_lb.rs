@@ -2,8 +2,6 @@
 
 mod support;
 
-use std::time::Duration;
-
 use ec2fleet::aws::ErrorClass;
 use ec2fleet::resources::lb::{listeners, load_balancer, target_group};
 use ec2fleet::resources::network::{
@@ -122,10 +120,8 @@ async fn the_load_balancer_is_public_in_every_subnet_and_its_deletion_frees_the_
         .expect_err("subnets cannot go while the load balancer is in them");
     assert_eq!(early.class, ErrorClass::DependencyViolation, "{early}");
 
-    load_balancer::delete(&cx, &lb, Duration::from_secs(30))
-        .await
-        .unwrap();
-    load_balancer::delete(&cx, &lb, Duration::from_secs(30))
+    load_balancer::delete(&cx, &lb).await.unwrap();
+    load_balancer::delete(&cx, &lb)
         .await
         .expect("a second delete is done");
     security_group::delete(&cx, &sg).await.unwrap();
@@ -169,9 +165,7 @@ async fn stack(cx: &ec2fleet::resources::Ctx<'_>) -> Stack {
 }
 
 async fn teardown(cx: &ec2fleet::resources::Ctx<'_>, s: Stack) {
-    load_balancer::delete(cx, &s.lb, Duration::from_secs(30))
-        .await
-        .unwrap();
+    load_balancer::delete(cx, &s.lb).await.unwrap();
     target_group::delete(cx, &s.tg).await.unwrap();
     security_group::delete(cx, &s.sg).await.unwrap();
     route_table::delete(cx, &s.rt).await.unwrap();

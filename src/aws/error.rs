@@ -20,6 +20,8 @@ pub enum ErrorClass {
     Credentials,
     /// The endpoint could not be reached or timed out.
     Transport,
+    /// A wait for AWS to finish something ran past the request's deadline.
+    TimedOut,
     /// Anything else: report it.
     Other,
 }

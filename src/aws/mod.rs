@@ -1,12 +1,14 @@
 //! AWS access: one [`Clients`] value holds every SDK client, all built from one shared `SdkConfig`.
 
 pub mod error;
+pub mod wait;
 
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::Credentials;
 
 pub use error::{AwsError, ErrorClass};
+pub use wait::Waits;
 
 use crate::config::ProviderConfig;
 

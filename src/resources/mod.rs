@@ -13,7 +13,7 @@ pub mod storage;
 
 use std::collections::BTreeMap;
 
-use crate::aws::{AwsError, Clients};
+use crate::aws::{AwsError, Clients, Waits};
 use crate::fleet::plan::Node;
 use crate::fleet::FleetArgs;
 
@@ -32,6 +32,8 @@ pub struct Ctx<'a> {
     pub prefix: &'a str,
     /// The provider's defaultTags.
     pub default_tags: &'a BTreeMap<String, String>,
+    /// The request's deadline and progress reporting, for anything that waits on AWS.
+    pub waits: &'a Waits,
 }
 
 impl Ctx<'_> {

@@ -96,6 +96,7 @@ pub struct Fleet {
     /// The fleet's name prefix.
     pub prefix: String,
     defaults: std::collections::BTreeMap<String, String>,
+    waits: ec2fleet::aws::Waits,
 }
 
 impl Fleet {
@@ -115,6 +116,7 @@ impl Fleet {
             args,
             prefix: prefix.into(),
             defaults: Default::default(),
+            waits: ec2fleet::aws::Waits::quiet(std::time::Duration::from_secs(120)),
         }
     }
 
@@ -125,6 +127,7 @@ impl Fleet {
             args: &self.args,
             prefix: &self.prefix,
             default_tags: &self.defaults,
+            waits: &self.waits,
         }
     }
 

@@ -131,13 +131,9 @@ pub async fn create(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<AutoScalingGroupState,
     Ok(AutoScalingGroupState { name })
 }
 
-/// Deletes the group with its instances and waits (up to `timeout`) until it is gone, so nothing that
-/// depends on its subnets or template is deleted under running instances.
-pub async fn delete(
-    cx: &Ctx<'_>,
-    state: &AutoScalingGroupState,
-    timeout: Duration,
-) -> Result<(), AwsError> {
+/// Deletes the group with its instances and waits until it is gone, so nothing that depends on its
+/// subnets or template is deleted under running instances.
+pub async fn delete(cx: &Ctx<'_>, state: &AutoScalingGroupState) -> Result<(), AwsError> {
     let res = cx
         .aws
         .autoscaling
@@ -147,21 +143,17 @@ pub async fn delete(
         .send()
         .await;
     done_if_gone(res.map_err(on("autoscaling", "DeleteAutoScalingGroup")))?;
-    let started = tokio::time::Instant::now();
-    while describe(cx, &state.name).await?.is_some() {
-        if started.elapsed() >= timeout {
-            let msg = format!(
-                "Auto Scaling group {} is still deleting its instances after {timeout:?}",
-                state.name
-            );
-            return Err(AwsError::conflict(
-                "autoscaling",
-                "DeleteAutoScalingGroup",
-                msg,
-            ));
-        }
-        // Terminating a group's instances takes one to three minutes.
-        tokio::time::sleep(Duration::from_secs(10)).await;
-    }
-    Ok(())
+    let what = format!(
+        "Auto Scaling group {} to terminate its instances",
+        state.name
+    );
+    // Terminating a group's instances takes one to three minutes.
+    cx.waits
+        .until(
+            ("autoscaling", "DescribeAutoScalingGroups"),
+            &what,
+            Duration::from_secs(10),
+            || async { Ok(describe(cx, &state.name).await?.is_none().then_some(())) },
+        )
+        .await
 }

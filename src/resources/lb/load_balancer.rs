@@ -130,13 +130,9 @@ pub async fn create(
     Ok(state)
 }
 
-/// Deletes the load balancer, then waits (up to `timeout`) until its network interfaces are released:
-/// until then AWS refuses to delete its subnets and security group.
-pub async fn delete(
-    cx: &Ctx<'_>,
-    state: &LoadBalancerState,
-    timeout: Duration,
-) -> Result<(), AwsError> {
+/// Deletes the load balancer, then waits until its network interfaces are released: until then AWS
+/// refuses to delete its subnets and security group.
+pub async fn delete(cx: &Ctx<'_>, state: &LoadBalancerState) -> Result<(), AwsError> {
     done_if_gone(
         cx.aws
             .elbv2
@@ -155,24 +151,27 @@ pub async fn delete(
         .name("description")
         .values(format!("ELB {id}"))
         .build();
-    let started = tokio::time::Instant::now();
-    loop {
-        let enis = cx
-            .aws
-            .ec2
-            .describe_network_interfaces()
-            .filters(description.clone())
-            .send()
-            .await
-            .map_err(on("ec2", "DescribeNetworkInterfaces"))?;
-        if enis.network_interfaces().is_empty() {
-            return Ok(());
-        }
-        if started.elapsed() >= timeout {
-            let msg = format!("load balancer {} is deleted but {} network interface(s) are still attached after {timeout:?}", state.name, enis.network_interfaces().len());
-            return Err(AwsError::conflict("ec2", "DescribeNetworkInterfaces", msg));
-        }
-        // ENIs of a deleted ALB typically go within 1-5 minutes; poll gently.
-        tokio::time::sleep(Duration::from_secs(5)).await;
-    }
+    let what = format!(
+        "load balancer {} to release its network interfaces",
+        state.name
+    );
+    // ENIs of a deleted ALB typically go within 1-5 minutes; poll gently.
+    cx.waits
+        .until(
+            ("ec2", "DescribeNetworkInterfaces"),
+            &what,
+            Duration::from_secs(5),
+            || async {
+                let enis = cx
+                    .aws
+                    .ec2
+                    .describe_network_interfaces()
+                    .filters(description.clone())
+                    .send()
+                    .await
+                    .map_err(on("ec2", "DescribeNetworkInterfaces"))?;
+                Ok(enis.network_interfaces().is_empty().then_some(()))
+            },
+        )
+        .await
 }

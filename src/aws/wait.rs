@@ -1,0 +1,149 @@
+//! Waiting for AWS to finish something (a load balancer becoming active, a distribution deploying):
+//! poll on a schedule fitted to how long it really takes, report progress to the user, and give up at
+//! the deadline of the Pulumi request that asked for it.
+
+use std::fmt::Write as _;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::{AwsError, ErrorClass};
+
+/// Where progress lines go (the engine's Log service in the provider, nowhere in unit tests).
+pub type Report = Arc<dyn Fn(String) + Send + Sync>;
+
+/// The bounds of one request's waits.
+#[derive(Clone)]
+pub struct Waits {
+    /// When the request's time is up.
+    pub deadline: Instant,
+    /// Progress lines for the user.
+    pub report: Report,
+}
+
+impl Waits {
+    /// Waits bounded by `timeout` from now, reporting through `report`.
+    pub fn new(timeout: Duration, report: Report) -> Self {
+        Self {
+            deadline: Instant::now() + timeout,
+            report,
+        }
+    }
+
+    /// Waits bounded by `timeout` that report nothing.
+    pub fn quiet(timeout: Duration) -> Self {
+        Self::new(timeout, Arc::new(|_| {}))
+    }
+
+    /// Calls `check` until it yields a value, sleeping `every` between calls and reporting
+    /// "waiting for {what} (elapsed)" each time. The first check is immediate, so an object that is
+    /// already ready costs one call and no sleep. Past the deadline it fails with [`ErrorClass::TimedOut`]
+    /// naming `what`, attributed to `service`/`operation` (the call that was being polled).
+    pub async fn until<T, F, Fut>(
+        &self,
+        (service, operation): (&'static str, &'static str),
+        what: &str,
+        every: Duration,
+        mut check: F,
+    ) -> Result<T, AwsError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Option<T>, AwsError>>,
+    {
+        let started = Instant::now();
+        loop {
+            if let Some(v) = check().await? {
+                return Ok(v);
+            }
+            let waited = started.elapsed();
+            if Instant::now() + every > self.deadline {
+                let mut e = AwsError::conflict(
+                    service,
+                    operation,
+                    format!("gave up waiting for {what} after {} (the operation's timeout); run the command again to continue, or raise customTimeouts", human(waited)),
+                );
+                e.class = ErrorClass::TimedOut;
+                return Err(e);
+            }
+            (self.report)(format!("waiting for {what} ({})", human(waited)));
+            tokio::time::sleep(every).await;
+        }
+    }
+}
+
+/// `130 s` -> `2m10s`, as the user reads it.
+pub fn human(d: Duration) -> String {
+    let s = d.as_secs();
+    let mut out = String::new();
+    if s >= 60 {
+        let _ = write!(out, "{}m", s / 60);
+    }
+    let _ = write!(out, "{}s", s % 60);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+
+    #[test]
+    fn durations_read_like_a_clock() {
+        assert_eq!(human(Duration::from_secs(130)), "2m10s");
+        assert_eq!(human(Duration::from_secs(7)), "7s");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn polls_until_ready_and_reports_each_wait() {
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let sink = lines.clone();
+        let w = Waits::new(
+            Duration::from_secs(600),
+            Arc::new(move |l| sink.lock().unwrap().push(l)),
+        );
+        let mut calls = 0;
+        let got = w
+            .until(
+                ("cloudfront", "GetDistribution"),
+                "distribution E1 to deploy",
+                Duration::from_secs(65),
+                || {
+                    calls += 1;
+                    let n = calls;
+                    async move { Ok::<_, AwsError>((n == 3).then_some(n)) }
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(got, 3);
+        assert_eq!(
+            *lines.lock().unwrap(),
+            [
+                "waiting for distribution E1 to deploy (0s)",
+                "waiting for distribution E1 to deploy (1m5s)"
+            ]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn gives_up_at_the_deadline_with_a_timed_out_error() {
+        let w = Waits::quiet(Duration::from_secs(30));
+        let err = w
+            .until(
+                ("elbv2", "DescribeLoadBalancers"),
+                "load balancer x to become active",
+                Duration::from_secs(10),
+                || async { Ok::<Option<()>, AwsError>(None) },
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(err.class, ErrorClass::TimedOut);
+        assert!(
+            err.to_string().contains("load balancer x to become active"),
+            "{err}"
+        );
+    }
+}
