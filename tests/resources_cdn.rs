@@ -2,7 +2,16 @@
 
 mod support;
 
-use ec2fleet::resources::cdn::cache_policy;
+use aws_sdk_cloudfront::types::{
+    HttpVersion, Method, MinimumProtocolVersion, OriginProtocolPolicy, SslSupportMethod,
+    ViewerProtocolPolicy,
+};
+use ec2fleet::resources::cdn::{cache_policy, distribution};
+use ec2fleet::resources::lb::{listeners, load_balancer};
+use ec2fleet::resources::network::{
+    internet_gateway, load_balancer_security_group, route_table, security_group, subnets, vpc,
+};
+use ec2fleet::resources::{Ctx, TAG_FLEET};
 
 #[tokio::test]
 async fn the_cache_policy_has_the_fleets_ttls_and_is_updated_in_place_with_its_etag() {
@@ -47,5 +56,359 @@ async fn the_cache_policy_has_the_fleets_ttls_and_is_updated_in_place_with_its_e
     cache_policy::delete(&cx, &made)
         .await
         .expect("a second delete is done");
+    f.assert_no_leaks();
+}
+
+/// The network and load balancer a distribution fronts, and its cache policy; torn down by `teardown`.
+struct Origin {
+    net: vpc::VpcState,
+    subs: subnets::SubnetsState,
+    igw: internet_gateway::InternetGatewayState,
+    rt: route_table::RouteTableState,
+    sg: security_group::SecurityGroupState,
+    lb: load_balancer::LoadBalancerState,
+    policy: cache_policy::CachePolicyState,
+}
+
+async fn origin(cx: &Ctx<'_>) -> Origin {
+    let net = vpc::create(cx).await.unwrap();
+    let subs = subnets::create(cx, &net).await.unwrap();
+    let igw = internet_gateway::create(cx, &net).await.unwrap();
+    let rt = route_table::create(cx, &net, &igw, &subs).await.unwrap();
+    let sg = load_balancer_security_group::create(cx, &net)
+        .await
+        .unwrap();
+    let lb = load_balancer::create(cx, &subs, &sg).await.unwrap();
+    let policy = cache_policy::create(cx).await.unwrap();
+    Origin {
+        net,
+        subs,
+        igw,
+        rt,
+        sg,
+        lb,
+        policy,
+    }
+}
+
+impl Origin {
+    fn refs<'a>(&'a self, secret: &'a str) -> distribution::Refs<'a> {
+        distribution::Refs {
+            load_balancer: &self.lb,
+            cache_policy: &self.policy,
+            origin_secret: secret,
+        }
+    }
+}
+
+async fn teardown(cx: &Ctx<'_>, o: Origin) {
+    cache_policy::delete(cx, &o.policy).await.unwrap();
+    load_balancer::delete(cx, &o.lb).await.unwrap();
+    security_group::delete(cx, &o.sg).await.unwrap();
+    route_table::delete(cx, &o.rt).await.unwrap();
+    internet_gateway::delete(cx, &o.igw).await.unwrap();
+    subnets::delete(cx, &o.subs).await.unwrap();
+    vpc::delete(cx, &o.net).await.unwrap();
+}
+
+/// The CloudFront operations the emulator served for `account`, in order.
+fn cloudfront_calls(account: &str) -> Vec<String> {
+    support::emulator()
+        .calls(account)
+        .iter()
+        .filter(|c| c["service"] == "cloudfront")
+        .filter_map(|c| c["operation"].as_str().map(str::to_string))
+        .collect()
+}
+
+async fn distribution_count(f: &support::Fleet) -> i32 {
+    let all = f.aws.cloudfront.list_distributions().send().await.unwrap();
+    all.distribution_list().map_or(0, |l| l.quantity())
+}
+
+/// Changes the distribution's comment behind the fleet's back, so it is no longer found by comment.
+async fn edit_comment(f: &support::Fleet, id: &str) {
+    let cf = &f.aws.cloudfront;
+    let got = cf.get_distribution_config().id(id).send().await.unwrap();
+    let mut edited = got.distribution_config().unwrap().clone();
+    edited.comment = "edited by hand".into();
+    cf.update_distribution()
+        .id(id)
+        .if_match(got.e_tag().unwrap())
+        .distribution_config(edited)
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_distribution_reaches_the_alb_over_http_with_the_secret_header_and_sends_viewers_to_https(
+) {
+    let f = support::Fleet::new("web-d15d15d", serde_json::json!({})).await;
+    let cx = f.cx();
+    let o = origin(&cx).await;
+    let made = distribution::create(&cx, &o.refs("s3cr3t"))
+        .await
+        .expect("create");
+    let cf = &f.aws.cloudfront;
+    let got = cf.get_distribution().id(&made.id).send().await.unwrap();
+    let d = got.distribution().unwrap();
+    assert_eq!(
+        (d.status(), d.arn(), d.domain_name()),
+        ("Deployed", made.arn.as_str(), made.domain_name.as_str()),
+        "create returns once the distribution is deployed"
+    );
+    let c = d.distribution_config().unwrap();
+    assert_eq!(
+        (c.caller_reference(), c.comment(), c.enabled()),
+        ("web-d15d15d", "ec2fleet web-d15d15d", true)
+    );
+    let origins = c.origins().unwrap().items();
+    assert_eq!(origins.len(), 1);
+    assert_eq!(
+        (origins[0].id(), origins[0].domain_name()),
+        ("alb", o.lb.dns_name.as_str())
+    );
+    let custom = origins[0].custom_origin_config().unwrap();
+    assert_eq!(
+        (custom.origin_protocol_policy(), custom.http_port()),
+        (&OriginProtocolPolicy::HttpOnly, 80)
+    );
+    let headers: Vec<(&str, &str)> = origins[0]
+        .custom_headers()
+        .unwrap()
+        .items()
+        .iter()
+        .map(|h| (h.header_name(), h.header_value()))
+        .collect();
+    assert_eq!(headers, [(listeners::ORIGIN_HEADER, "s3cr3t")]);
+
+    let b = c.default_cache_behavior().unwrap();
+    assert_eq!(
+        (b.target_origin_id(), b.viewer_protocol_policy()),
+        ("alb", &ViewerProtocolPolicy::RedirectToHttps)
+    );
+    assert_eq!(
+        (b.cache_policy_id(), b.origin_request_policy_id()),
+        (
+            Some(o.policy.id.as_str()),
+            Some("216adef6-5c7f-47e4-b989-5492eafa07d3")
+        )
+    );
+    assert_eq!(b.compress(), Some(true));
+    let methods = b.allowed_methods().unwrap();
+    let mut allowed: Vec<&str> = methods.items().iter().map(|m| m.as_str()).collect();
+    allowed.sort_unstable();
+    assert_eq!(
+        allowed,
+        ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]
+    );
+    assert_eq!(
+        methods.cached_methods().unwrap().items(),
+        [Method::Get, Method::Head]
+    );
+    let cert = c.viewer_certificate().unwrap();
+    assert_eq!(cert.cloud_front_default_certificate(), Some(true));
+    assert_eq!(cert.acm_certificate_arn().filter(|a| !a.is_empty()), None);
+    assert_eq!(c.aliases().map(|a| a.quantity()), Some(0));
+    assert_eq!(
+        (c.http_version(), c.is_ipv6_enabled()),
+        (Some(&HttpVersion::Http2and3), Some(true))
+    );
+    let tags = cf
+        .list_tags_for_resource()
+        .resource(&made.arn)
+        .send()
+        .await
+        .unwrap();
+    let fleet_tag = tags
+        .tags()
+        .unwrap()
+        .items()
+        .iter()
+        .find(|t| t.key() == TAG_FLEET)
+        .and_then(|t| t.value());
+    assert_eq!(fleet_tag, Some("web-d15d15d"));
+    assert_eq!(
+        distribution::read(&cx, &made).await.unwrap(),
+        Some(made.clone())
+    );
+
+    // A second run finds it by comment and tag and rewrites it with its ETag: still one distribution.
+    assert_eq!(
+        distribution::create(&cx, &o.refs("s3cr3t")).await.unwrap(),
+        made,
+        "adopted on a second run"
+    );
+    assert_eq!(distribution_count(&f).await, 1);
+    let ops = cloudfront_calls(&f.account);
+    let created = ops
+        .iter()
+        .position(|o| o == "CreateDistributionWithTags")
+        .unwrap();
+    assert_eq!(
+        ops[created + 1],
+        "GetDistribution",
+        "create polls the status"
+    );
+    assert_eq!(
+        ops.iter()
+            .filter(|o| *o == "CreateDistributionWithTags")
+            .count(),
+        1
+    );
+
+    // Strict mode refuses to delete an enabled or undeployed distribution.
+    distribution::delete(&cx, &made).await.expect("delete");
+    let ops = cloudfront_calls(&f.account);
+    let deleted = ops.iter().position(|o| o == "DeleteDistribution").unwrap();
+    assert_eq!(
+        ops[deleted - 3..=deleted],
+        [
+            "GetDistributionConfig",
+            "UpdateDistribution",
+            "GetDistribution",
+            "DeleteDistribution"
+        ],
+        "disable, wait until deployed, delete"
+    );
+    assert_eq!(distribution::read(&cx, &made).await.unwrap(), None);
+    distribution::delete(&cx, &made)
+        .await
+        .expect("a second delete is done");
+    teardown(&cx, o).await;
+    f.assert_no_leaks();
+}
+
+#[tokio::test]
+async fn with_a_certificate_it_answers_for_the_aliases_and_one_holding_its_caller_reference_is_adopted(
+) {
+    let account = support::fresh_account();
+    let issued = support::emulator().aws_json(
+        &account,
+        "acm",
+        "CertificateManager.RequestCertificate",
+        serde_json::json!({"DomainName": "app.example.com"}),
+    );
+    let cert = issued["CertificateArn"]
+        .as_str()
+        .expect("a certificate ARN")
+        .to_string();
+    let f = support::Fleet::in_account(
+        &account,
+        "web-ce7ce7c",
+        serde_json::json!({"cdn": {"certificateArn": cert, "aliases": ["app.example.com"]}}),
+    )
+    .await;
+    let cx = f.cx();
+    let o = origin(&cx).await;
+    let first = distribution::create(&cx, &o.refs("t0p"))
+        .await
+        .expect("create");
+
+    // As if the create's answer had been lost and the comment edited since: the next run cannot find it
+    // by comment, CloudFront refuses a second distribution with the same caller reference, and the
+    // fleet adopts the one holding it, restoring its configuration.
+    edit_comment(&f, &first.id).await;
+    let again = distribution::create(&cx, &o.refs("t0p"))
+        .await
+        .expect("adopted");
+    assert_eq!(again, first);
+    assert_eq!(distribution_count(&f).await, 1);
+    let creates = cloudfront_calls(&account)
+        .iter()
+        .filter(|o| *o == "CreateDistributionWithTags")
+        .count();
+    assert_eq!(creates, 2, "the second create was refused, not skipped");
+
+    let got = f
+        .aws
+        .cloudfront
+        .get_distribution_config()
+        .id(&first.id)
+        .send()
+        .await
+        .unwrap();
+    let c = got.distribution_config().unwrap();
+    assert_eq!(c.comment(), "ec2fleet web-ce7ce7c");
+    assert_eq!(
+        c.aliases().unwrap().items(),
+        ["app.example.com".to_string()]
+    );
+    let v = c.viewer_certificate().unwrap();
+    assert_eq!(
+        (
+            v.acm_certificate_arn(),
+            v.ssl_support_method(),
+            v.minimum_protocol_version()
+        ),
+        (
+            Some(cert.as_str()),
+            Some(&SslSupportMethod::SniOnly),
+            Some(&MinimumProtocolVersion::TlSv122021)
+        )
+    );
+    assert_eq!(v.cloud_front_default_certificate(), Some(false));
+
+    distribution::delete(&cx, &first).await.expect("delete");
+    distribution::delete(&cx, &first)
+        .await
+        .expect("a second delete is done");
+    teardown(&cx, o).await;
+    support::emulator().aws_json(
+        &account,
+        "acm",
+        "CertificateManager.DeleteCertificate",
+        serde_json::json!({"CertificateArn": cert}),
+    );
+    f.assert_no_leaks();
+}
+
+#[tokio::test]
+async fn a_distribution_with_the_fleets_caller_reference_but_another_owner_is_not_taken_over() {
+    let f = support::Fleet::new("web-07e07e0", serde_json::json!({})).await;
+    let cx = f.cx();
+    let o = origin(&cx).await;
+    let theirs = distribution::create(&cx, &o.refs("s3cr3t")).await.unwrap();
+    let untag = aws_sdk_cloudfront::types::TagKeys::builder()
+        .items(TAG_FLEET)
+        .build();
+    f.aws
+        .cloudfront
+        .untag_resource()
+        .resource(&theirs.arn)
+        .tag_keys(untag)
+        .send()
+        .await
+        .unwrap();
+    edit_comment(&f, &theirs.id).await;
+
+    let err = distribution::create(&cx, &o.refs("s3cr3t"))
+        .await
+        .expect_err("not ours");
+    assert!(
+        err.to_string().contains(&format!(
+            "{} was made with the caller reference web-07e07e0 but does not belong to fleet web-07e07e0",
+            theirs.id
+        )),
+        "{err}"
+    );
+    let got = f
+        .aws
+        .cloudfront
+        .get_distribution_config()
+        .id(&theirs.id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        got.distribution_config().unwrap().comment(),
+        "edited by hand",
+        "left as it was"
+    );
+    assert_eq!(distribution_count(&f).await, 1);
+
+    distribution::delete(&cx, &theirs).await.unwrap();
+    teardown(&cx, o).await;
     f.assert_no_leaks();
 }

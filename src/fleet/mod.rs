@@ -1,9 +1,14 @@
 //! The Ec2Fleet resource: its inputs ([`args`]), outputs ([`outputs`]), naming and input checks.
 
+pub mod apply;
 pub mod args;
+pub mod destroy;
 pub mod naming;
 pub mod outputs;
 pub mod plan;
+pub mod ready;
+pub mod refresh;
+pub mod state;
 pub mod validate;
 
 use std::collections::BTreeSet;

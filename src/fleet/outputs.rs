@@ -3,6 +3,9 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::state::Records;
+use super::FleetArgs;
+
 /// Identifiers of the fleet's AWS objects. All are known after create; in a preview they are unknown.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -51,4 +54,54 @@ pub struct FleetOutputs {
     pub log_group_name: String,
     /// Public URL of the fleet: the DNS record, else the distribution, else the load balancer.
     pub url: String,
+}
+
+impl FleetOutputs {
+    /// The outputs of a fleet with these inputs and records; parts not made yet are empty.
+    pub fn of(args: &FleetArgs, prefix: &str, r: &Records) -> Self {
+        let s = |v: Option<&String>| v.cloned().unwrap_or_default();
+        let subnets = r.subnets.as_ref();
+        let lb_dns = s(r.load_balancer.as_ref().map(|l| &l.dns_name));
+        let dist_domain = s(r.distribution.as_ref().map(|d| &d.domain_name));
+        let url = match (&r.dns_record, r.distribution.is_some()) {
+            (Some(rec), cdn) => {
+                let scheme = if cdn { "https" } else { "http" };
+                format!("{scheme}://{}", rec.name.trim_end_matches('.'))
+            }
+            (None, true) => format!("https://{dist_domain}"),
+            (None, false) if !lb_dns.is_empty() => format!("http://{lb_dns}"),
+            _ => String::new(),
+        };
+        Self {
+            name_prefix: prefix.to_string(),
+            availability_zones: subnets
+                .map(|n| n.availability_zones.clone())
+                .or_else(|| args.availability_zones.clone())
+                .unwrap_or_default(),
+            ami: s(r.ami.as_ref()),
+            vpc_id: s(r.vpc.as_ref().map(|v| &v.vpc_id)),
+            subnet_ids: subnets.map(|n| n.subnet_ids.clone()).unwrap_or_default(),
+            security_group_ids: [&r.instance_security_group, &r.load_balancer_security_group]
+                .into_iter()
+                .flatten()
+                .map(|g| g.group_id.clone())
+                .collect(),
+            role_arn: s(r.instance_role.as_ref().map(|x| &x.role_arn)),
+            instance_profile_arn: s(r.instance_profile.as_ref().map(|x| &x.arn)),
+            launch_template_id: s(r.launch_template.as_ref().map(|x| &x.launch_template_id)),
+            asset_bucket: s(r.asset_bucket.as_ref().map(|x| &x.name)),
+            source_bucket: s(r.source_bucket.as_ref().map(|x| &x.name)),
+            auto_scaling_group_name: s(r.auto_scaling_group.as_ref().map(|x| &x.name)),
+            load_balancer_arn: s(r.load_balancer.as_ref().map(|x| &x.arn)),
+            load_balancer_dns_name: lb_dns,
+            target_group_arn: s(r.target_group.as_ref().map(|x| &x.arn)),
+            code_deploy_application: s(r.code_deploy_application.as_ref().map(|x| &x.name)),
+            deployment_group: s(r.deployment_group.as_ref().map(|x| &x.name)),
+            pipeline_name: s(r.pipeline.as_ref().map(|x| &x.name)),
+            distribution_id: s(r.distribution.as_ref().map(|x| &x.id)),
+            distribution_domain_name: dist_domain,
+            log_group_name: s(r.log_group.as_ref().map(|x| &x.name)),
+            url,
+        }
+    }
 }

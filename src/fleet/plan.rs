@@ -6,6 +6,7 @@
 //! the distribution needs only the load balancer's DNS name, so it does not wait for the load balancer
 //! to be active, let alone for the instances.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -86,8 +87,57 @@ impl fmt::Display for Node {
 
 /// The fleet's sub-resources and what each needs first, for these inputs.
 pub fn graph(args: &FleetArgs) -> Vec<(Node, Vec<Node>)> {
+    let optional: &[Node] = match (args.cdn.enabled, args.dns.is_some()) {
+        (true, true) => &[],
+        (true, false) => &[Node::DnsRecord],
+        (false, true) => &[Node::CachePolicy, Node::Distribution],
+        (false, false) => &[Node::CachePolicy, Node::Distribution, Node::DnsRecord],
+    };
+    let edges = edges();
+    let keep = edges
+        .iter()
+        .map(|(n, _)| *n)
+        .filter(|n| !optional.contains(n))
+        .collect();
+    among(&edges, &keep)
+}
+
+/// The graph over just the nodes in `keep` (say, those a fleet recorded, for a delete): a node's
+/// dependencies are its kept ones, and the kept ones reached through nodes left out, so the order
+/// between the remaining nodes is never lost.
+pub fn restricted(keep: &BTreeSet<Node>) -> Vec<(Node, Vec<Node>)> {
+    among(&edges(), keep)
+}
+
+fn among(edges: &[(Node, Vec<Node>)], keep: &BTreeSet<Node>) -> Vec<(Node, Vec<Node>)> {
+    let deps: BTreeMap<Node, &Vec<Node>> = edges.iter().map(|(n, d)| (*n, d)).collect();
+    edges
+        .iter()
+        .filter(|(n, _)| keep.contains(n))
+        .map(|(n, direct)| {
+            let mut found = BTreeSet::new();
+            let mut todo: Vec<Node> = direct.clone();
+            while let Some(d) = todo.pop() {
+                if keep.contains(&d) {
+                    found.insert(d);
+                } else {
+                    todo.extend(
+                        deps.get(&d)
+                            .map(|v| v.iter().copied())
+                            .into_iter()
+                            .flatten(),
+                    );
+                }
+            }
+            (*n, found.into_iter().collect())
+        })
+        .collect()
+}
+
+/// Every node a fleet can have, with its direct dependencies.
+fn edges() -> Vec<(Node, Vec<Node>)> {
     use Node::*;
-    let mut g = vec![
+    vec![
         (Ami, vec![]),
         (Vpc, vec![]),
         (Subnets, vec![Vpc]),
@@ -137,24 +187,14 @@ pub fn graph(args: &FleetArgs) -> Vec<(Node, Vec<Node>)> {
             Pipeline,
             vec![PipelineRole, SourceBucket, ArtifactBucket, DeploymentGroup],
         ),
-        (EventsRole, vec![]),
-        (EventRule, vec![EventsRole, Pipeline, Trail]),
-    ];
-    if args.cdn.enabled {
-        g.push((CachePolicy, vec![]));
-        g.push((Distribution, vec![CachePolicy, LoadBalancer]));
-    }
-    if args.dns.is_some() {
-        g.push((
-            DnsRecord,
-            vec![if args.cdn.enabled {
-                Distribution
-            } else {
-                LoadBalancer
-            }],
-        ));
-    }
-    g
+        // The role may start only this pipeline, so it needs the pipeline's ARN.
+        (EventsRole, vec![Pipeline]),
+        (EventRule, vec![EventsRole, Pipeline, Trail, SourceBucket]),
+        (CachePolicy, vec![]),
+        (Distribution, vec![CachePolicy, LoadBalancer]),
+        // The record points at the distribution, or at the load balancer when the CDN is off.
+        (DnsRecord, vec![Distribution, LoadBalancer]),
+    ]
 }
 
 #[cfg(test)]
@@ -200,7 +240,6 @@ mod tests {
             LogGroup,
             CodeDeployRole,
             CodeDeployApplication,
-            EventsRole,
             CachePolicy,
         ] {
             assert!(ready.contains(&n), "{n} should start at once: {ready:?}");
@@ -227,7 +266,17 @@ mod tests {
         let to_alb = graph(&args(json!({"cdn": {"enabled": false}, "dns": dns})));
         assert!(to_alb.contains(&(DnsRecord, vec![LoadBalancer])));
         let to_cdn = graph(&args(json!({"dns": dns})));
-        assert!(to_cdn.contains(&(DnsRecord, vec![Distribution])));
+        assert!(to_cdn.contains(&(DnsRecord, vec![LoadBalancer, Distribution])));
+    }
+
+    #[test]
+    fn a_restricted_graph_keeps_order_through_the_nodes_left_out() {
+        // Without the subnets and route table, the load balancer must still go before the VPC.
+        let keep = [Vpc, LoadBalancer, Distribution].into_iter().collect();
+        let g = restricted(&keep);
+        assert!(g.contains(&(LoadBalancer, vec![Vpc])), "{g:?}");
+        assert!(g.contains(&(Distribution, vec![LoadBalancer])), "{g:?}");
+        assert_eq!(g.len(), 3);
     }
 
     #[test]

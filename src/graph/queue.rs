@@ -104,6 +104,11 @@ impl<K: Ord + Clone + Debug> Queue<K> {
         Self { deps, state }
     }
 
+    /// Whether `k` is a node of this graph.
+    pub fn contains(&self, k: &K) -> bool {
+        self.deps.contains_key(k)
+    }
+
     /// Marks nodes finished before the run (resumed from recorded state); their dependents may start.
     pub fn mark_done(&mut self, done: impl IntoIterator<Item = K>) {
         for k in done {

@@ -5,6 +5,7 @@
 pub mod cdn;
 pub mod compute;
 pub mod delivery;
+pub mod dns;
 pub mod iam;
 pub mod lb;
 pub mod network;

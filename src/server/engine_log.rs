@@ -62,6 +62,11 @@ impl EngineLog {
         self.send(LogSeverity::Warning, urn, message, false).await;
     }
 
+    /// An informational line attached to a resource, kept in the update's output.
+    pub async fn info(&self, urn: &str, message: impl Into<String>) {
+        self.send(LogSeverity::Info, urn, message, false).await;
+    }
+
     /// A transient status line attached to a resource (shown while it is current, not kept).
     pub async fn status(&self, urn: &str, message: impl Into<String>) {
         self.send(LogSeverity::Info, urn, message, true).await;

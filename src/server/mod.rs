@@ -1,6 +1,8 @@
 //! The gRPC layer: decode a request, call the fleet or config logic, encode the response.
 
 pub mod engine_log;
+pub mod lifecycle;
+mod operations;
 pub mod props;
 pub mod resource;
 pub mod trace;
@@ -8,7 +10,9 @@ pub mod typed;
 
 use std::sync::Arc;
 
-use tokio::sync::RwLock;
+use std::collections::BTreeMap;
+
+use tokio::sync::{watch, RwLock};
 use tonic::{Request, Response, Status};
 
 use crate::aws::Clients;
@@ -21,12 +25,16 @@ use props::{decode_struct, encode_struct, PropertyMap};
 /// Provider-wide state after Configure.
 struct Configured {
     region: String,
+    clients: Clients,
+    default_tags: BTreeMap<String, String>,
 }
 
 /// The ec2fleet provider: one per engine connection.
 pub struct Provider {
     log: Arc<EngineLog>,
     configured: RwLock<Option<Configured>>,
+    /// Set by Cancel: running operations start nothing new and return what they made.
+    cancel: watch::Sender<bool>,
 }
 
 impl Provider {
@@ -39,6 +47,7 @@ impl Provider {
         Self {
             log,
             configured: RwLock::new(None),
+            cancel: watch::Sender::new(false),
         }
     }
 
@@ -175,31 +184,9 @@ impl rpc::resource_provider_server::ResourceProvider for Provider {
             req.old_inputs.as_ref().or(req.olds.as_ref()),
         ));
         let news = typed::to_json(&decode_struct(req.news.as_ref()));
-        let mut keys: Vec<String> = olds
-            .as_object()
-            .into_iter()
-            .chain(news.as_object())
-            .flat_map(|m| m.keys().cloned())
-            .collect();
-        keys.sort();
-        keys.dedup();
-        let diffs: Vec<String> = keys
-            .into_iter()
-            .filter(|k| olds.get(k) != news.get(k))
-            .collect();
+        let diffs = lifecycle::changed_keys(&olds, &news);
         // A fleet cannot move between regions in place: a new region means new AWS objects.
-        let replaces = diffs.iter().filter(|k| *k == "region").cloned().collect();
-        let changes = if diffs.is_empty() {
-            rpc::diff_response::DiffChanges::DiffNone
-        } else {
-            rpc::diff_response::DiffChanges::DiffSome
-        };
-        Ok(Response::new(rpc::DiffResponse {
-            replaces,
-            changes: changes as i32,
-            diffs,
-            ..Default::default()
-        }))
+        Ok(Response::new(lifecycle::diff_response(diffs, &["region"])))
     }
 
     async fn configure(
@@ -231,7 +218,11 @@ impl rpc::resource_provider_server::ResourceProvider for Provider {
             })?;
         }
         tracing::info!(%region, endpoints = ?cfg.endpoints.keys().collect::<Vec<_>>(), "configured");
-        *self.configured.write().await = Some(Configured { region });
+        *self.configured.write().await = Some(Configured {
+            region,
+            clients,
+            default_tags: cfg.default_tags,
+        });
         Ok(Response::new(rpc::ConfigureResponse {
             accept_secrets: true,
             supports_preview: true,
@@ -297,11 +288,11 @@ impl rpc::resource_provider_server::ResourceProvider for Provider {
 
     async fn diff(
         &self,
-        _: Request<rpc::DiffRequest>,
+        req: Request<rpc::DiffRequest>,
     ) -> Result<Response<rpc::DiffResponse>, Status> {
-        Err(unimplemented(
-            "Diff of an existing fleet (updates are not built yet)",
-        ))
+        let req = req.into_inner();
+        check_type(&req.r#type, &req.urn)?;
+        Ok(Response::new(self.diff_fleet(req).await?))
     }
 
     async fn create(
@@ -311,11 +302,7 @@ impl rpc::resource_provider_server::ResourceProvider for Provider {
         let req = req.into_inner();
         check_type(&req.r#type, &req.urn)?;
         if !req.preview {
-            return Err(Status::unimplemented(format!(
-                "ec2fleet {}: creating a fleet in AWS is not built yet; `pulumi preview` works, `pulumi up` cannot create {} yet",
-                env!("CARGO_PKG_VERSION"),
-                req.urn
-            )));
+            return Ok(Response::new(self.create_fleet(req).await?));
         }
         let inputs: PropertyMap = decode_struct(req.properties.as_ref());
         self.log
@@ -334,9 +321,11 @@ impl rpc::resource_provider_server::ResourceProvider for Provider {
 
     async fn read(
         &self,
-        _: Request<rpc::ReadRequest>,
+        req: Request<rpc::ReadRequest>,
     ) -> Result<Response<rpc::ReadResponse>, Status> {
-        Err(unimplemented("Read (refresh and import are not built yet)"))
+        let req = req.into_inner();
+        check_type(&req.r#type, &req.urn)?;
+        Ok(Response::new(self.read_fleet(req).await?))
     }
 
     type ListStream = futures::stream::Empty<Result<rpc::ListResponse, Status>>;
@@ -350,13 +339,18 @@ impl rpc::resource_provider_server::ResourceProvider for Provider {
 
     async fn update(
         &self,
-        _: Request<rpc::UpdateRequest>,
+        req: Request<rpc::UpdateRequest>,
     ) -> Result<Response<rpc::UpdateResponse>, Status> {
-        Err(unimplemented("Update (updates are not built yet)"))
+        let req = req.into_inner();
+        check_type(&req.r#type, &req.urn)?;
+        Ok(Response::new(self.update_fleet(req).await?))
     }
 
-    async fn delete(&self, _: Request<rpc::DeleteRequest>) -> Result<Response<()>, Status> {
-        Err(unimplemented("Delete (deleting fleets is not built yet)"))
+    async fn delete(&self, req: Request<rpc::DeleteRequest>) -> Result<Response<()>, Status> {
+        let req = req.into_inner();
+        check_type(&req.r#type, &req.urn)?;
+        self.delete_fleet(req).await?;
+        Ok(Response::new(()))
     }
 
     async fn construct(
@@ -369,8 +363,8 @@ impl rpc::resource_provider_server::ResourceProvider for Provider {
     }
 
     async fn cancel(&self, _: Request<()>) -> Result<Response<()>, Status> {
-        // Nothing long-running exists yet in this version, so there is nothing to stop.
         tracing::info!("cancel requested");
+        self.cancel.send_replace(true);
         Ok(Response::new(()))
     }
 

@@ -156,6 +156,27 @@ impl Emulator {
         serde_json::from_str(body).unwrap_or_else(|e| panic!("{path}: {e}: {resp}"))
     }
 
+    /// POST JSON to a control endpoint (`/_ec2fleet/...`) and parse the answer.
+    pub fn control_post(&self, path: &str, body: serde_json::Value) -> serde_json::Value {
+        let addr = self.url.trim_start_matches("http://");
+        let body = body.to_string();
+        let mut s = TcpStream::connect(addr).expect("connect to the emulator");
+        write!(
+            s,
+            "POST /_ec2fleet{path} HTTP/1.0\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut resp = String::new();
+        s.read_to_string(&mut resp).unwrap();
+        assert!(
+            resp.starts_with("HTTP/1.0 200") || resp.starts_with("HTTP/1.1 200"),
+            "{path}: {resp}"
+        );
+        let json = resp.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+        serde_json::from_str(json).unwrap_or_else(|e| panic!("{path}: {e}: {resp}"))
+    }
+
     /// A raw AWS JSON-protocol call (for services the provider has no SDK client for, like ACM), in
     /// `account`'s name: `target` is the X-Amz-Target, `scope` the signing name.
     pub fn aws_json(

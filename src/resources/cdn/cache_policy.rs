@@ -139,3 +139,18 @@ pub async fn delete(cx: &Ctx<'_>, state: &CachePolicyState) -> Result<(), AwsErr
             .map_err(on("cloudfront", "DeleteCachePolicy")),
     )
 }
+
+/// The policy as it is now; `None` when it is gone.
+pub async fn read(
+    cx: &Ctx<'_>,
+    state: &CachePolicyState,
+) -> Result<Option<CachePolicyState>, AwsError> {
+    let got = cx
+        .aws
+        .cloudfront
+        .get_cache_policy()
+        .id(&state.id)
+        .send()
+        .await;
+    Ok(none_if_gone(got.map_err(on("cloudfront", "GetCachePolicy")))?.map(|_| state.clone()))
+}

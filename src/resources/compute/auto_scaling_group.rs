@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use aws_sdk_autoscaling::types::{LaunchTemplateSpecification, Tag};
+use aws_sdk_autoscaling::types::{LaunchTemplateSpecification, LifecycleState, Tag};
 use serde::{Deserialize, Serialize};
 
 use super::super::{name_taken, Ctx, TAG_FLEET};
@@ -154,6 +154,64 @@ pub async fn delete(cx: &Ctx<'_>, state: &AutoScalingGroupState) -> Result<(), A
             &what,
             Duration::from_secs(10),
             || async { Ok(describe(cx, &state.name).await?.is_none().then_some(())) },
+        )
+        .await
+}
+
+/// The group's sizes as they are now (they drift when someone resizes it by hand).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capacity {
+    /// Minimum size.
+    pub min: u32,
+    /// Maximum size.
+    pub max: u32,
+    /// Desired size.
+    pub desired: u32,
+}
+
+/// The group's live sizes; `None` when it is gone (or being deleted).
+pub async fn read(
+    cx: &Ctx<'_>,
+    state: &AutoScalingGroupState,
+) -> Result<Option<Capacity>, AwsError> {
+    let size = |n: Option<i32>| n.unwrap_or_default().max(0) as u32;
+    Ok(describe(cx, &state.name)
+        .await?
+        .filter(|g| g.status().is_none())
+        .map(|g| Capacity {
+            min: size(g.min_size()),
+            max: size(g.max_size()),
+            desired: size(g.desired_capacity()),
+        }))
+}
+
+/// Waits until at least `want` of the group's instances are InService.
+pub async fn wait_in_service(
+    cx: &Ctx<'_>,
+    state: &AutoScalingGroupState,
+    want: usize,
+) -> Result<(), AwsError> {
+    let what = format!(
+        "{want} instance(s) of Auto Scaling group {} to be in service",
+        state.name
+    );
+    cx.waits
+        .until(
+            ("autoscaling", "DescribeAutoScalingGroups"),
+            &what,
+            Duration::from_secs(10),
+            || async {
+                let in_service = describe(cx, &state.name)
+                    .await?
+                    .map(|g| {
+                        g.instances()
+                            .iter()
+                            .filter(|i| i.lifecycle_state() == Some(&LifecycleState::InService))
+                            .count()
+                    })
+                    .unwrap_or_default();
+                Ok((in_service >= want).then_some(()))
+            },
         )
         .await
 }

@@ -169,3 +169,25 @@ pub async fn delete(cx: &Ctx<'_>, state: &LaunchTemplateState) -> Result<(), Aws
         .await;
     done_if_gone(res.map_err(on("ec2", "DeleteLaunchTemplate")))
 }
+
+/// The template as it is now; `None` when it is gone.
+pub async fn read(
+    cx: &Ctx<'_>,
+    state: &LaunchTemplateState,
+) -> Result<Option<LaunchTemplateState>, AwsError> {
+    let found = cx
+        .aws
+        .ec2
+        .describe_launch_templates()
+        .launch_template_ids(&state.launch_template_id)
+        .send()
+        .await;
+    let found = none_if_gone(found.map_err(on("ec2", "DescribeLaunchTemplates")))?;
+    Ok(found
+        .as_ref()
+        .and_then(|out| out.launch_templates().first())
+        .map(|t| LaunchTemplateState {
+            version: t.latest_version_number().unwrap_or(state.version),
+            ..state.clone()
+        }))
+}

@@ -4,7 +4,7 @@ use aws_sdk_codedeploy::types::{ComputePlatform, Tag};
 use serde::{Deserialize, Serialize};
 
 use super::super::{name_taken, Ctx, TAG_FLEET};
-use crate::aws::error::{done_if_gone, on};
+use crate::aws::error::{done_if_gone, none_if_gone, on};
 use crate::aws::AwsError;
 use crate::fleet::plan::Node;
 
@@ -78,6 +78,22 @@ pub async fn create(cx: &Ctx<'_>) -> Result<ApplicationState, AwsError> {
         Err(e) => return Err(e),
     }
     Ok(ApplicationState { name })
+}
+
+/// The application as it is now, or `None` when it is gone.
+pub async fn read(
+    cx: &Ctx<'_>,
+    state: &ApplicationState,
+) -> Result<Option<ApplicationState>, AwsError> {
+    let got = cx
+        .aws
+        .codedeploy
+        .get_application()
+        .application_name(&state.name)
+        .send()
+        .await;
+    let found = none_if_gone(got.map_err(on("codedeploy", "GetApplication")))?;
+    Ok(found.map(|_| state.clone()))
 }
 
 /// Deletes the application; one already gone is done.

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::super::Ctx;
 use super::codedeploy_application::ApplicationState;
-use crate::aws::error::{done_if_gone, on};
+use crate::aws::error::{done_if_gone, none_if_gone, on};
 use crate::aws::AwsError;
 use crate::fleet::plan::Node;
 use crate::resources::compute::auto_scaling_group::AutoScalingGroupState;
@@ -106,6 +106,23 @@ pub async fn create(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<DeploymentGroupState, 
         application: r.application.name.clone(),
         name,
     })
+}
+
+/// The group as it is now, or `None` when it (or its application) is gone.
+pub async fn read(
+    cx: &Ctx<'_>,
+    state: &DeploymentGroupState,
+) -> Result<Option<DeploymentGroupState>, AwsError> {
+    let got = cx
+        .aws
+        .codedeploy
+        .get_deployment_group()
+        .application_name(&state.application)
+        .deployment_group_name(&state.name)
+        .send()
+        .await;
+    let found = none_if_gone(got.map_err(on("codedeploy", "GetDeploymentGroup")))?;
+    Ok(found.map(|_| state.clone()))
 }
 
 /// Deletes the group; one already gone is done.

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::super::Ctx;
 use super::load_balancer::LoadBalancerState;
 use super::target_group::TargetGroupState;
-use crate::aws::error::{done_if_gone, on};
+use crate::aws::error::{done_if_gone, none_if_gone, on};
 use crate::aws::AwsError;
 
 /// The header CloudFront sends to the origin with the fleet's secret.
@@ -221,4 +221,34 @@ pub async fn delete(cx: &Ctx<'_>, state: &ListenersState) -> Result<(), AwsError
         )?;
     }
     Ok(())
+}
+
+/// The listeners that still exist; `None` when none do.
+pub async fn read(
+    cx: &Ctx<'_>,
+    state: &ListenersState,
+) -> Result<Option<ListenersState>, AwsError> {
+    let arns: Vec<String> = state.listener_arns.iter().map(|(_, a)| a.clone()).collect();
+    let found = cx
+        .aws
+        .elbv2
+        .describe_listeners()
+        .set_listener_arns(Some(arns))
+        .send()
+        .await;
+    let Some(found) = none_if_gone(found.map_err(on("elbv2", "DescribeListeners")))? else {
+        return Ok(None);
+    };
+    let live: Vec<&str> = found
+        .listeners()
+        .iter()
+        .filter_map(|l| l.listener_arn())
+        .collect();
+    let listener_arns: Vec<(u16, String)> = state
+        .listener_arns
+        .iter()
+        .filter(|(_, a)| live.contains(&a.as_str()))
+        .cloned()
+        .collect();
+    Ok((!listener_arns.is_empty()).then_some(ListenersState { listener_arns }))
 }

@@ -175,3 +175,59 @@ pub async fn delete(cx: &Ctx<'_>, state: &LoadBalancerState) -> Result<(), AwsEr
         )
         .await
 }
+
+/// The load balancer as it is now; `None` when it is gone.
+pub async fn read(
+    cx: &Ctx<'_>,
+    state: &LoadBalancerState,
+) -> Result<Option<LoadBalancerState>, AwsError> {
+    let found = cx
+        .aws
+        .elbv2
+        .describe_load_balancers()
+        .load_balancer_arns(&state.arn)
+        .send()
+        .await;
+    let found = none_if_gone(found.map_err(on("elbv2", "DescribeLoadBalancers")))?;
+    Ok(found
+        .as_ref()
+        .and_then(|o| o.load_balancers().first())
+        .map(|lb| state_of(lb, &state.name)))
+}
+
+/// Waits until the load balancer is active (a new one provisions for one to three minutes).
+pub async fn wait_active(cx: &Ctx<'_>, state: &LoadBalancerState) -> Result<(), AwsError> {
+    let what = format!("load balancer {} to become active", state.name);
+    cx.waits
+        .until(
+            ("elbv2", "DescribeLoadBalancers"),
+            &what,
+            Duration::from_secs(15),
+            || async {
+                let out = cx
+                    .aws
+                    .elbv2
+                    .describe_load_balancers()
+                    .load_balancer_arns(&state.arn)
+                    .send()
+                    .await
+                    .map_err(on("elbv2", "DescribeLoadBalancers"))?;
+                let code = out
+                    .load_balancers()
+                    .first()
+                    .and_then(|lb| lb.state())
+                    .and_then(|s| s.code())
+                    .map(|c| c.as_str().to_string());
+                match code.as_deref() {
+                    Some("active") => Ok(Some(())),
+                    Some("failed") => Err(AwsError::conflict(
+                        "elbv2",
+                        "DescribeLoadBalancers",
+                        format!("load balancer {} failed to provision", state.name),
+                    )),
+                    _ => Ok(None),
+                }
+            },
+        )
+        .await
+}

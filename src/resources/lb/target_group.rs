@@ -1,8 +1,10 @@
 //! The target group: HTTP to the app port, the fleet's health check, and a short deregistration delay so
 //! deployments do not wait minutes per instance.
 
+use std::time::Duration;
+
 use aws_sdk_elasticloadbalancingv2::types::{
-    Matcher, ProtocolEnum, Tag, TargetGroupAttribute, TargetTypeEnum,
+    Matcher, ProtocolEnum, Tag, TargetGroupAttribute, TargetHealthStateEnum, TargetTypeEnum,
 };
 use serde::{Deserialize, Serialize};
 
@@ -121,4 +123,58 @@ pub async fn delete(cx: &Ctx<'_>, state: &TargetGroupState) -> Result<(), AwsErr
             .await
             .map_err(on("elbv2", "DeleteTargetGroup")),
     )
+}
+
+/// The group as it is now; `None` when it is gone.
+pub async fn read(
+    cx: &Ctx<'_>,
+    state: &TargetGroupState,
+) -> Result<Option<TargetGroupState>, AwsError> {
+    let found = cx
+        .aws
+        .elbv2
+        .describe_target_groups()
+        .target_group_arns(&state.arn)
+        .send()
+        .await;
+    let found = none_if_gone(found.map_err(on("elbv2", "DescribeTargetGroups")))?;
+    Ok(found
+        .filter(|o| !o.target_groups().is_empty())
+        .map(|_| state.clone()))
+}
+
+/// Waits until at least `want` targets pass the health check (each needs `healthyThreshold` checks
+/// after the instance boots and the app answers).
+pub async fn wait_healthy(
+    cx: &Ctx<'_>,
+    state: &TargetGroupState,
+    want: usize,
+) -> Result<(), AwsError> {
+    let what = format!("{want} healthy target(s) in target group {}", state.name);
+    cx.waits
+        .until(
+            ("elbv2", "DescribeTargetHealth"),
+            &what,
+            Duration::from_secs(10),
+            || async {
+                let out = cx
+                    .aws
+                    .elbv2
+                    .describe_target_health()
+                    .target_group_arn(&state.arn)
+                    .send()
+                    .await
+                    .map_err(on("elbv2", "DescribeTargetHealth"))?;
+                let healthy = out
+                    .target_health_descriptions()
+                    .iter()
+                    .filter(|d| {
+                        d.target_health().and_then(|h| h.state())
+                            == Some(&TargetHealthStateEnum::Healthy)
+                    })
+                    .count();
+                Ok((healthy >= want).then_some(()))
+            },
+        )
+        .await
 }

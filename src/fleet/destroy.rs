@@ -1,0 +1,138 @@
+//! Delete: walk the recorded sub-resources' graph backwards, in parallel, each delete idempotent (gone
+//! is done), so a delete interrupted at any point can simply be run again.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use super::apply::{Incomplete, PARALLEL};
+use super::plan::{self, Node};
+use super::state::{Made, Records};
+use crate::aws::{AwsError, ErrorClass};
+use crate::graph::{run, Queue};
+use crate::resources::cdn::{cache_policy, distribution};
+use crate::resources::compute::{auto_scaling_group, launch_template, scheduled_actions};
+use crate::resources::delivery::{
+    codedeploy_application, deployment_group, event_rule, pipeline, trail,
+};
+use crate::resources::dns::record;
+use crate::resources::iam::{
+    codedeploy_role, events_role, instance_profile, instance_role, pipeline_role,
+};
+use crate::resources::lb::{listeners, load_balancer, target_group};
+use crate::resources::network::{internet_gateway, route_table, security_group, subnets, vpc};
+use crate::resources::observability::log_group;
+use crate::resources::storage::bucket;
+use crate::resources::Ctx;
+
+/// Deletes every recorded sub-resource, dependents first. On failure, the error carries the records
+/// of what still exists.
+pub async fn destroy(
+    cx: &Ctx<'_>,
+    records: &Records,
+    cancel: watch::Receiver<bool>,
+    progress: &(dyn Fn(Node, usize, usize) + Send + Sync),
+) -> Result<(), Incomplete> {
+    let present = records.all();
+    let keep: BTreeSet<Node> = present.keys().copied().collect();
+    let total = keep.len();
+    let queue = Queue::new(plan::restricted(&keep))
+        .expect("a restricted fleet graph is closed and acyclic (tested)")
+        .reversed();
+    let finished = std::sync::atomic::AtomicUsize::new(0);
+    let outcome = run::run(queue, BTreeMap::new(), PARALLEL, cancel, |node, _| {
+        let made = present.get(&node).cloned();
+        let finished = &finished;
+        async move {
+            if let Some(made) = made {
+                remove_when_free(cx, &made).await?;
+            }
+            let n = finished.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+            progress(node, n, total);
+            Ok::<(), AwsError>(())
+        }
+    })
+    .await;
+    let mut left = records.clone();
+    for node in outcome.done.keys() {
+        left.remove(*node);
+    }
+    if outcome.is_complete() {
+        return Ok(());
+    }
+    Err(Incomplete {
+        records: left,
+        failed: outcome.failed,
+        not_started: outcome.not_started,
+        cancelled: outcome.cancelled,
+    })
+}
+
+/// [`remove`], retried while AWS still sees something depending on the object (a network interface
+/// AWS is still releasing, say): that exact error, polled, bounded by the request's deadline.
+async fn remove_when_free(cx: &Ctx<'_>, made: &Made) -> Result<(), AwsError> {
+    let what = format!("AWS to release what still depends on {}", made.node());
+    let last = std::sync::Mutex::new(None);
+    let got = cx
+        .waits
+        .until(
+            ("ec2fleet", "delete"),
+            &what,
+            Duration::from_secs(5),
+            || async {
+                match remove(cx, made).await {
+                    Ok(()) => Ok(Some(())),
+                    Err(e) if e.class == ErrorClass::DependencyViolation => {
+                        *last.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                        Ok(None)
+                    }
+                    Err(e) => Err(e),
+                }
+            },
+        )
+        .await;
+    let last = last.into_inner().unwrap_or_else(|p| p.into_inner());
+    got.map_err(|e| match (e.class, last) {
+        (ErrorClass::TimedOut, Some(aws)) => aws,
+        _ => e,
+    })
+}
+
+/// Deletes one sub-resource; gone is done.
+async fn remove(cx: &Ctx<'_>, made: &Made) -> Result<(), AwsError> {
+    match made {
+        // The AMI is not ours: nothing to delete.
+        Made::Ami(_) => Ok(()),
+        Made::Vpc(s) => vpc::delete(cx, s).await,
+        Made::Subnets(s) => subnets::delete(cx, s).await,
+        Made::InternetGateway(s) => internet_gateway::delete(cx, s).await,
+        Made::RouteTable(s) => route_table::delete(cx, s).await,
+        Made::InstanceSecurityGroup(s) | Made::LoadBalancerSecurityGroup(s) => {
+            security_group::delete(cx, s).await
+        }
+        Made::InstanceRole(s) => instance_role::delete(cx, s).await,
+        Made::InstanceProfile(s) => instance_profile::delete(cx, s).await,
+        Made::LogGroup(s) => log_group::delete(cx, s).await,
+        Made::LaunchTemplate(s) => launch_template::delete(cx, s).await,
+        Made::AssetBucket(s) | Made::SourceBucket(s) | Made::ArtifactBucket(s) => {
+            bucket::delete(cx, s).await
+        }
+        Made::Trail(s) => trail::delete(cx, s).await,
+        Made::LoadBalancer(s) => load_balancer::delete(cx, s).await,
+        Made::TargetGroup(s) => target_group::delete(cx, s).await,
+        Made::Listeners(s) => listeners::delete(cx, s).await,
+        Made::AutoScalingGroup(s) => auto_scaling_group::delete(cx, s).await,
+        Made::ScheduledActions(s) => scheduled_actions::delete(cx, s).await,
+        Made::CodeDeployRole(s) => codedeploy_role::delete(cx, s).await,
+        Made::CodeDeployApplication(s) => codedeploy_application::delete(cx, s).await,
+        Made::DeploymentGroup(s) => deployment_group::delete(cx, s).await,
+        Made::PipelineRole(s) => pipeline_role::delete(cx, s).await,
+        Made::Pipeline(s) => pipeline::delete(cx, s).await,
+        Made::EventsRole(s) => events_role::delete(cx, s).await,
+        Made::EventRule(s) => event_rule::delete(cx, s).await,
+        Made::CachePolicy(s) => cache_policy::delete(cx, s).await,
+        Made::Distribution(s) => distribution::delete(cx, s).await,
+        Made::DnsRecord(s) => record::delete(cx, s).await,
+    }
+}

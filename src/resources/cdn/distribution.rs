@@ -1,0 +1,411 @@
+//! The CloudFront distribution in front of the load balancer. CloudFront reaches the ALB over plain HTTP on
+//! the listener port (an HTTPS origin would fail CloudFront's certificate-name check against the ALB's DNS
+//! name) and adds the secret origin header the ALB's listener rule requires; viewers are redirected to
+//! HTTPS. Its CallerReference is the fleet's prefix, CloudFront's own idempotency token, so a retried create
+//! never makes a second distribution.
+
+use std::time::Duration;
+
+use aws_sdk_cloudfront::operation::get_distribution::GetDistributionOutput;
+use aws_sdk_cloudfront::operation::get_distribution_config::GetDistributionConfigOutput;
+use aws_sdk_cloudfront::types::{
+    Aliases, AllowedMethods, CachedMethods, CustomHeaders, CustomOriginConfig,
+    DefaultCacheBehavior, Distribution, DistributionConfig, DistributionConfigWithTags,
+    DistributionSummary, HttpVersion, Method, MinimumProtocolVersion, Origin, OriginCustomHeader,
+    OriginProtocolPolicy, Origins, SslSupportMethod, Tag, Tags, ViewerCertificate,
+    ViewerProtocolPolicy,
+};
+use serde::{Deserialize, Serialize};
+
+use super::super::{Ctx, TAG_FLEET};
+use super::cache_policy::CachePolicyState;
+use crate::aws::error::{done_if_gone, none_if_gone, on};
+use crate::aws::AwsError;
+use crate::fleet::args::Cdn;
+use crate::fleet::plan::Node;
+use crate::resources::lb::listeners::ORIGIN_HEADER;
+use crate::resources::lb::load_balancer::LoadBalancerState;
+
+/// CloudFront's fixed hosted zone for alias records.
+pub const HOSTED_ZONE_ID: &str = "Z2FDTNDATAQYW2";
+
+/// The one origin's ID.
+const ORIGIN_ID: &str = "alb";
+/// AWS's managed origin request policy "AllViewerExceptHostHeader": the app sees the viewer's query
+/// strings, cookies and headers, while Host stays the ALB's own name.
+const ALL_VIEWER_EXCEPT_HOST_HEADER: &str = "216adef6-5c7f-47e4-b989-5492eafa07d3";
+/// Deployments take 2-5 minutes; polling more often only costs calls.
+const DEPLOY_POLL: Duration = Duration::from_secs(20);
+/// The call that configuration and ownership errors are reported under.
+const OP: &str = "CreateDistributionWithTags";
+
+/// What the fleet records about its distribution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DistributionState {
+    /// The distribution's ID.
+    pub id: String,
+    /// Its ARN.
+    pub arn: String,
+    /// Its `*.cloudfront.net` domain name.
+    pub domain_name: String,
+}
+
+/// What the distribution is built on.
+pub struct Refs<'a> {
+    /// The origin.
+    pub load_balancer: &'a LoadBalancerState,
+    /// The cache policy of the default behavior.
+    pub cache_policy: &'a CachePolicyState,
+    /// The value of the origin header the ALB requires.
+    pub origin_secret: &'a str,
+}
+
+fn invalid(
+    op: &'static str,
+) -> impl FnOnce(aws_smithy_types::error::operation::BuildError) -> AwsError {
+    move |e| AwsError::conflict("cloudfront", op, e.to_string())
+}
+
+/// An answer without a part CloudFront always sends.
+fn missing(op: &'static str, what: &str) -> AwsError {
+    AwsError::conflict("cloudfront", op, format!("CloudFront returned no {what}"))
+}
+
+fn etag(e_tag: Option<&str>, op: &'static str) -> Result<String, AwsError> {
+    e_tag.map(str::to_string).ok_or_else(|| missing(op, "ETag"))
+}
+
+/// The comment naming the fleet; with the identity tag it finds a distribution whose create response
+/// was lost.
+fn comment(cx: &Ctx<'_>) -> String {
+    format!("ec2fleet {}", cx.prefix)
+}
+
+fn origins(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<Origins, AwsError> {
+    let header = OriginCustomHeader::builder()
+        .header_name(ORIGIN_HEADER)
+        .header_value(r.origin_secret)
+        .build()
+        .map_err(invalid(OP))?;
+    let http_only = CustomOriginConfig::builder()
+        .http_port(cx.args.listener_port.into())
+        .https_port(443)
+        .origin_protocol_policy(OriginProtocolPolicy::HttpOnly)
+        .build()
+        .map_err(invalid(OP))?;
+    let alb = Origin::builder()
+        .id(ORIGIN_ID)
+        .domain_name(&r.load_balancer.dns_name)
+        .custom_origin_config(http_only)
+        .custom_headers(
+            CustomHeaders::builder()
+                .quantity(1)
+                .items(header)
+                .build()
+                .map_err(invalid(OP))?,
+        )
+        .build()
+        .map_err(invalid(OP))?;
+    Origins::builder()
+        .quantity(1)
+        .items(alb)
+        .build()
+        .map_err(invalid(OP))
+}
+
+/// Every method goes to the app (it is a whole site, forms and APIs included); GET and HEAD are cached.
+fn default_behavior(r: &Refs<'_>) -> Result<DefaultCacheBehavior, AwsError> {
+    use Method::{Delete, Get, Head, Options, Patch, Post, Put};
+    let all = vec![Get, Head, Options, Put, Post, Patch, Delete];
+    let cached = CachedMethods::builder()
+        .quantity(2)
+        .items(Get)
+        .items(Head)
+        .build()
+        .map_err(invalid(OP))?;
+    let allowed = AllowedMethods::builder()
+        .quantity(all.len() as i32)
+        .set_items(Some(all))
+        .cached_methods(cached)
+        .build()
+        .map_err(invalid(OP))?;
+    DefaultCacheBehavior::builder()
+        .target_origin_id(ORIGIN_ID)
+        .viewer_protocol_policy(ViewerProtocolPolicy::RedirectToHttps)
+        .allowed_methods(allowed)
+        .compress(true)
+        .cache_policy_id(&r.cache_policy.id)
+        .origin_request_policy_id(ALL_VIEWER_EXCEPT_HOST_HEADER)
+        .build()
+        .map_err(invalid(OP))
+}
+
+/// The ACM certificate for the aliases when one is given, else CloudFront's own `*.cloudfront.net` one.
+fn viewer_certificate(cdn: &Cdn) -> ViewerCertificate {
+    match &cdn.certificate_arn {
+        Some(arn) => ViewerCertificate::builder()
+            .cloud_front_default_certificate(false)
+            .acm_certificate_arn(arn)
+            .ssl_support_method(SslSupportMethod::SniOnly)
+            .minimum_protocol_version(MinimumProtocolVersion::TlSv122021)
+            .build(),
+        None => ViewerCertificate::builder()
+            .cloud_front_default_certificate(true)
+            .build(),
+    }
+}
+
+/// The wanted configuration. Aliases are always sent (possibly none), so an update drops removed ones.
+fn config(
+    cx: &Ctx<'_>,
+    r: &Refs<'_>,
+    caller_reference: &str,
+) -> Result<DistributionConfig, AwsError> {
+    let cdn = &cx.args.cdn;
+    let aliases = Aliases::builder()
+        .quantity(cdn.aliases.len() as i32)
+        .set_items((!cdn.aliases.is_empty()).then(|| cdn.aliases.clone()))
+        .build()
+        .map_err(invalid(OP))?;
+    DistributionConfig::builder()
+        .caller_reference(caller_reference)
+        .comment(comment(cx))
+        .enabled(true)
+        .origins(origins(cx, r)?)
+        .default_cache_behavior(default_behavior(r)?)
+        .aliases(aliases)
+        .viewer_certificate(viewer_certificate(cdn))
+        .http_version(HttpVersion::Http2and3)
+        .is_ipv6_enabled(true)
+        .build()
+        .map_err(invalid(OP))
+}
+
+fn tags(cx: &Ctx<'_>) -> Result<Tags, AwsError> {
+    let items = cx
+        .tags(Node::Distribution)
+        .into_iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(invalid(OP))?;
+    Ok(Tags::builder().set_items(Some(items)).build())
+}
+
+fn state_of(d: &Distribution) -> DistributionState {
+    DistributionState {
+        id: d.id().into(),
+        arn: d.arn().into(),
+        domain_name: d.domain_name().into(),
+    }
+}
+
+async fn get(cx: &Ctx<'_>, id: &str) -> Result<GetDistributionOutput, AwsError> {
+    let got = cx.aws.cloudfront.get_distribution().id(id).send().await;
+    got.map_err(on("cloudfront", "GetDistribution"))
+}
+
+async fn get_config(cx: &Ctx<'_>, id: &str) -> Result<GetDistributionConfigOutput, AwsError> {
+    let got = cx
+        .aws
+        .cloudfront
+        .get_distribution_config()
+        .id(id)
+        .send()
+        .await;
+    got.map_err(on("cloudfront", "GetDistributionConfig"))
+}
+
+async fn summaries(cx: &Ctx<'_>) -> Result<Vec<DistributionSummary>, AwsError> {
+    let pages = cx.aws.cloudfront.list_distributions().into_paginator();
+    let all = pages.items().send().try_collect().await;
+    all.map_err(on("cloudfront", "ListDistributions"))
+}
+
+/// Whether the distribution carries this fleet's identity tag.
+async fn owned(cx: &Ctx<'_>, arn: &str) -> Result<bool, AwsError> {
+    let out = cx
+        .aws
+        .cloudfront
+        .list_tags_for_resource()
+        .resource(arn)
+        .send()
+        .await
+        .map_err(on("cloudfront", "ListTagsForResource"))?;
+    let tags = out.tags().map(|t| t.items()).unwrap_or_default();
+    Ok(tags
+        .iter()
+        .any(|t| t.key() == TAG_FLEET && t.value() == Some(cx.prefix)))
+}
+
+/// The fleet's distribution, found by its comment and identity tag.
+async fn find(cx: &Ctx<'_>) -> Result<Option<String>, AwsError> {
+    let ours = comment(cx);
+    for s in summaries(cx).await?.iter().filter(|s| s.comment() == ours) {
+        if owned(cx, s.arn()).await? {
+            return Ok(Some(s.id().into()));
+        }
+    }
+    Ok(None)
+}
+
+/// The distribution holding the fleet's CallerReference, after CloudFront refused a second one with it
+/// (its comment was changed since). One without the fleet's tag is someone else's: never taken over.
+async fn by_caller_reference(cx: &Ctx<'_>) -> Result<String, AwsError> {
+    for s in summaries(cx).await? {
+        let Some(got) = none_if_gone(get_config(cx, s.id()).await)? else {
+            continue;
+        };
+        if got.distribution_config().map(|c| c.caller_reference()) != Some(cx.prefix) {
+            continue;
+        }
+        if owned(cx, s.arn()).await? {
+            return Ok(s.id().into());
+        }
+        return Err(AwsError::conflict("cloudfront", OP, format!("CloudFront distribution {} was made with the caller reference {} but does not belong to fleet {}; choose another namePrefix", s.id(), cx.prefix, cx.prefix)));
+    }
+    Err(AwsError::conflict(
+        "cloudfront",
+        OP,
+        format!("CloudFront reports a distribution with the caller reference {} but lists none; run the command again", cx.prefix),
+    ))
+}
+
+/// Creates the distribution; returns its ID.
+async fn create_new(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<String, AwsError> {
+    let with_tags = DistributionConfigWithTags::builder()
+        .distribution_config(config(cx, r, cx.prefix)?)
+        .tags(tags(cx)?)
+        .build();
+    let out = cx
+        .aws
+        .cloudfront
+        .create_distribution_with_tags()
+        .distribution_config_with_tags(with_tags)
+        .send()
+        .await
+        .map_err(on("cloudfront", OP))?;
+    out.distribution()
+        .map(|d| d.id().to_string())
+        .ok_or_else(|| missing(OP, "distribution"))
+}
+
+/// Rewrites an adopted distribution to the wanted configuration with its current ETag, keeping its
+/// CallerReference.
+async fn update(cx: &Ctx<'_>, id: &str, r: &Refs<'_>) -> Result<(), AwsError> {
+    let got = get_config(cx, id).await?;
+    let current = got
+        .distribution_config()
+        .ok_or_else(|| missing("GetDistributionConfig", "distribution config"))?;
+    cx.aws
+        .cloudfront
+        .update_distribution()
+        .id(id)
+        .if_match(etag(got.e_tag(), "GetDistributionConfig")?)
+        .distribution_config(config(cx, r, current.caller_reference())?)
+        .send()
+        .await
+        .map_err(on("cloudfront", "UpdateDistribution"))?;
+    Ok(())
+}
+
+/// Polls until the distribution's last change is deployed everywhere; `None` when it is gone.
+async fn deployed(
+    cx: &Ctx<'_>,
+    id: &str,
+    what: &str,
+) -> Result<Option<GetDistributionOutput>, AwsError> {
+    cx.waits
+        .until(
+            ("cloudfront", "GetDistribution"),
+            what,
+            DEPLOY_POLL,
+            || async {
+                Ok(match none_if_gone(get(cx, id).await)? {
+                    None => Some(None),
+                    Some(out) if out.distribution().map(|d| d.status()) == Some("Deployed") => {
+                        Some(Some(out))
+                    }
+                    Some(_) => None,
+                })
+            },
+        )
+        .await
+}
+
+/// Creates the distribution, or adopts the fleet's own and updates it to the wanted configuration, then
+/// waits until it is deployed.
+pub async fn create(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<DistributionState, AwsError> {
+    let id = match find(cx).await? {
+        Some(id) => {
+            update(cx, &id, r).await?;
+            id
+        }
+        None => match create_new(cx, r).await {
+            Ok(id) => id,
+            Err(e) if e.code.as_deref() == Some("DistributionAlreadyExists") => {
+                let id = by_caller_reference(cx).await?;
+                update(cx, &id, r).await?;
+                id
+            }
+            Err(e) => return Err(e),
+        },
+    };
+    let what = format!("CloudFront distribution {id} to deploy");
+    deployed(cx, &id, &what)
+        .await?
+        .and_then(|out| out.distribution().map(state_of))
+        .ok_or_else(|| {
+            missing(
+                "GetDistribution",
+                &format!("distribution {id}: it was deleted while deploying"),
+            )
+        })
+}
+
+/// The distribution as it is now, or `None` when it is gone.
+pub async fn read(
+    cx: &Ctx<'_>,
+    state: &DistributionState,
+) -> Result<Option<DistributionState>, AwsError> {
+    Ok(none_if_gone(get(cx, &state.id).await)?.and_then(|out| out.distribution().map(state_of)))
+}
+
+/// Disables the distribution, waits until that is deployed (CloudFront refuses to delete it before),
+/// then deletes it with its latest ETag. Gone at any step is done.
+pub async fn delete(cx: &Ctx<'_>, state: &DistributionState) -> Result<(), AwsError> {
+    let Some(got) = none_if_gone(get_config(cx, &state.id).await)? else {
+        return Ok(());
+    };
+    if let Some(current) = got.distribution_config().filter(|c| c.enabled()) {
+        let mut off = current.clone();
+        off.enabled = false;
+        let disabled = cx
+            .aws
+            .cloudfront
+            .update_distribution()
+            .id(&state.id)
+            .if_match(etag(got.e_tag(), "GetDistributionConfig")?)
+            .distribution_config(off)
+            .send()
+            .await
+            .map_err(on("cloudfront", "UpdateDistribution"));
+        if none_if_gone(disabled)?.is_none() {
+            return Ok(());
+        }
+    }
+    let what = format!("CloudFront distribution {} to be disabled", state.id);
+    let Some(now) = deployed(cx, &state.id, &what).await? else {
+        return Ok(());
+    };
+    done_if_gone(
+        cx.aws
+            .cloudfront
+            .delete_distribution()
+            .id(&state.id)
+            .if_match(etag(now.e_tag(), "GetDistribution")?)
+            .send()
+            .await
+            .map_err(on("cloudfront", "DeleteDistribution")),
+    )
+}

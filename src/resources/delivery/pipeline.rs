@@ -1,0 +1,230 @@
+//! The release pipeline: a Source stage that takes the release archive from the source bucket and a
+//! Deploy stage that hands it to the deployment group. EventBridge starts it on each upload (see
+//! `event_rule.rs`), so the source action does not poll.
+
+use aws_sdk_codepipeline::types::{
+    ActionCategory, ActionDeclaration, ActionOwner, ActionTypeId, ArtifactStore, ArtifactStoreType,
+    InputArtifact, OutputArtifact, PipelineDeclaration, PipelineMetadata, PipelineType,
+    StageDeclaration, Tag,
+};
+use aws_smithy_types::error::operation::BuildError;
+use serde::{Deserialize, Serialize};
+
+use super::super::{name_taken, Ctx, TAG_FLEET};
+use super::deployment_group::DeploymentGroupState;
+use crate::aws::error::{done_if_gone, none_if_gone, on};
+use crate::aws::AwsError;
+use crate::fleet::plan::Node;
+use crate::resources::iam::role::RoleState;
+use crate::resources::storage::bucket::BucketState;
+
+/// The artifact the Source stage hands to the Deploy stage.
+const ARTIFACT: &str = "SourceArtifact";
+
+/// What the fleet records about its pipeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PipelineState {
+    /// The pipeline's name.
+    pub name: String,
+    /// The pipeline's ARN (what EventBridge starts).
+    pub arn: String,
+}
+
+/// What the pipeline works with.
+pub struct Refs<'a> {
+    /// CodePipeline's service role.
+    pub role: &'a RoleState,
+    /// The bucket the release archive is uploaded to.
+    pub source: &'a BucketState,
+    /// The bucket the pipeline keeps its artifacts in.
+    pub artifacts: &'a BucketState,
+    /// The deployment group the Deploy stage deploys to.
+    pub group: &'a DeploymentGroupState,
+}
+
+fn action_type(category: ActionCategory, provider: &str) -> Result<ActionTypeId, BuildError> {
+    ActionTypeId::builder()
+        .category(category)
+        .owner(ActionOwner::Aws)
+        .provider(provider)
+        .version("1")
+        .build()
+}
+
+fn source_stage(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<StageDeclaration, BuildError> {
+    let action = ActionDeclaration::builder()
+        .name("Source")
+        .action_type_id(action_type(ActionCategory::Source, "S3")?)
+        .run_order(1)
+        .configuration("S3Bucket", &r.source.name)
+        .configuration("S3ObjectKey", &cx.args.source_key)
+        // The EventBridge rule starts the pipeline; polling as well would start it twice.
+        .configuration("PollForSourceChanges", "false")
+        .output_artifacts(OutputArtifact::builder().name(ARTIFACT).build()?)
+        .build()?;
+    StageDeclaration::builder()
+        .name("Source")
+        .actions(action)
+        .build()
+}
+
+fn deploy_stage(r: &Refs<'_>) -> Result<StageDeclaration, BuildError> {
+    let action = ActionDeclaration::builder()
+        .name("Deploy")
+        .action_type_id(action_type(ActionCategory::Deploy, "CodeDeploy")?)
+        .run_order(1)
+        .configuration("ApplicationName", &r.group.application)
+        .configuration("DeploymentGroupName", &r.group.name)
+        .input_artifacts(InputArtifact::builder().name(ARTIFACT).build()?)
+        .build()?;
+    StageDeclaration::builder()
+        .name("Deploy")
+        .actions(action)
+        .build()
+}
+
+/// The whole pipeline as the fleet wants it; create and update send the same declaration.
+fn declaration(cx: &Ctx<'_>, r: &Refs<'_>, name: &str) -> Result<PipelineDeclaration, BuildError> {
+    let store = ArtifactStore::builder()
+        .r#type(ArtifactStoreType::S3)
+        .location(&r.artifacts.name)
+        .build()?;
+    PipelineDeclaration::builder()
+        .name(name)
+        .role_arn(&r.role.role_arn)
+        .artifact_store(store)
+        .pipeline_type(PipelineType::V2)
+        .stages(source_stage(cx, r)?)
+        .stages(deploy_stage(r)?)
+        .build()
+}
+
+/// The pipeline's ARN: from AWS's metadata when it gave one, else built from the account.
+async fn arn_of(
+    cx: &Ctx<'_>,
+    name: &str,
+    meta: Option<&PipelineMetadata>,
+) -> Result<String, AwsError> {
+    if let Some(arn) = meta.and_then(|m| m.pipeline_arn()) {
+        return Ok(arn.to_string());
+    }
+    let who = cx
+        .aws
+        .sts
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(on("sts", "GetCallerIdentity"))?;
+    let account = who.account().ok_or_else(|| {
+        AwsError::conflict(
+            "sts",
+            "GetCallerIdentity",
+            "AWS returned no account ID".into(),
+        )
+    })?;
+    Ok(format!(
+        "arn:aws:codepipeline:{}:{account}:{name}",
+        cx.aws.region
+    ))
+}
+
+/// The ARN of the pipeline named `name`, or `None` when there is none.
+async fn existing(cx: &Ctx<'_>, name: &str) -> Result<Option<String>, AwsError> {
+    let got = cx.aws.codepipeline.get_pipeline().name(name).send().await;
+    match none_if_gone(got.map_err(on("codepipeline", "GetPipeline")))? {
+        Some(out) => Ok(Some(arn_of(cx, name, out.metadata()).await?)),
+        None => Ok(None),
+    }
+}
+
+/// Whether the pipeline at `arn` carries the fleet's tag.
+async fn owned(cx: &Ctx<'_>, arn: &str) -> Result<bool, AwsError> {
+    let out = cx
+        .aws
+        .codepipeline
+        .list_tags_for_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .map_err(on("codepipeline", "ListTagsForResource"))?;
+    Ok(out
+        .tags()
+        .iter()
+        .any(|t| t.key() == TAG_FLEET && t.value() == cx.prefix))
+}
+
+/// Creates the pipeline, or updates the one this fleet made to the wanted declaration.
+pub async fn create(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<PipelineState, AwsError> {
+    let name = format!("{}-pipeline", cx.prefix);
+    let cp = &cx.aws.codepipeline;
+    let wanted = declaration(cx, r, &name)
+        .map_err(|e| AwsError::conflict("codepipeline", "CreatePipeline", e.to_string()))?;
+    let arn = match existing(cx, &name).await? {
+        Some(arn) if owned(cx, &arn).await? => {
+            cp.update_pipeline()
+                .pipeline(wanted)
+                .send()
+                .await
+                .map_err(on("codepipeline", "UpdatePipeline"))?;
+            arn
+        }
+        Some(_) => {
+            return Err(name_taken(
+                "codepipeline",
+                "CreatePipeline",
+                "a pipeline",
+                &name,
+                cx.prefix,
+            ))
+        }
+        None => {
+            let tags = cx
+                .tags(Node::Pipeline)
+                .into_iter()
+                .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
+                .collect();
+            cp.create_pipeline()
+                .pipeline(wanted)
+                .set_tags(Some(tags))
+                .send()
+                .await
+                .map_err(on("codepipeline", "CreatePipeline"))?;
+            arn_of(cx, &name, None).await?
+        }
+    };
+    Ok(PipelineState { name, arn })
+}
+
+/// The pipeline as it is now, or `None` when it is gone.
+pub async fn read(cx: &Ctx<'_>, state: &PipelineState) -> Result<Option<PipelineState>, AwsError> {
+    let got = cx
+        .aws
+        .codepipeline
+        .get_pipeline()
+        .name(&state.name)
+        .send()
+        .await;
+    let found = none_if_gone(got.map_err(on("codepipeline", "GetPipeline")))?;
+    Ok(found.map(|out| PipelineState {
+        name: state.name.clone(),
+        arn: out
+            .metadata()
+            .and_then(|m| m.pipeline_arn())
+            .unwrap_or(&state.arn)
+            .to_string(),
+    }))
+}
+
+/// Deletes the pipeline; one already gone is done.
+pub async fn delete(cx: &Ctx<'_>, state: &PipelineState) -> Result<(), AwsError> {
+    done_if_gone(
+        cx.aws
+            .codepipeline
+            .delete_pipeline()
+            .name(&state.name)
+            .send()
+            .await
+            .map_err(on("codepipeline", "DeletePipeline")),
+    )
+}

@@ -1,0 +1,225 @@
+//! The CloudTrail trail that turns uploads of the release archive into EventBridge events: S3 object
+//! writes reach EventBridge only through a trail that records them as data events. It records writes
+//! to that one object and nothing else (no management events), so it costs next to nothing, and keeps
+//! its log files in the artifacts bucket under `cloudtrail/`.
+
+use aws_sdk_cloudtrail::types::{AdvancedEventSelector, AdvancedFieldSelector, Tag};
+use aws_smithy_types::error::operation::BuildError;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::super::{name_taken, Ctx, TAG_FLEET};
+use crate::aws::error::{done_if_gone, none_if_gone, on};
+use crate::aws::AwsError;
+use crate::fleet::plan::Node;
+use crate::resources::storage::bucket::{tls_only_policy, BucketState};
+
+/// Where in the logs bucket the trail writes.
+const LOG_PREFIX: &str = "cloudtrail";
+
+/// What the fleet records about its trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TrailState {
+    /// The trail's name.
+    pub name: String,
+    /// The trail's ARN.
+    pub arn: String,
+    /// The bucket its log files go to.
+    pub bucket: String,
+}
+
+/// What the trail watches and where it writes.
+pub struct Refs<'a> {
+    /// The bucket holding the release archive.
+    pub source: &'a BucketState,
+    /// The bucket the trail's log files go to.
+    pub logs: &'a BucketState,
+}
+
+async fn account(cx: &Ctx<'_>) -> Result<String, AwsError> {
+    let who = cx
+        .aws
+        .sts
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(on("sts", "GetCallerIdentity"))?;
+    who.account().map(str::to_string).ok_or_else(|| {
+        AwsError::conflict(
+            "sts",
+            "GetCallerIdentity",
+            "AWS returned no account ID".into(),
+        )
+    })
+}
+
+/// The logs bucket's policy: its TLS-only statement plus the two statements AWS documents for
+/// CloudTrail delivery, limited to this trail (`aws:SourceArn`) so no other trail can write there.
+fn logs_policy(bucket: &str, account: &str, trail_arn: &str) -> serde_json::Value {
+    let tls = tls_only_policy(bucket);
+    let mut statements = tls["Statement"].as_array().cloned().unwrap_or_default();
+    statements.extend([
+        json!({
+            "Sid": "CloudTrailAclCheck",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": "s3:GetBucketAcl",
+            "Resource": format!("arn:aws:s3:::{bucket}"),
+            "Condition": {"StringEquals": {"aws:SourceArn": trail_arn}}
+        }),
+        json!({
+            "Sid": "CloudTrailWrite",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": format!("arn:aws:s3:::{bucket}/{LOG_PREFIX}/AWSLogs/{account}/*"),
+            "Condition": {"StringEquals": {
+                "s3:x-amz-acl": "bucket-owner-full-control",
+                "aws:SourceArn": trail_arn
+            }}
+        }),
+    ]);
+    json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+fn field(name: &str, value: &str) -> Result<AdvancedFieldSelector, BuildError> {
+    AdvancedFieldSelector::builder()
+        .field(name)
+        .equals(value)
+        .build()
+}
+
+/// Writes to exactly the release archive (an `Equals` on its ARN; a basic selector's value would be
+/// a key prefix and match other objects too).
+fn selector(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<AdvancedEventSelector, BuildError> {
+    let object = format!("arn:aws:s3:::{}/{}", r.source.name, cx.args.source_key);
+    AdvancedEventSelector::builder()
+        .name("release archive writes")
+        .field_selectors(field("eventCategory", "Data")?)
+        .field_selectors(field("resources.type", "AWS::S3::Object")?)
+        .field_selectors(field("readOnly", "false")?)
+        .field_selectors(field("resources.ARN", &object)?)
+        .build()
+}
+
+/// Whether a trail named `name` exists.
+async fn exists(cx: &Ctx<'_>, name: &str) -> Result<bool, AwsError> {
+    let got = cx.aws.cloudtrail.get_trail().name(name).send().await;
+    Ok(none_if_gone(got.map_err(on("cloudtrail", "GetTrail")))?.is_some())
+}
+
+/// Whether the trail at `arn` carries the fleet's tag.
+async fn owned(cx: &Ctx<'_>, arn: &str) -> Result<bool, AwsError> {
+    let out = cx
+        .aws
+        .cloudtrail
+        .list_tags()
+        .resource_id_list(arn)
+        .send()
+        .await
+        .map_err(on("cloudtrail", "ListTags"))?;
+    Ok(out
+        .resource_tag_list()
+        .iter()
+        .flat_map(|r| r.tags_list())
+        .any(|t| t.key() == TAG_FLEET && t.value() == Some(cx.prefix)))
+}
+
+/// Creates the trail (or updates the one this fleet made), lets it write to the logs bucket, points
+/// it at the release archive and starts it logging.
+pub async fn create(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<TrailState, AwsError> {
+    let name = format!("{}-trail", cx.prefix);
+    let account = account(cx).await?;
+    let arn = format!(
+        "arn:aws:cloudtrail:{}:{account}:trail/{name}",
+        cx.aws.region
+    );
+    let found = exists(cx, &name).await?;
+    if found && !owned(cx, &arn).await? {
+        return Err(name_taken(
+            "cloudtrail",
+            "CreateTrail",
+            "a trail",
+            &name,
+            cx.prefix,
+        ));
+    }
+    // CloudTrail checks the bucket policy when the trail is made or changed, so it goes first.
+    cx.aws
+        .s3
+        .put_bucket_policy()
+        .bucket(&r.logs.name)
+        .policy(logs_policy(&r.logs.name, &account, &arn).to_string())
+        .send()
+        .await
+        .map_err(on("s3", "PutBucketPolicy"))?;
+    let ct = &cx.aws.cloudtrail;
+    if found {
+        ct.update_trail()
+            .name(&arn)
+            .s3_bucket_name(&r.logs.name)
+            .s3_key_prefix(LOG_PREFIX)
+            .include_global_service_events(false)
+            .is_multi_region_trail(false)
+            .enable_log_file_validation(true)
+            .send()
+            .await
+            .map_err(on("cloudtrail", "UpdateTrail"))?;
+    } else {
+        let tags = cx
+            .tags(Node::Trail)
+            .into_iter()
+            .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
+            .collect();
+        ct.create_trail()
+            .name(&name)
+            .s3_bucket_name(&r.logs.name)
+            .s3_key_prefix(LOG_PREFIX)
+            .include_global_service_events(false)
+            .is_multi_region_trail(false)
+            .enable_log_file_validation(true)
+            .set_tags_list(Some(tags))
+            .send()
+            .await
+            .map_err(on("cloudtrail", "CreateTrail"))?;
+    }
+    let selector = selector(cx, r)
+        .map_err(|e| AwsError::conflict("cloudtrail", "PutEventSelectors", e.to_string()))?;
+    ct.put_event_selectors()
+        .trail_name(&arn)
+        .advanced_event_selectors(selector)
+        .send()
+        .await
+        .map_err(on("cloudtrail", "PutEventSelectors"))?;
+    ct.start_logging()
+        .name(&arn)
+        .send()
+        .await
+        .map_err(on("cloudtrail", "StartLogging"))?;
+    Ok(TrailState {
+        name,
+        arn,
+        bucket: r.logs.name.clone(),
+    })
+}
+
+/// The trail as it is now (logging or not), or `None` when it is gone.
+pub async fn read(cx: &Ctx<'_>, state: &TrailState) -> Result<Option<TrailState>, AwsError> {
+    let got = cx.aws.cloudtrail.get_trail().name(&state.arn).send().await;
+    let found = none_if_gone(got.map_err(on("cloudtrail", "GetTrail")))?;
+    Ok(found.and_then(|out| out.trail).map(|t| TrailState {
+        name: t.name.unwrap_or_else(|| state.name.clone()),
+        arn: t.trail_arn.unwrap_or_else(|| state.arn.clone()),
+        bucket: t.s3_bucket_name.unwrap_or_else(|| state.bucket.clone()),
+    }))
+}
+
+/// Stops and deletes the trail; one already gone is done. The bucket policy stays with its bucket.
+pub async fn delete(cx: &Ctx<'_>, state: &TrailState) -> Result<(), AwsError> {
+    let ct = &cx.aws.cloudtrail;
+    let stopped = ct.stop_logging().name(&state.arn).send().await;
+    done_if_gone(stopped.map_err(on("cloudtrail", "StopLogging")))?;
+    let deleted = ct.delete_trail().name(&state.arn).send().await;
+    done_if_gone(deleted.map_err(on("cloudtrail", "DeleteTrail")))
+}

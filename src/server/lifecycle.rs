@@ -1,0 +1,267 @@
+//! The Ec2Fleet resource's state on the wire: the inputs, the user-facing outputs, and (under keys no
+//! SDK shows) the per-sub-resource records and the origin secret. Also the error that hands the
+//! engine a half-made fleet.
+
+use std::collections::BTreeSet;
+
+use prost::Message;
+use tonic::Status;
+
+use super::props::{encode_struct, PropertyMap, Value};
+use super::typed;
+use crate::fleet::apply::Incomplete;
+use crate::fleet::refresh::Live;
+use crate::fleet::state::Records;
+use crate::fleet::{self, FleetArgs, FleetOutputs};
+use crate::proto::{google_rpc, pulumirpc as rpc};
+
+/// State key of the sub-resource records: the double underscore keeps it out of the schema and SDKs.
+pub const RECORDS: &str = "__fleet";
+/// State key of the secret CloudFront sends the load balancer.
+pub const ORIGIN_SECRET: &str = "__originSecret";
+
+/// The input property names, from the typed inputs' schema.
+fn input_keys() -> BTreeSet<String> {
+    let schema = serde_json::to_value(schemars::schema_for!(FleetArgs)).unwrap_or_default();
+    schema["properties"]
+        .as_object()
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// The inputs part of a state (for engines that send no old inputs).
+pub fn inputs_of(state: &PropertyMap) -> PropertyMap {
+    let keys = input_keys();
+    state
+        .iter()
+        .filter(|(k, _)| keys.contains(*k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// The typed inputs, or an error naming the property that does not parse (a state written by an
+/// incompatible version, say).
+pub fn args_of(inputs: &PropertyMap) -> Result<FleetArgs, Status> {
+    fleet::parse(typed::to_json(inputs)).map_err(|e| {
+        Status::invalid_argument(format!(
+            "the fleet's recorded inputs do not parse: {}: {}",
+            e.property, e.reason
+        ))
+    })
+}
+
+/// The records kept in a state; none when it has none (a fleet never made, or an import).
+pub fn records_of(state: &PropertyMap) -> Result<Records, Status> {
+    let Some(v) = state.get(RECORDS) else {
+        return Ok(Records::default());
+    };
+    let json = typed::to_json(&[(RECORDS.to_string(), v.clone())].into_iter().collect());
+    serde_json::from_value(json[RECORDS].clone()).map_err(|e| {
+        Status::invalid_argument(format!(
+            "the fleet's recorded sub-resources do not parse: {e}"
+        ))
+    })
+}
+
+/// The origin secret kept in a state.
+pub fn secret_of(state: &PropertyMap) -> Option<String> {
+    match state.get(ORIGIN_SECRET) {
+        Some(Value::Secret(inner)) => match inner.as_ref() {
+            Value::String(s) => Some(s.clone()),
+            _ => None,
+        },
+        Some(Value::String(s)) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+/// A new origin secret: 32 random bytes, hex.
+pub fn new_secret() -> Result<String, Status> {
+    let mut buf = [0u8; 32];
+    getrandom::getrandom(&mut buf)
+        .map_err(|e| Status::internal(format!("no randomness for the origin secret: {e}")))?;
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The state to record: the inputs as given (secrets kept), the outputs over them, the records, and
+/// the origin secret as a secret.
+pub fn state(
+    inputs: &PropertyMap,
+    args: &FleetArgs,
+    prefix: &str,
+    records: &Records,
+    secret: Option<&str>,
+) -> PropertyMap {
+    let mut out = inputs.clone();
+    let outputs = serde_json::to_value(FleetOutputs::of(args, prefix, records)).unwrap_or_default();
+    for (key, value) in typed::map_from_json(&outputs) {
+        // An output not made yet never hides the input of the same name.
+        let empty = matches!(&value, Value::String(s) if s.is_empty())
+            || matches!(&value, Value::Array(a) if a.is_empty());
+        if !(empty && out.contains_key(&key)) {
+            out.insert(key, value);
+        }
+    }
+    let recorded = serde_json::to_value(records).unwrap_or_default();
+    out.insert(RECORDS.into(), typed::from_json(&recorded));
+    if let Some(s) = secret {
+        out.insert(
+            ORIGIN_SECRET.into(),
+            Value::Secret(Box::new(Value::String(s.into()))),
+        );
+    }
+    out
+}
+
+/// The reasons a run stopped, one line per failed node (and a line for a cancel).
+pub fn reasons(inc: &Incomplete) -> Vec<String> {
+    let mut out: Vec<String> = inc
+        .failed
+        .iter()
+        .map(|(node, e)| format!("{node}: {e}"))
+        .collect();
+    if inc.cancelled {
+        out.push("cancelled before every sub-resource was done".into());
+    }
+    if !inc.not_started.is_empty() {
+        let names: Vec<String> = inc.not_started.iter().map(|n| n.to_string()).collect();
+        out.push(format!("not started: {}", names.join(", ")));
+    }
+    out
+}
+
+/// The error that tells the engine the fleet exists but is incomplete: its ID and state are
+/// recorded, and the next `pulumi up` finishes it.
+pub fn init_failed(
+    id: &str,
+    state: &PropertyMap,
+    inputs: &PropertyMap,
+    reasons: Vec<String>,
+) -> Status {
+    let message = format!("the fleet is incomplete:\n  {}", reasons.join("\n  "));
+    let detail = rpc::ErrorResourceInitFailed {
+        id: id.into(),
+        properties: Some(encode_struct(state)),
+        reasons,
+        inputs: Some(encode_struct(inputs)),
+        refresh_before_update: false,
+    };
+    let status = google_rpc::Status {
+        code: tonic::Code::Unknown as i32,
+        message: message.clone(),
+        details: vec![prost_types::Any {
+            type_url: "type.googleapis.com/pulumirpc.ErrorResourceInitFailed".into(),
+            value: detail.encode_to_vec(),
+        }],
+    };
+    Status::with_details(tonic::Code::Unknown, message, status.encode_to_vec().into())
+}
+
+/// Puts what drifted out of band into the inputs: the group's sizes, and the scheduled actions that
+/// still exist. A refresh then shows the change, and the next update restores the declared values.
+pub fn apply_drift(args: &mut FleetArgs, live: &Live) {
+    if let Some(c) = live.capacity {
+        args.min_capacity = c.min;
+        args.max_capacity = c.max;
+    }
+    if let Some(s) = &live.records.scheduled_actions {
+        args.scheduled_actions.retain(|a| s.names.contains(&a.name));
+    }
+}
+
+/// The inputs with the drift-prone properties taken from `args`.
+pub fn with_inputs(inputs: &PropertyMap, args: &FleetArgs) -> PropertyMap {
+    let json = serde_json::to_value(args).unwrap_or_default();
+    let mut out = inputs.clone();
+    for key in ["minCapacity", "maxCapacity", "scheduledActions"] {
+        if let Some(v) = json.get(key) {
+            out.insert(key.into(), typed::from_json(v));
+        }
+    }
+    out
+}
+
+/// Top-level keys whose values differ between two JSON objects.
+pub fn changed_keys(olds: &serde_json::Value, news: &serde_json::Value) -> Vec<String> {
+    let keys: BTreeSet<&String> = olds
+        .as_object()
+        .into_iter()
+        .chain(news.as_object())
+        .flat_map(|m| m.keys())
+        .collect();
+    keys.into_iter()
+        .filter(|k| olds.get(k.as_str()) != news.get(k.as_str()))
+        .cloned()
+        .collect()
+}
+
+/// A Diff answer for these changed keys, `replace_keys` forcing a replacement.
+pub fn diff_response(diffs: Vec<String>, replace_keys: &[&str]) -> rpc::DiffResponse {
+    use rpc::property_diff::Kind;
+    let replaces: Vec<String> = diffs
+        .iter()
+        .filter(|k| replace_keys.contains(&k.as_str()))
+        .cloned()
+        .collect();
+    let detailed_diff = diffs
+        .iter()
+        .map(|k| {
+            let kind = if replaces.contains(k) {
+                Kind::UpdateReplace
+            } else {
+                Kind::Update
+            };
+            let d = rpc::PropertyDiff {
+                kind: kind as i32,
+                input_diff: true,
+            };
+            (k.clone(), d)
+        })
+        .collect();
+    let changes = if diffs.is_empty() {
+        rpc::diff_response::DiffChanges::DiffNone
+    } else {
+        rpc::diff_response::DiffChanges::DiffSome
+    };
+    rpc::DiffResponse {
+        replaces,
+        changes: changes as i32,
+        diffs,
+        detailed_diff,
+        has_detailed_diff: true,
+        ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fleet::state::Made;
+
+    #[test]
+    fn state_round_trips_records_and_keeps_the_secret_secret() {
+        let args: FleetArgs = fleet::parse(serde_json::json!({})).unwrap();
+        let mut records = Records::default();
+        records.insert(Made::Ami("ami-1".into()));
+        let inputs: PropertyMap = [("instanceType".to_string(), Value::String("t3.micro".into()))]
+            .into_iter()
+            .collect();
+        let s = state(&inputs, &args, "web", &records, Some("s3cr3t"));
+        assert_eq!(records_of(&s).unwrap(), records);
+        assert!(matches!(s.get(ORIGIN_SECRET), Some(Value::Secret(_))));
+        assert_eq!(secret_of(&s).as_deref(), Some("s3cr3t"));
+        assert_eq!(s.get("ami"), Some(&Value::String("ami-1".into())));
+        let kept = inputs_of(&s);
+        assert_eq!(kept.get("instanceType"), inputs.get("instanceType"));
+        for hidden in [RECORDS, ORIGIN_SECRET, "vpcId", "url"] {
+            assert!(!kept.contains_key(hidden), "{hidden} is not an input");
+        }
+    }
+
+    #[test]
+    fn a_new_secret_is_random_hex() {
+        let (a, b) = (new_secret().unwrap(), new_secret().unwrap());
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, b);
+    }
+}

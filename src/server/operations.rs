@@ -1,0 +1,336 @@
+//! Create, Read, Update, Delete and Diff of a fleet: decode the request, run the fleet logic with the
+//! configured clients, a deadline and progress on the engine's log, encode the answer.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tonic::Status;
+
+use super::engine_log::EngineLog;
+use super::lifecycle::{self, args_of, inputs_of, records_of, secret_of};
+use super::props::{encode_struct, PropertyMap};
+use super::{typed, Provider};
+use crate::aws::wait::human;
+use crate::aws::{Clients, Waits};
+use crate::fleet::apply::{apply, Incomplete};
+use crate::fleet::destroy::destroy;
+use crate::fleet::plan::{self, Node};
+use crate::fleet::refresh::refresh;
+use crate::fleet::state::Records;
+use crate::fleet::{ready, FleetArgs};
+use crate::proto::pulumirpc as rpc;
+use crate::resources::Ctx;
+
+/// How long a create, update or delete may take when the program sets no customTimeouts: a new
+/// distribution alone can take 15 minutes to deploy.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(45 * 60);
+
+/// Inputs that name or place the fleet's AWS objects: changing one means a new fleet.
+const REPLACE_KEYS: &[&str] = &["namePrefix", "vpcCidr", "availabilityZones"];
+
+/// What one operation runs with.
+struct Op {
+    aws: Clients,
+    default_tags: BTreeMap<String, String>,
+    waits: Waits,
+    urn: String,
+    log: Arc<EngineLog>,
+    started: tokio::time::Instant,
+}
+
+impl Op {
+    fn cx<'a>(&'a self, args: &'a FleetArgs, prefix: &'a str) -> Ctx<'a> {
+        Ctx {
+            aws: &self.aws,
+            args,
+            prefix,
+            default_tags: &self.default_tags,
+            waits: &self.waits,
+        }
+    }
+
+    /// Progress per finished node, as a transient status line.
+    fn progress(&self, verb: &'static str) -> impl Fn(Node, usize, usize) + Send + Sync {
+        let (log, urn, started) = (self.log.clone(), self.urn.clone(), self.started);
+        move |node, n, total| {
+            let (log, urn) = (log.clone(), urn.clone());
+            let line = format!("{verb} {node} ({n}/{total}, {})", human(started.elapsed()));
+            tokio::spawn(async move { log.status(&urn, line).await });
+        }
+    }
+}
+
+fn timeout(seconds: f64) -> Duration {
+    if seconds > 0.0 {
+        Duration::from_secs_f64(seconds)
+    } else {
+        DEFAULT_TIMEOUT
+    }
+}
+
+fn prefix_of(args: &FleetArgs) -> Result<String, Status> {
+    args.name_prefix.clone().ok_or_else(|| {
+        Status::invalid_argument(
+            "namePrefix is not set: Check fills it, so this request skipped Check",
+        )
+    })
+}
+
+impl Provider {
+    async fn op(&self, urn: &str, seconds: f64) -> Result<Op, Status> {
+        let guard = self.configured.read().await;
+        let c = guard.as_ref().ok_or_else(|| {
+            Status::failed_precondition("the provider is not configured: Configure must come first")
+        })?;
+        let log = self.log.clone();
+        let line_urn = urn.to_string();
+        let report = Arc::new(move |line: String| {
+            let (log, urn) = (log.clone(), line_urn.clone());
+            tokio::spawn(async move { log.info(&urn, line).await });
+        });
+        Ok(Op {
+            aws: c.clients.clone(),
+            default_tags: c.default_tags.clone(),
+            waits: Waits::new(timeout(seconds), report),
+            urn: urn.to_string(),
+            log: self.log.clone(),
+            started: tokio::time::Instant::now(),
+        })
+    }
+
+    /// Makes what `args` needs that `have` lacks, waits until the fleet serves, and removes what the
+    /// inputs no longer want. Returns the records, or the error carrying the state for the engine.
+    async fn converge(
+        &self,
+        op: &Op,
+        inputs: &PropertyMap,
+        args: &FleetArgs,
+        have: Records,
+        resume: bool,
+        secret: Option<&str>,
+    ) -> Result<Records, Status> {
+        let prefix = prefix_of(args)?;
+        let cx = op.cx(args, &prefix);
+        let progress = op.progress("ready:");
+        let result = match apply(
+            &cx,
+            secret,
+            have,
+            resume,
+            self.cancel.subscribe(),
+            &progress,
+        )
+        .await
+        {
+            Ok(records) => match ready::wait(&cx, &records).await {
+                Ok(()) => self.remove_unwanted(op, &cx, records).await,
+                Err(e) => Err(Incomplete {
+                    records,
+                    failed: vec![(Node::AutoScalingGroup, e)],
+                    not_started: Vec::new(),
+                    cancelled: false,
+                }),
+            },
+            Err(inc) => Err(inc),
+        };
+        result.map_err(|inc| {
+            let state = lifecycle::state(inputs, args, &prefix, &inc.records, secret);
+            if inc.records.is_empty() {
+                Status::unknown(lifecycle::reasons(&inc).join("\n"))
+            } else {
+                lifecycle::init_failed(&prefix, &state, inputs, lifecycle::reasons(&inc))
+            }
+        })
+    }
+
+    /// Deletes recorded sub-resources the inputs no longer ask for (the CDN turned off, say).
+    async fn remove_unwanted(
+        &self,
+        op: &Op,
+        cx: &Ctx<'_>,
+        mut records: Records,
+    ) -> Result<Records, Incomplete> {
+        let wanted: Vec<Node> = plan::graph(cx.args).into_iter().map(|(n, _)| n).collect();
+        let unwanted: Records = records
+            .all()
+            .into_iter()
+            .filter(|(n, _)| !wanted.contains(n))
+            .map(|(_, m)| m)
+            .collect();
+        if unwanted.is_empty() {
+            return Ok(records);
+        }
+        let progress = op.progress("removed:");
+        let result = destroy(cx, &unwanted, self.cancel.subscribe(), &progress).await;
+        for (node, _) in unwanted.all() {
+            records.remove(node);
+        }
+        match result {
+            Ok(()) => Ok(records),
+            Err(mut inc) => {
+                for made in inc.records.all().into_values() {
+                    records.insert(made);
+                }
+                inc.records = records;
+                Err(inc)
+            }
+        }
+    }
+
+    pub(super) async fn create_fleet(
+        &self,
+        req: rpc::CreateRequest,
+    ) -> Result<rpc::CreateResponse, Status> {
+        let inputs = super::props::decode_struct(req.properties.as_ref());
+        let args = args_of(&inputs)?;
+        let prefix = prefix_of(&args)?;
+        let op = self.op(&req.urn, req.timeout).await?;
+        let secret = args.cdn.enabled.then(lifecycle::new_secret).transpose()?;
+        let records = self
+            .converge(
+                &op,
+                &inputs,
+                &args,
+                Records::default(),
+                true,
+                secret.as_deref(),
+            )
+            .await?;
+        let state = lifecycle::state(&inputs, &args, &prefix, &records, secret.as_deref());
+        Ok(rpc::CreateResponse {
+            id: prefix,
+            properties: Some(encode_struct(&state)),
+            refresh_before_update: false,
+        })
+    }
+
+    pub(super) async fn update_fleet(
+        &self,
+        req: rpc::UpdateRequest,
+    ) -> Result<rpc::UpdateResponse, Status> {
+        let olds = super::props::decode_struct(req.olds.as_ref());
+        let news = super::props::decode_struct(req.news.as_ref());
+        let old_inputs = match &req.old_inputs {
+            Some(s) => super::props::decode_struct(Some(s)),
+            None => inputs_of(&olds),
+        };
+        let args = args_of(&news)?;
+        let prefix = prefix_of(&args)?;
+        let records = records_of(&olds)?;
+        let secret = match (secret_of(&olds), args.cdn.enabled) {
+            (Some(s), _) => Some(s),
+            (None, true) => Some(lifecycle::new_secret()?),
+            (None, false) => None,
+        };
+        if req.preview {
+            let state = lifecycle::state(&news, &args, &prefix, &records, secret.as_deref());
+            return Ok(rpc::UpdateResponse {
+                properties: Some(encode_struct(&state)),
+                refresh_before_update: false,
+            });
+        }
+        let op = self.op(&req.urn, req.timeout).await?;
+        // Same inputs: resume, making only what is missing. New inputs: every node reconciles its
+        // object (each adopts what exists and brings it to the new settings).
+        let resume = typed::to_json(&old_inputs) == typed::to_json(&news);
+        let records = self
+            .converge(&op, &news, &args, records, resume, secret.as_deref())
+            .await?;
+        let state = lifecycle::state(&news, &args, &prefix, &records, secret.as_deref());
+        Ok(rpc::UpdateResponse {
+            properties: Some(encode_struct(&state)),
+            refresh_before_update: false,
+        })
+    }
+
+    pub(super) async fn delete_fleet(&self, req: rpc::DeleteRequest) -> Result<(), Status> {
+        let olds = super::props::decode_struct(req.properties.as_ref());
+        let inputs = match &req.old_inputs {
+            Some(s) => super::props::decode_struct(Some(s)),
+            None => inputs_of(&olds),
+        };
+        let args = args_of(&inputs)?;
+        let prefix = prefix_of(&args)?;
+        let records = records_of(&olds)?;
+        let op = self.op(&req.urn, req.timeout).await?;
+        let cx = op.cx(&args, &prefix);
+        let progress = op.progress("deleted:");
+        destroy(&cx, &records, self.cancel.subscribe(), &progress)
+            .await
+            .map_err(|inc| {
+                // The engine keeps the old state on a failed delete; the reasons say what is left.
+                let left: Vec<String> = inc.records.all().keys().map(|n| n.to_string()).collect();
+                let mut reasons = lifecycle::reasons(&inc);
+                reasons.push(format!("still in AWS: {}", left.join(", ")));
+                Status::unknown(format!(
+                    "the fleet {prefix} is not fully deleted; run `pulumi destroy` again:\n  {}",
+                    reasons.join("\n  ")
+                ))
+            })
+    }
+
+    pub(super) async fn read_fleet(
+        &self,
+        req: rpc::ReadRequest,
+    ) -> Result<rpc::ReadResponse, Status> {
+        let olds = super::props::decode_struct(req.properties.as_ref());
+        let mut inputs = match &req.inputs {
+            Some(s) if !s.fields.is_empty() => super::props::decode_struct(Some(s)),
+            _ => inputs_of(&olds),
+        };
+        let records = records_of(&olds)?;
+        if records.is_empty() {
+            return Err(Status::unimplemented(format!(
+                "importing fleet {:?} by ID alone is not supported yet; create it with `pulumi up`",
+                req.id
+            )));
+        }
+        let args = args_of(&inputs)?;
+        let prefix = prefix_of(&args)?;
+        let op = self.op(&req.urn, req.timeout).await?;
+        let cx = op.cx(&args, &prefix);
+        let live = refresh(&cx, &records)
+            .await
+            .map_err(|e| Status::unavailable(format!("refreshing fleet {prefix}: {e}")))?;
+        if live.is_gone() {
+            return Ok(rpc::ReadResponse::default());
+        }
+        let mut drifted = args.clone();
+        lifecycle::apply_drift(&mut drifted, &live);
+        inputs = lifecycle::with_inputs(&inputs, &drifted);
+        let secret = secret_of(&olds);
+        let state = lifecycle::state(&inputs, &drifted, &prefix, &live.records, secret.as_deref());
+        Ok(rpc::ReadResponse {
+            id: req.id,
+            properties: Some(encode_struct(&state)),
+            inputs: Some(encode_struct(&inputs)),
+            refresh_before_update: false,
+        })
+    }
+
+    pub(super) async fn diff_fleet(
+        &self,
+        req: rpc::DiffRequest,
+    ) -> Result<rpc::DiffResponse, Status> {
+        let olds = super::props::decode_struct(req.olds.as_ref());
+        let old_inputs = match &req.old_inputs {
+            Some(s) => super::props::decode_struct(Some(s)),
+            None => inputs_of(&olds),
+        };
+        let news = super::props::decode_struct(req.news.as_ref());
+        let mut diffs =
+            lifecycle::changed_keys(&typed::to_json(&old_inputs), &typed::to_json(&news));
+        diffs.retain(|k| !req.ignore_changes.contains(k));
+        // A fleet whose records miss parts its inputs need was left incomplete: an update finishes it.
+        if let (Ok(args), Ok(records)) = (args_of(&news), records_of(&olds)) {
+            let missing = plan::graph(&args)
+                .iter()
+                .any(|(n, _)| !records.all().contains_key(n));
+            if missing && diffs.is_empty() {
+                diffs.push(lifecycle::RECORDS.into());
+            }
+        }
+        Ok(lifecycle::diff_response(diffs, REPLACE_KEYS))
+    }
+}

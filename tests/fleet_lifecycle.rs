@@ -1,0 +1,355 @@
+//! The whole fleet against the AWS emulator (strict mode): create every sub-resource through the
+//! dependency graph, check each one's settings with the SDK, read it back, see drift, delete it all.
+
+mod support;
+
+use std::time::Instant;
+
+use ec2fleet::fleet::apply::apply;
+use ec2fleet::fleet::destroy::destroy;
+use ec2fleet::fleet::plan::{self, Node};
+use ec2fleet::fleet::refresh::refresh;
+use ec2fleet::fleet::state::Records;
+use ec2fleet::fleet::{ready, FleetOutputs};
+use ec2fleet::resources::compute::auto_scaling_group::Capacity;
+use ec2fleet::resources::network::load_balancer_security_group::CLOUDFRONT_PREFIX_LIST;
+use serde_json::json;
+use tokio::sync::watch;
+
+fn quiet(_: Node, _: usize, _: usize) {}
+
+/// A hosted zone in `account` for the fleet's record; returns its ID.
+async fn zone(aws: &ec2fleet::aws::Clients, name: &str) -> String {
+    let z = aws
+        .route53
+        .create_hosted_zone()
+        .name(name)
+        .caller_reference(name)
+        .send()
+        .await
+        .expect("hosted zone");
+    z.hosted_zone()
+        .map(|h| h.id().trim_start_matches("/hostedzone/").to_string())
+        .unwrap()
+}
+
+async fn drop_zone(aws: &ec2fleet::aws::Clients, id: &str) {
+    aws.route53
+        .delete_hosted_zone()
+        .id(id)
+        .send()
+        .await
+        .expect("the zone is empty again once the fleet's record is gone");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_default_fleet_is_built_in_full_reads_back_clean_shows_drift_and_deletes_without_leaks()
+{
+    let account = support::fresh_account();
+    let aws = support::clients(&account).await;
+    let zone_id = zone(&aws, "shop.example.com").await;
+    let f = support::Fleet::in_account(
+        &account,
+        "web-f1ee7",
+        json!({"dns": {"hostedZoneId": zone_id, "zoneName": "shop.example.com"}}),
+    )
+    .await;
+    let cx = f.cx();
+    let (_cancel, rx) = watch::channel(false);
+    let emu = support::emulator();
+
+    let t0 = Instant::now();
+    let records = apply(
+        &cx,
+        Some("s3cr3t"),
+        Records::default(),
+        true,
+        rx.clone(),
+        &quiet,
+    )
+    .await
+    .expect("create");
+    ready::wait(&cx, &records).await.expect("the fleet serves");
+    let create = (t0.elapsed(), emu.calls(&account).len());
+
+    // Every node of the plan is recorded, and every output a user needs is filled.
+    let mut planned: Vec<Node> = plan::graph(&f.args).into_iter().map(|(n, _)| n).collect();
+    planned.sort();
+    assert_eq!(records.all().keys().copied().collect::<Vec<_>>(), planned);
+    let out = serde_json::to_value(FleetOutputs::of(&f.args, &f.prefix, &records)).unwrap();
+    for (k, v) in out.as_object().unwrap() {
+        assert!(
+            v.as_str().is_none_or(|s| !s.is_empty()) && v.as_array().is_none_or(|a| !a.is_empty()),
+            "output {k} is empty: {out}"
+        );
+    }
+    assert_eq!(out["url"], "https://shop.example.com");
+
+    assert_network(&f, &records).await;
+    assert_compute(&f, &records).await;
+    assert_delivery(&f, &records).await;
+    assert_edge(&f, &records, &zone_id).await;
+
+    // Read after create: no drift.
+    let live = refresh(&cx, &records).await.expect("read");
+    assert_eq!(live.records, records);
+    assert_eq!(
+        live.capacity,
+        Some(Capacity {
+            min: 3,
+            max: 4,
+            desired: 3
+        })
+    );
+
+    // A scheduled action deleted out of band is drift the read reports.
+    let group = &records.auto_scaling_group.as_ref().unwrap().name;
+    let gone = &f.args.scheduled_actions[0].name;
+    f.aws
+        .autoscaling
+        .delete_scheduled_action()
+        .auto_scaling_group_name(group)
+        .scheduled_action_name(gone)
+        .send()
+        .await
+        .unwrap();
+    let live = refresh(&cx, &records).await.expect("read");
+    let names = &live.records.scheduled_actions.as_ref().unwrap().names;
+    assert!(!names.contains(gone), "{names:?}");
+    assert_eq!(names.len(), f.args.scheduled_actions.len() - 1);
+
+    let calls_before_delete = emu.calls(&account).len();
+    let t1 = Instant::now();
+    destroy(&cx, &records, rx, &quiet).await.expect("delete");
+    let delete = (
+        t1.elapsed(),
+        emu.calls(&account).len() - calls_before_delete,
+    );
+    drop_zone(&f.aws, &zone_id).await;
+    f.assert_no_leaks();
+    eprintln!(
+        "fleet against the emulator: create {:?} in {} calls, delete {:?} in {} calls",
+        create.0, create.1, delete.0, delete.1
+    );
+}
+
+async fn assert_network(f: &support::Fleet, r: &Records) {
+    let vpc = &r.vpc.as_ref().unwrap().vpc_id;
+    let subnets = f
+        .aws
+        .ec2
+        .describe_subnets()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("vpc-id")
+                .values(vpc)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let mut zones: Vec<&str> = subnets
+        .subnets()
+        .iter()
+        .filter_map(|s| s.availability_zone())
+        .collect();
+    zones.sort();
+    zones.dedup();
+    assert_eq!((subnets.subnets().len(), zones.len()), (3, 3));
+    assert!(subnets
+        .subnets()
+        .iter()
+        .all(|s| s.map_public_ip_on_launch() == Some(true)));
+
+    let groups = f
+        .aws
+        .ec2
+        .describe_security_groups()
+        .group_ids(&r.instance_security_group.as_ref().unwrap().group_id)
+        .group_ids(&r.load_balancer_security_group.as_ref().unwrap().group_id)
+        .send()
+        .await
+        .unwrap();
+    for g in groups.security_groups() {
+        for p in g.ip_permissions() {
+            assert_ne!(p.from_port(), Some(22), "no SSH by default: {p:?}");
+            assert!(p.ip_ranges().is_empty(), "no CIDR is open: {p:?}");
+        }
+    }
+    let lb_sg = groups
+        .security_groups()
+        .iter()
+        .find(|g| g.group_id() == Some(&r.load_balancer_security_group.as_ref().unwrap().group_id))
+        .unwrap();
+    let lists = f
+        .aws
+        .ec2
+        .describe_managed_prefix_lists()
+        .send()
+        .await
+        .unwrap();
+    let cloudfront = lists
+        .prefix_lists()
+        .iter()
+        .find(|p| p.prefix_list_name() == Some(CLOUDFRONT_PREFIX_LIST))
+        .and_then(|p| p.prefix_list_id())
+        .unwrap();
+    for p in lb_sg.ip_permissions() {
+        let ids: Vec<_> = p
+            .prefix_list_ids()
+            .iter()
+            .filter_map(|l| l.prefix_list_id())
+            .collect();
+        assert_eq!(ids, [cloudfront], "the ALB admits only CloudFront: {p:?}");
+    }
+}
+
+async fn assert_compute(f: &support::Fleet, r: &Records) {
+    let lt = f
+        .aws
+        .ec2
+        .describe_launch_template_versions()
+        .launch_template_id(&r.launch_template.as_ref().unwrap().launch_template_id)
+        .send()
+        .await
+        .unwrap();
+    let data = lt.launch_template_versions()[0]
+        .launch_template_data()
+        .unwrap();
+    assert_eq!(
+        data.metadata_options().and_then(|m| m.http_tokens()),
+        Some(&aws_sdk_ec2::types::LaunchTemplateHttpTokensState::Required)
+    );
+
+    let name = &r.auto_scaling_group.as_ref().unwrap().name;
+    let asg = f
+        .aws
+        .autoscaling
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names(name)
+        .send()
+        .await
+        .unwrap();
+    let g = &asg.auto_scaling_groups()[0];
+    assert_eq!((g.min_size(), g.max_size()), (Some(3), Some(4)));
+    let actions = f
+        .aws
+        .autoscaling
+        .describe_scheduled_actions()
+        .auto_scaling_group_name(name)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        actions.scheduled_update_group_actions().len(),
+        f.args.scheduled_actions.len()
+    );
+
+    let tg_arn = &r.target_group.as_ref().unwrap().arn;
+    let tgs = f
+        .aws
+        .elbv2
+        .describe_target_groups()
+        .target_group_arns(tg_arn)
+        .send()
+        .await
+        .unwrap();
+    let tg = &tgs.target_groups()[0];
+    assert_eq!(
+        (
+            tg.port(),
+            tg.health_check_interval_seconds(),
+            tg.healthy_threshold_count()
+        ),
+        (Some(3000), Some(10), Some(2))
+    );
+    let attrs = f
+        .aws
+        .elbv2
+        .describe_target_group_attributes()
+        .target_group_arn(tg_arn)
+        .send()
+        .await
+        .unwrap();
+    let delay = attrs
+        .attributes()
+        .iter()
+        .find(|a| a.key() == Some("deregistration_delay.timeout_seconds"))
+        .and_then(|a| a.value());
+    assert_eq!(delay, Some("10"));
+}
+
+async fn assert_delivery(f: &support::Fleet, r: &Records) {
+    let dg = r.deployment_group.as_ref().unwrap();
+    let got = f
+        .aws
+        .codedeploy
+        .get_deployment_group()
+        .application_name(&dg.application)
+        .deployment_group_name(&dg.name)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        got.deployment_group_info()
+            .and_then(|i| i.deployment_config_name()),
+        Some("CodeDeployDefault.HalfAtATime")
+    );
+    let p = f
+        .aws
+        .codepipeline
+        .get_pipeline()
+        .name(&r.pipeline.as_ref().unwrap().name)
+        .send()
+        .await
+        .unwrap();
+    let stages: Vec<&str> = p
+        .pipeline()
+        .unwrap()
+        .stages()
+        .iter()
+        .map(|s| s.name())
+        .collect();
+    assert_eq!(stages, ["Source", "Deploy"]);
+}
+
+async fn assert_edge(f: &support::Fleet, r: &Records, zone_id: &str) {
+    let policy = f
+        .aws
+        .cloudfront
+        .get_cache_policy_config()
+        .id(&r.cache_policy.as_ref().unwrap().id)
+        .send()
+        .await
+        .unwrap();
+    let c = policy.cache_policy_config().unwrap();
+    assert_eq!(
+        (c.default_ttl(), c.min_ttl(), c.max_ttl()),
+        (Some(10), 0, Some(3600))
+    );
+    let dist = r.distribution.as_ref().unwrap();
+    let sets = f
+        .aws
+        .route53
+        .list_resource_record_sets()
+        .hosted_zone_id(zone_id)
+        .send()
+        .await
+        .unwrap();
+    let alias: Vec<_> = sets
+        .resource_record_sets()
+        .iter()
+        .filter(|s| s.name() == "shop.example.com.")
+        .filter_map(|s| {
+            s.alias_target()
+                .map(|a| (s.r#type().as_str(), a.dns_name()))
+        })
+        .collect();
+    assert!(
+        alias
+            .iter()
+            .any(|(t, d)| *t == "A" && d.trim_end_matches('.') == dist.domain_name),
+        "alias A record to {}: {alias:?}",
+        dist.domain_name
+    );
+}

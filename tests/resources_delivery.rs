@@ -1,0 +1,809 @@
+//! Delivery sub-resources against the AWS emulator: the pipeline from the source bucket to the
+//! deployment group, the trail that records uploads of the release archive, and the EventBridge rule
+//! that starts the pipeline on them.
+
+mod support;
+
+use std::collections::{BTreeMap, HashMap};
+
+use aws_sdk_codepipeline::types::{ActionCategory, ActionDeclaration, PipelineType};
+use aws_sdk_eventbridge::types::RuleState;
+use aws_sdk_s3::primitives::ByteStream;
+use ec2fleet::fleet::plan::Node;
+use ec2fleet::resources::compute::{ami, auto_scaling_group, launch_template};
+use ec2fleet::resources::delivery::deployment_group::{self, DeploymentGroupState};
+use ec2fleet::resources::delivery::pipeline::{self, PipelineState};
+use ec2fleet::resources::delivery::{codedeploy_application, event_rule, trail};
+use ec2fleet::resources::iam::role::RoleState;
+use ec2fleet::resources::iam::{
+    codedeploy_role, events_role, instance_profile, instance_role, pipeline_role,
+};
+use ec2fleet::resources::lb::target_group;
+use ec2fleet::resources::network::{
+    instance_security_group, internet_gateway, load_balancer_security_group, route_table,
+    security_group, subnets, vpc,
+};
+use ec2fleet::resources::observability::log_group;
+use ec2fleet::resources::storage::bucket::{self, BucketState};
+use ec2fleet::resources::{Ctx, TAG_FLEET};
+use serde_json::{json, Value};
+
+/// A deployment group on a real Auto Scaling group, with everything under it, made with the fleet's
+/// own sub-resources (the pipeline's Deploy stage needs a group that exists).
+struct Deployable {
+    net: vpc::VpcState,
+    subs: subnets::SubnetsState,
+    igw: internet_gateway::InternetGatewayState,
+    rt: route_table::RouteTableState,
+    lb_sg: security_group::SecurityGroupState,
+    sg: security_group::SecurityGroupState,
+    role: RoleState,
+    profile: instance_profile::InstanceProfileState,
+    logs: log_group::LogGroupState,
+    lt: launch_template::LaunchTemplateState,
+    tg: target_group::TargetGroupState,
+    asg: auto_scaling_group::AutoScalingGroupState,
+    cd_role: RoleState,
+    app: codedeploy_application::ApplicationState,
+    dg: DeploymentGroupState,
+}
+
+impl Deployable {
+    async fn build(cx: &Ctx<'_>) -> Self {
+        let net = vpc::create(cx).await.unwrap();
+        let subs = subnets::create(cx, &net).await.unwrap();
+        let igw = internet_gateway::create(cx, &net).await.unwrap();
+        let rt = route_table::create(cx, &net, &igw, &subs).await.unwrap();
+        let lb_sg = load_balancer_security_group::create(cx, &net)
+            .await
+            .unwrap();
+        let sg = instance_security_group::create(cx, &net, &lb_sg)
+            .await
+            .unwrap();
+        let grants = instance_role::Grants {
+            asset_bucket: "a".into(),
+            source_bucket: "s".into(),
+            artifact_bucket: "r".into(),
+            log_group_arn: "arn:aws:logs:us-east-1:1:log-group:x".into(),
+        };
+        let role = instance_role::create(cx, &grants).await.unwrap();
+        let profile = instance_profile::create(cx, &role).await.unwrap();
+        let logs = log_group::create(cx).await.unwrap();
+        let image = ami::resolve(cx).await.unwrap();
+        let lt_refs = launch_template::Refs {
+            ami: &image,
+            security_group: &sg,
+            profile: &profile,
+            log_group: &logs,
+        };
+        let lt = launch_template::create(cx, &lt_refs).await.unwrap();
+        let tg = target_group::create(cx, &net).await.unwrap();
+        let asg_refs = auto_scaling_group::Refs {
+            template: &lt,
+            subnets: &subs,
+            target_group: &tg,
+        };
+        let asg = auto_scaling_group::create(cx, &asg_refs).await.unwrap();
+        let cd_role = codedeploy_role::create(cx).await.unwrap();
+        let app = codedeploy_application::create(cx).await.unwrap();
+        let dg_refs = deployment_group::Refs {
+            application: &app,
+            role: &cd_role,
+            group: &asg,
+            target_group: &tg,
+        };
+        let dg = deployment_group::create(cx, &dg_refs).await.unwrap();
+        Self {
+            net,
+            subs,
+            igw,
+            rt,
+            lb_sg,
+            sg,
+            role,
+            profile,
+            logs,
+            lt,
+            tg,
+            asg,
+            cd_role,
+            app,
+            dg,
+        }
+    }
+
+    /// Deletes it all in dependency order; the CodeDeploy objects twice, and reads them back as gone.
+    async fn delete(&self, cx: &Ctx<'_>) {
+        deployment_group::delete(cx, &self.dg).await.unwrap();
+        deployment_group::delete(cx, &self.dg)
+            .await
+            .expect("a second delete is done");
+        assert_eq!(deployment_group::read(cx, &self.dg).await.unwrap(), None);
+        codedeploy_application::delete(cx, &self.app).await.unwrap();
+        codedeploy_application::delete(cx, &self.app)
+            .await
+            .expect("a second delete is done");
+        assert_eq!(
+            codedeploy_application::read(cx, &self.app).await.unwrap(),
+            None
+        );
+        codedeploy_role::delete(cx, &self.cd_role).await.unwrap();
+        auto_scaling_group::delete(cx, &self.asg).await.unwrap();
+        target_group::delete(cx, &self.tg).await.unwrap();
+        launch_template::delete(cx, &self.lt).await.unwrap();
+        log_group::delete(cx, &self.logs).await.unwrap();
+        instance_profile::delete(cx, &self.profile).await.unwrap();
+        instance_role::delete(cx, &self.role).await.unwrap();
+        security_group::delete(cx, &self.sg).await.unwrap();
+        security_group::delete(cx, &self.lb_sg).await.unwrap();
+        route_table::delete(cx, &self.rt).await.unwrap();
+        internet_gateway::delete(cx, &self.igw).await.unwrap();
+        subnets::delete(cx, &self.subs).await.unwrap();
+        vpc::delete(cx, &self.net).await.unwrap();
+    }
+}
+
+/// One action's type as `(category, owner, provider, version)`.
+fn action_kind(a: &ActionDeclaration) -> (ActionCategory, String, String, String) {
+    let t = a.action_type_id().expect("an action type");
+    (
+        t.category().clone(),
+        t.owner().as_str().to_string(),
+        t.provider().to_string(),
+        t.version().to_string(),
+    )
+}
+
+/// An action's configuration, sorted for comparison.
+fn config(a: &ActionDeclaration) -> BTreeMap<String, String> {
+    a.configuration()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .collect()
+}
+
+fn strings(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_pipeline_deploys_the_release_archive_and_the_rule_starts_it_on_each_upload() {
+    let f = support::Fleet::new("web-d1d1d1d", json!({"sourceKey": "releases/app.zip"})).await;
+    let (cx, aws) = (f.cx(), &f.aws);
+    let source = bucket::create(&cx, Node::SourceBucket, true).await.unwrap();
+    let artifacts = bucket::create(&cx, Node::ArtifactBucket, false)
+        .await
+        .unwrap();
+    let target = Deployable::build(&cx).await;
+    assert_eq!(
+        deployment_group::read(&cx, &target.dg).await.unwrap(),
+        Some(target.dg.clone())
+    );
+    assert_eq!(
+        codedeploy_application::read(&cx, &target.app)
+            .await
+            .unwrap(),
+        Some(target.app.clone())
+    );
+    let buckets = pipeline_role::Buckets {
+        source: &source.name,
+        artifacts: &artifacts.name,
+    };
+    let p_role = pipeline_role::create(&cx, &buckets).await.unwrap();
+    let refs = pipeline::Refs {
+        role: &p_role,
+        source: &source,
+        artifacts: &artifacts,
+        group: &target.dg,
+    };
+
+    let p = pipeline::create(&cx, &refs).await.expect("create pipeline");
+    assert_eq!(
+        p,
+        PipelineState {
+            name: "web-d1d1d1d-pipeline".into(),
+            arn: format!(
+                "arn:aws:codepipeline:us-east-1:{}:web-d1d1d1d-pipeline",
+                f.account
+            ),
+        }
+    );
+    let got = aws
+        .codepipeline
+        .get_pipeline()
+        .name(&p.name)
+        .send()
+        .await
+        .unwrap();
+    let decl = got.pipeline().unwrap();
+    assert_eq!(decl.role_arn(), p_role.role_arn);
+    assert_eq!(decl.pipeline_type(), Some(&PipelineType::V2));
+    let store = decl.artifact_store().unwrap();
+    assert_eq!(
+        (store.r#type().as_str(), store.location()),
+        ("S3", artifacts.name.as_str())
+    );
+    let stages: Vec<&str> = decl.stages().iter().map(|s| s.name()).collect();
+    assert_eq!(stages, ["Source", "Deploy"]);
+    let (src, dep) = (&decl.stages()[0].actions(), &decl.stages()[1].actions());
+    assert_eq!((src.len(), dep.len()), (1, 1), "one action per stage");
+    assert_eq!(
+        action_kind(&src[0]),
+        (
+            ActionCategory::Source,
+            "AWS".into(),
+            "S3".into(),
+            "1".into()
+        )
+    );
+    assert_eq!(
+        config(&src[0]),
+        strings(&[
+            ("S3Bucket", "web-d1d1d1d-source"),
+            ("S3ObjectKey", "releases/app.zip"),
+            ("PollForSourceChanges", "false"),
+        ])
+    );
+    assert_eq!(src[0].output_artifacts()[0].name(), "SourceArtifact");
+    assert_eq!(
+        action_kind(&dep[0]),
+        (
+            ActionCategory::Deploy,
+            "AWS".into(),
+            "CodeDeploy".into(),
+            "1".into()
+        )
+    );
+    assert_eq!(
+        config(&dep[0]),
+        strings(&[
+            ("ApplicationName", "web-d1d1d1d-app"),
+            ("DeploymentGroupName", "web-d1d1d1d-dg"),
+        ])
+    );
+    assert_eq!(dep[0].input_artifacts()[0].name(), "SourceArtifact");
+    let tags = aws
+        .codepipeline
+        .list_tags_for_resource()
+        .resource_arn(&p.arn)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        tags.tags()
+            .iter()
+            .any(|t| t.key() == TAG_FLEET && t.value() == "web-d1d1d1d"),
+        "{tags:?}"
+    );
+
+    // Someone points the source at another key and turns polling on: the next run restores it.
+    let mut drifted = decl.clone();
+    drifted.stages[0].actions[0].configuration = Some(HashMap::from([
+        ("S3Bucket".to_string(), source.name.clone()),
+        ("S3ObjectKey".to_string(), "other.zip".to_string()),
+        ("PollForSourceChanges".to_string(), "true".to_string()),
+    ]));
+    aws.codepipeline
+        .update_pipeline()
+        .pipeline(drifted)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        pipeline::create(&cx, &refs).await.unwrap(),
+        p,
+        "adopted on a second run"
+    );
+    let got = aws
+        .codepipeline
+        .get_pipeline()
+        .name(&p.name)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        config(&got.pipeline().unwrap().stages()[0].actions()[0])["S3ObjectKey"],
+        "releases/app.zip"
+    );
+    let listed = aws.codepipeline.list_pipelines().send().await.unwrap();
+    assert_eq!(listed.pipelines().len(), 1, "no second pipeline");
+    assert_eq!(pipeline::read(&cx, &p).await.unwrap(), Some(p.clone()));
+
+    let e_role = events_role::create(&cx, &p.arn).await.unwrap();
+    let rule_refs = event_rule::Refs {
+        source: &source,
+        pipeline: &p,
+        role: &e_role,
+    };
+    let rule = event_rule::create(&cx, &rule_refs)
+        .await
+        .expect("create rule");
+    assert_eq!(rule.name, "web-d1d1d1d-release");
+    let live = aws
+        .events
+        .describe_rule()
+        .name(&rule.name)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.arn(), Some(rule.arn.as_str()));
+    assert_eq!(live.state(), Some(&RuleState::Enabled));
+    let pattern: Value = serde_json::from_str(live.event_pattern().unwrap()).unwrap();
+    assert_eq!(
+        pattern,
+        json!({
+            "source": ["aws.s3"],
+            "detail-type": ["AWS API Call via CloudTrail"],
+            "detail": {
+                "eventSource": ["s3.amazonaws.com"],
+                "eventName": ["PutObject", "CompleteMultipartUpload", "CopyObject"],
+                "requestParameters": {"bucketName": ["web-d1d1d1d-source"], "key": ["releases/app.zip"]}
+            }
+        })
+    );
+    let targets = || async {
+        aws.events
+            .list_targets_by_rule()
+            .rule(&rule.name)
+            .send()
+            .await
+            .unwrap()
+            .targets
+            .unwrap_or_default()
+    };
+    let t = targets().await;
+    assert_eq!(t.len(), 1, "{t:?}");
+    assert_eq!(
+        (t[0].id(), t[0].arn(), t[0].role_arn()),
+        ("pipeline", p.arn.as_str(), Some(e_role.role_arn.as_str()))
+    );
+    let rule_tags = aws
+        .events
+        .list_tags_for_resource()
+        .resource_arn(&rule.arn)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        rule_tags
+            .tags()
+            .iter()
+            .any(|t| t.key() == TAG_FLEET && t.value() == "web-d1d1d1d"),
+        "{rule_tags:?}"
+    );
+
+    // Someone disables the rule: the next run enables it again, with still one target.
+    aws.events
+        .disable_rule()
+        .name(&rule.name)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(event_rule::create(&cx, &rule_refs).await.unwrap(), rule);
+    let live = aws
+        .events
+        .describe_rule()
+        .name(&rule.name)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.state(), Some(&RuleState::Enabled));
+    assert_eq!(targets().await.len(), 1);
+    let rules = aws
+        .events
+        .list_rules()
+        .name_prefix("web-d1d1d1d")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rules.rules().len(), 1, "no second rule");
+    assert_eq!(
+        event_rule::read(&cx, &rule).await.unwrap(),
+        Some(rule.clone())
+    );
+
+    event_rule::delete(&cx, &rule).await.unwrap();
+    event_rule::delete(&cx, &rule)
+        .await
+        .expect("a second delete is done");
+    assert_eq!(event_rule::read(&cx, &rule).await.unwrap(), None);
+    events_role::delete(&cx, &e_role).await.unwrap();
+    pipeline::delete(&cx, &p).await.unwrap();
+    pipeline::delete(&cx, &p)
+        .await
+        .expect("a second delete is done");
+    assert_eq!(pipeline::read(&cx, &p).await.unwrap(), None);
+    pipeline_role::delete(&cx, &p_role).await.unwrap();
+    target.delete(&cx).await;
+    bucket::delete(&cx, &artifacts).await.unwrap();
+    bucket::delete(&cx, &source).await.unwrap();
+    f.assert_no_leaks();
+}
+
+/// A bucket policy's statement with this Sid.
+fn statement<'a>(policy: &'a Value, sid: &str) -> &'a Value {
+    policy["Statement"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["Sid"] == sid))
+        .unwrap_or_else(|| panic!("no statement {sid} in {policy}"))
+}
+
+#[tokio::test]
+async fn the_trail_records_writes_to_exactly_the_release_archive_into_the_artifacts_bucket() {
+    let f = support::Fleet::new("web-d2d2d2d", json!({})).await;
+    let (cx, aws) = (f.cx(), &f.aws);
+    let source = bucket::create(&cx, Node::SourceBucket, true).await.unwrap();
+    let artifacts = bucket::create(&cx, Node::ArtifactBucket, false)
+        .await
+        .unwrap();
+    let refs = trail::Refs {
+        source: &source,
+        logs: &artifacts,
+    };
+
+    let t = trail::create(&cx, &refs).await.expect("create trail");
+    let arn = format!(
+        "arn:aws:cloudtrail:us-east-1:{}:trail/web-d2d2d2d-trail",
+        f.account
+    );
+    assert_eq!(
+        t,
+        trail::TrailState {
+            name: "web-d2d2d2d-trail".into(),
+            arn: arn.clone(),
+            bucket: "web-d2d2d2d-artifacts".into(),
+        }
+    );
+    let got = aws
+        .cloudtrail
+        .get_trail()
+        .name(&t.arn)
+        .send()
+        .await
+        .unwrap();
+    let live = got.trail().unwrap();
+    assert_eq!(
+        (
+            live.s3_bucket_name(),
+            live.s3_key_prefix(),
+            live.is_multi_region_trail(),
+            live.log_file_validation_enabled()
+        ),
+        (
+            Some("web-d2d2d2d-artifacts"),
+            Some("cloudtrail"),
+            Some(false),
+            Some(true)
+        )
+    );
+    let is_logging = || async {
+        let s = aws
+            .cloudtrail
+            .get_trail_status()
+            .name(&arn)
+            .send()
+            .await
+            .unwrap();
+        s.is_logging()
+    };
+    assert_eq!(is_logging().await, Some(true));
+
+    let sel = aws
+        .cloudtrail
+        .get_event_selectors()
+        .trail_name(&t.arn)
+        .send()
+        .await
+        .unwrap();
+    assert!(sel.event_selectors().is_empty(), "{sel:?}");
+    assert_eq!(sel.advanced_event_selectors().len(), 1, "{sel:?}");
+    let fields: BTreeMap<&str, Vec<String>> = sel.advanced_event_selectors()[0]
+        .field_selectors()
+        .iter()
+        .map(|s| (s.field(), s.equals().to_vec()))
+        .collect();
+    assert_eq!(
+        fields,
+        BTreeMap::from([
+            ("eventCategory", vec!["Data".to_string()]),
+            ("readOnly", vec!["false".to_string()]),
+            (
+                "resources.ARN",
+                vec!["arn:aws:s3:::web-d2d2d2d-source/source.zip".to_string()]
+            ),
+            ("resources.type", vec!["AWS::S3::Object".to_string()]),
+        ])
+    );
+    let tags = aws
+        .cloudtrail
+        .list_tags()
+        .resource_id_list(&t.arn)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        tags.resource_tag_list()
+            .iter()
+            .flat_map(|r| r.tags_list())
+            .any(|t| t.key() == TAG_FLEET && t.value() == Some("web-d2d2d2d")),
+        "{tags:?}"
+    );
+
+    // CloudTrail may write its logs, only this trail, only under cloudtrail/; TLS is still required.
+    let policy = aws
+        .s3
+        .get_bucket_policy()
+        .bucket(&artifacts.name)
+        .send()
+        .await
+        .unwrap();
+    let policy: Value = serde_json::from_str(policy.policy().unwrap()).unwrap();
+    let acl = statement(&policy, "CloudTrailAclCheck");
+    assert_eq!(
+        (
+            &acl["Principal"]["Service"],
+            &acl["Action"],
+            &acl["Resource"]
+        ),
+        (
+            &json!("cloudtrail.amazonaws.com"),
+            &json!("s3:GetBucketAcl"),
+            &json!("arn:aws:s3:::web-d2d2d2d-artifacts")
+        )
+    );
+    assert_eq!(
+        acl["Condition"]["StringEquals"]["aws:SourceArn"],
+        json!(arn)
+    );
+    let write = statement(&policy, "CloudTrailWrite");
+    assert_eq!(
+        (&write["Action"], &write["Resource"]),
+        (
+            &json!("s3:PutObject"),
+            &json!(format!(
+                "arn:aws:s3:::web-d2d2d2d-artifacts/cloudtrail/AWSLogs/{}/*",
+                f.account
+            ))
+        )
+    );
+    assert_eq!(
+        write["Condition"]["StringEquals"],
+        json!({"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": arn})
+    );
+    assert_eq!(statement(&policy, "TlsOnly")["Effect"], "Deny");
+    let insecure = aws
+        .s3
+        .put_object()
+        .bucket(&artifacts.name)
+        .key("probe.txt")
+        .body(ByteStream::from_static(b"x"))
+        .customize()
+        .mutate_request(|req| {
+            req.headers_mut()
+                .insert("x-ec2fleet-insecure-transport", "1");
+        })
+        .send()
+        .await;
+    let err = insecure.expect_err("a request without TLS is denied");
+    assert_eq!(
+        aws_sdk_s3::error::ProvideErrorMetadata::code(&err),
+        Some("AccessDenied"),
+        "{err:?}"
+    );
+
+    // Someone stops the trail: the next run starts it again, without making a second one.
+    aws.cloudtrail
+        .stop_logging()
+        .name(&t.arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(trail::read(&cx, &t).await.unwrap(), Some(t.clone()));
+    assert_eq!(is_logging().await, Some(false));
+    assert_eq!(
+        trail::create(&cx, &refs).await.unwrap(),
+        t,
+        "adopted on a second run"
+    );
+    assert_eq!(is_logging().await, Some(true));
+    let trails = aws.cloudtrail.describe_trails().send().await.unwrap();
+    assert_eq!(trails.trail_list().len(), 1, "no second trail");
+
+    trail::delete(&cx, &t).await.unwrap();
+    trail::delete(&cx, &t)
+        .await
+        .expect("a second delete is done");
+    assert_eq!(trail::read(&cx, &t).await.unwrap(), None);
+    bucket::delete(&cx, &artifacts).await.unwrap();
+    bucket::delete(&cx, &source).await.unwrap();
+    f.assert_no_leaks();
+}
+
+/// Stand-ins for references a refused create never gets to use.
+fn bucket_named(name: &str) -> BucketState {
+    BucketState {
+        name: name.into(),
+        versioned: true,
+    }
+}
+
+fn role_named(name: &str) -> RoleState {
+    RoleState {
+        role_name: name.into(),
+        role_arn: format!("arn:aws:iam::123456789012:role/{name}"),
+    }
+}
+
+fn assert_refused(err: ec2fleet::aws::AwsError, name: &str, prefix: &str) {
+    let text = err.to_string();
+    assert!(
+        text.contains(name) && text.contains(&format!("does not belong to fleet {prefix}")),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_pipeline_with_the_fleets_name_but_not_its_tag_is_refused_and_left_alone() {
+    let f = support::Fleet::new("web-d3d3d3d", json!({})).await;
+    let (cx, aws) = (f.cx(), &f.aws);
+    let buckets = pipeline_role::Buckets {
+        source: "x",
+        artifacts: "y",
+    };
+    let role = pipeline_role::create(&cx, &buckets).await.unwrap();
+    let (source, artifacts) = (bucket_named("x"), bucket_named("y"));
+    let group = DeploymentGroupState {
+        application: "someone-app".into(),
+        name: "someone-dg".into(),
+    };
+    let refs = pipeline::Refs {
+        role: &role,
+        source: &source,
+        artifacts: &artifacts,
+        group: &group,
+    };
+    // Someone's own pipeline, made from the fleet's declaration but without the fleet's tags.
+    let mine = pipeline::create(&cx, &refs).await.unwrap();
+    let decl = aws
+        .codepipeline
+        .get_pipeline()
+        .name(&mine.name)
+        .send()
+        .await
+        .unwrap()
+        .pipeline
+        .unwrap();
+    pipeline::delete(&cx, &mine).await.unwrap();
+    aws.codepipeline
+        .create_pipeline()
+        .pipeline(decl)
+        .send()
+        .await
+        .unwrap();
+
+    let err = pipeline::create(&cx, &refs)
+        .await
+        .expect_err("must not adopt a foreign pipeline");
+    assert_refused(err, "web-d3d3d3d-pipeline", "web-d3d3d3d");
+    let got = aws
+        .codepipeline
+        .get_pipeline()
+        .name("web-d3d3d3d-pipeline")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.pipeline().unwrap().version(), Some(1), "not updated");
+
+    aws.codepipeline
+        .delete_pipeline()
+        .name("web-d3d3d3d-pipeline")
+        .send()
+        .await
+        .unwrap();
+    pipeline_role::delete(&cx, &role).await.unwrap();
+    f.assert_no_leaks();
+}
+
+#[tokio::test]
+async fn a_trail_with_the_fleets_name_but_not_its_tag_is_refused_and_left_alone() {
+    let f = support::Fleet::new("web-d4d4d4d", json!({})).await;
+    let (cx, aws) = (f.cx(), &f.aws);
+    let theirs = "someone-elses-logs";
+    aws.s3.create_bucket().bucket(theirs).send().await.unwrap();
+    aws.cloudtrail
+        .create_trail()
+        .name("web-d4d4d4d-trail")
+        .s3_bucket_name(theirs)
+        .send()
+        .await
+        .unwrap();
+
+    let (source, logs) = (bucket_named("web-d4d4d4d-source"), bucket_named(theirs));
+    let err = trail::create(
+        &cx,
+        &trail::Refs {
+            source: &source,
+            logs: &logs,
+        },
+    )
+    .await
+    .expect_err("must not adopt a foreign trail");
+    assert_refused(err, "web-d4d4d4d-trail", "web-d4d4d4d");
+    let status = aws
+        .cloudtrail
+        .get_trail_status()
+        .name("web-d4d4d4d-trail")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status.is_logging(), Some(false), "not started");
+    let policy = aws.s3.get_bucket_policy().bucket(theirs).send().await;
+    assert!(policy.is_err(), "their bucket's policy is untouched");
+
+    aws.cloudtrail
+        .delete_trail()
+        .name("web-d4d4d4d-trail")
+        .send()
+        .await
+        .unwrap();
+    aws.s3.delete_bucket().bucket(theirs).send().await.unwrap();
+    f.assert_no_leaks();
+}
+
+#[tokio::test]
+async fn a_rule_with_the_fleets_name_but_not_its_tag_is_refused_and_left_alone() {
+    let f = support::Fleet::new("web-d5d5d5d", json!({})).await;
+    let (cx, aws) = (f.cx(), &f.aws);
+    let theirs = r#"{"source":["someone.app"]}"#;
+    aws.events
+        .put_rule()
+        .name("web-d5d5d5d-release")
+        .event_pattern(theirs)
+        .send()
+        .await
+        .unwrap();
+
+    let source = bucket_named("web-d5d5d5d-source");
+    let p = PipelineState {
+        name: "web-d5d5d5d-pipeline".into(),
+        arn: "arn:aws:codepipeline:us-east-1:123456789012:web-d5d5d5d-pipeline".into(),
+    };
+    let role = role_named("web-d5d5d5d-events");
+    let refs = event_rule::Refs {
+        source: &source,
+        pipeline: &p,
+        role: &role,
+    };
+    let err = event_rule::create(&cx, &refs)
+        .await
+        .expect_err("must not adopt a foreign rule");
+    assert_refused(err, "web-d5d5d5d-release", "web-d5d5d5d");
+    let live = aws
+        .events
+        .describe_rule()
+        .name("web-d5d5d5d-release")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.event_pattern(), Some(theirs), "not replaced");
+    let t = aws
+        .events
+        .list_targets_by_rule()
+        .rule("web-d5d5d5d-release")
+        .send()
+        .await
+        .unwrap();
+    assert!(t.targets().is_empty(), "no target added: {t:?}");
+
+    aws.events
+        .delete_rule()
+        .name("web-d5d5d5d-release")
+        .send()
+        .await
+        .unwrap();
+    f.assert_no_leaks();
+}

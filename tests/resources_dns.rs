@@ -1,0 +1,324 @@
+//! DNS sub-resources against the AWS emulator: the Route 53 alias records, in a hosted zone each test
+//! makes and deletes itself.
+
+mod support;
+
+use aws_sdk_route53::types::{
+    Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet, RrType,
+};
+use ec2fleet::fleet::args::Dns;
+use ec2fleet::resources::cdn::{cache_policy, distribution};
+use ec2fleet::resources::dns::record::{self, DnsRecordState, Target};
+use ec2fleet::resources::lb::load_balancer;
+use ec2fleet::resources::network::{
+    internet_gateway, load_balancer_security_group, route_table, security_group, subnets, vpc,
+};
+use ec2fleet::resources::Ctx;
+
+/// The network and load balancer the records point at (directly, or through a distribution).
+struct Stack {
+    net: vpc::VpcState,
+    subs: subnets::SubnetsState,
+    igw: internet_gateway::InternetGatewayState,
+    rt: route_table::RouteTableState,
+    sg: security_group::SecurityGroupState,
+    lb: load_balancer::LoadBalancerState,
+}
+
+async fn stack(cx: &Ctx<'_>) -> Stack {
+    let net = vpc::create(cx).await.unwrap();
+    let subs = subnets::create(cx, &net).await.unwrap();
+    let igw = internet_gateway::create(cx, &net).await.unwrap();
+    let rt = route_table::create(cx, &net, &igw, &subs).await.unwrap();
+    let sg = load_balancer_security_group::create(cx, &net)
+        .await
+        .unwrap();
+    let lb = load_balancer::create(cx, &subs, &sg).await.unwrap();
+    Stack {
+        net,
+        subs,
+        igw,
+        rt,
+        sg,
+        lb,
+    }
+}
+
+async fn teardown(cx: &Ctx<'_>, s: Stack) {
+    load_balancer::delete(cx, &s.lb).await.unwrap();
+    security_group::delete(cx, &s.sg).await.unwrap();
+    route_table::delete(cx, &s.rt).await.unwrap();
+    internet_gateway::delete(cx, &s.igw).await.unwrap();
+    subnets::delete(cx, &s.subs).await.unwrap();
+    vpc::delete(cx, &s.net).await.unwrap();
+}
+
+/// A public hosted zone `example-<account>.com`: its ID (as a user gives it) and name.
+async fn zone(f: &support::Fleet) -> (String, String) {
+    let name = format!("example-{}.com", f.account);
+    let out = f
+        .aws
+        .route53
+        .create_hosted_zone()
+        .name(&name)
+        .caller_reference(&name)
+        .send()
+        .await
+        .unwrap();
+    let id = out.hosted_zone().unwrap().id();
+    (id.trim_start_matches("/hostedzone/").to_string(), name)
+}
+
+async fn delete_zone(f: &support::Fleet, id: &str) {
+    f.aws
+        .route53
+        .delete_hosted_zone()
+        .id(id)
+        .send()
+        .await
+        .unwrap();
+}
+
+/// The zone's records other than its own NS and SOA.
+async fn records(f: &support::Fleet, zone: &str) -> Vec<ResourceRecordSet> {
+    let out = f
+        .aws
+        .route53
+        .list_resource_record_sets()
+        .hosted_zone_id(zone)
+        .send()
+        .await
+        .unwrap();
+    out.resource_record_sets()
+        .iter()
+        .filter(|r| ![RrType::Ns, RrType::Soa].contains(r.r#type()))
+        .cloned()
+        .collect()
+}
+
+/// (name, type, alias DNS name, alias zone, evaluate target health) of each alias record.
+fn aliases(sets: &[ResourceRecordSet]) -> Vec<(String, String, String, String, bool)> {
+    sets.iter()
+        .map(|r| {
+            let t = r.alias_target().expect("an alias");
+            (
+                r.name().trim_end_matches('.').to_string(),
+                r.r#type().as_str().to_string(),
+                t.dns_name().trim_end_matches('.').to_string(),
+                t.hosted_zone_id().to_string(),
+                t.evaluate_target_health(),
+            )
+        })
+        .collect()
+}
+
+/// Writes a plain A record, as someone other than the fleet would; `action` DELETE removes it again.
+async fn plain_a(f: &support::Fleet, zone: &str, name: &str, action: ChangeAction) {
+    let set = ResourceRecordSet::builder()
+        .name(name)
+        .r#type(RrType::A)
+        .ttl(300)
+        .resource_records(
+            ResourceRecord::builder()
+                .value("192.0.2.10")
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
+    let change = Change::builder()
+        .action(action)
+        .resource_record_set(set)
+        .build()
+        .unwrap();
+    f.aws
+        .route53
+        .change_resource_record_sets()
+        .hosted_zone_id(zone)
+        .change_batch(ChangeBatch::builder().changes(change).build().unwrap())
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_name_aliases_the_distribution_over_ipv4_and_ipv6_and_delete_removes_both_records() {
+    let f = support::Fleet::new("web-d25d25d", serde_json::json!({})).await;
+    let cx = f.cx();
+    let s = stack(&cx).await;
+    let policy = cache_policy::create(&cx).await.unwrap();
+    let refs = distribution::Refs {
+        load_balancer: &s.lb,
+        cache_policy: &policy,
+        origin_secret: "s3cr3t",
+    };
+    let cdn = distribution::create(&cx, &refs).await.unwrap();
+    let (zone_id, zone_name) = zone(&f).await;
+    let www = format!("www.{zone_name}");
+    let dns = Dns {
+        hosted_zone_id: zone_id.clone(),
+        zone_name: Some(zone_name.clone()),
+        record_name: Some(www.clone()),
+    };
+
+    let made = record::create(&cx, &dns, Target::Distribution(&cdn))
+        .await
+        .expect("create");
+    assert_eq!(
+        made,
+        DnsRecordState {
+            hosted_zone_id: zone_id.clone(),
+            name: format!("{www}."),
+            types: vec!["A".into(), "AAAA".into()],
+        }
+    );
+    let want = |ty: &str| {
+        (
+            www.clone(),
+            ty.to_string(),
+            cdn.domain_name.clone(),
+            distribution::HOSTED_ZONE_ID.to_string(),
+            false,
+        )
+    };
+    assert_eq!(
+        aliases(&records(&f, &zone_id).await),
+        [want("A"), want("AAAA")]
+    );
+    assert_eq!(
+        record::create(&cx, &dns, Target::Distribution(&cdn))
+            .await
+            .expect("a second run finds its own aliases and rewrites them"),
+        made
+    );
+    assert_eq!(
+        aliases(&records(&f, &zone_id).await),
+        [want("A"), want("AAAA")]
+    );
+    assert_eq!(record::read(&cx, &made).await.unwrap(), Some(made.clone()));
+    let changes = support::emulator()
+        .calls(&f.account)
+        .iter()
+        .filter(|c| c["operation"] == "ChangeResourceRecordSets" || c["operation"] == "GetChange")
+        .count();
+    assert_eq!(changes, 4, "each change is followed by a wait for INSYNC");
+
+    record::delete(&cx, &made).await.expect("delete");
+    assert_eq!(records(&f, &zone_id).await, []);
+    assert_eq!(record::read(&cx, &made).await.unwrap(), None);
+    record::delete(&cx, &made)
+        .await
+        .expect("a second delete is done");
+
+    delete_zone(&f, &zone_id).await;
+    distribution::delete(&cx, &cdn).await.unwrap();
+    cache_policy::delete(&cx, &policy).await.unwrap();
+    teardown(&cx, s).await;
+    f.assert_no_leaks();
+}
+
+#[tokio::test]
+async fn without_the_cdn_the_apex_aliases_the_load_balancer_and_someone_elses_record_is_left_alone()
+{
+    let f = support::Fleet::new(
+        "web-a1b2c3d",
+        serde_json::json!({"cdn": {"enabled": false}}),
+    )
+    .await;
+    let cx = f.cx();
+    let s = stack(&cx).await;
+    let (zone_id, zone_name) = zone(&f).await;
+    let www = format!("www.{zone_name}");
+    plain_a(&f, &zone_id, &www, ChangeAction::Create).await;
+    let before = records(&f, &zone_id).await;
+
+    let taken = Dns {
+        hosted_zone_id: zone_id.clone(),
+        zone_name: Some(zone_name.clone()),
+        record_name: Some(www.clone()),
+    };
+    let err = record::create(&cx, &taken, Target::LoadBalancer(&s.lb))
+        .await
+        .expect_err("someone else's record");
+    let msg = err.to_string();
+    assert!(
+        msg.contains(&format!("already has a A record {www}."))
+            && msg.contains("points elsewhere (192.0.2.10)")
+            && msg.contains("choose another dns.recordName"),
+        "{msg}"
+    );
+    assert_eq!(records(&f, &zone_id).await, before, "left as it was");
+
+    let apex = Dns {
+        hosted_zone_id: zone_id.clone(),
+        zone_name: Some(zone_name.clone()),
+        record_name: None,
+    };
+    let made = record::create(&cx, &apex, Target::LoadBalancer(&s.lb))
+        .await
+        .expect("create at the apex");
+    assert_eq!(
+        (made.name.as_str(), made.types.as_slice()),
+        (format!("{zone_name}.").as_str(), &["A".to_string()][..])
+    );
+    let apex_aliases: Vec<_> = records(&f, &zone_id)
+        .await
+        .into_iter()
+        .filter(|r| r.alias_target().is_some())
+        .collect();
+    assert_eq!(
+        aliases(&apex_aliases),
+        [(
+            zone_name.clone(),
+            "A".to_string(),
+            format!("dualstack.{}", s.lb.dns_name),
+            s.lb.canonical_hosted_zone_id.clone(),
+            true
+        )],
+        "IPv4 only, to the load balancer, with its health"
+    );
+
+    record::delete(&cx, &made).await.expect("delete");
+    assert_eq!(
+        records(&f, &zone_id).await,
+        before,
+        "only the fleet's record went"
+    );
+    record::delete(&cx, &made)
+        .await
+        .expect("a second delete is done");
+
+    plain_a(&f, &zone_id, &www, ChangeAction::Delete).await;
+    delete_zone(&f, &zone_id).await;
+    teardown(&cx, s).await;
+    f.assert_no_leaks();
+}
+
+#[tokio::test]
+async fn a_record_without_a_name_is_refused_before_any_call() {
+    let f = support::Fleet::new("web-0a0a0a0", serde_json::json!({})).await;
+    let cx = f.cx();
+    let lb = load_balancer::LoadBalancerState {
+        arn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/x/1".into(),
+        name: "x".into(),
+        dns_name: "x-1.us-east-1.elb.amazonaws.com".into(),
+        canonical_hosted_zone_id: "Z35SXDOTRQ7X7K".into(),
+    };
+    let nameless = Dns {
+        hosted_zone_id: "Z0123456789ABCDEFGHIJ".into(),
+        zone_name: None,
+        record_name: None,
+    };
+    let err = record::create(&cx, &nameless, Target::LoadBalancer(&lb))
+        .await
+        .expect_err("no name");
+    assert!(
+        err.to_string()
+            .contains("set dns.recordName, or dns.zoneName for the zone apex"),
+        "{err}"
+    );
+    assert_eq!(
+        support::emulator().calls(&f.account),
+        Vec::<serde_json::Value>::new()
+    );
+}
