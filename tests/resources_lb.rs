@@ -300,3 +300,67 @@ async fn with_a_certificate_http_redirects_to_https_and_without_a_cdn_traffic_is
     );
     f.assert_no_leaks();
 }
+
+#[tokio::test]
+async fn with_a_certificate_and_the_cdn_http_serves_cloudfront_instead_of_redirecting_it() {
+    let account = support::fresh_account();
+    let issued = support::emulator().aws_json(
+        &account,
+        "acm",
+        "CertificateManager.RequestCertificate",
+        serde_json::json!({"DomainName": "app.example.com"}),
+    );
+    let cert = issued["CertificateArn"].as_str().unwrap().to_string();
+    let f = support::Fleet::in_account(
+        &account,
+        "web-ce2ce2c",
+        serde_json::json!({"certificateArn": cert}),
+    )
+    .await;
+    let cx = f.cx();
+    let s = stack(&cx).await;
+    let l = listeners::create(&cx, &s.lb, &s.tg, Some("s3cr3t"))
+        .await
+        .expect("create");
+    // CloudFront's origin is http-only: a redirect on port 80 would send viewers to the ALB itself.
+    for (port, arn) in &l.listener_arns {
+        let got = f
+            .aws
+            .elbv2
+            .describe_listeners()
+            .listener_arns(arn)
+            .send()
+            .await
+            .unwrap();
+        let default = &got.listeners()[0].default_actions()[0];
+        assert!(default.redirect_config().is_none(), "port {port} redirects");
+        assert_eq!(
+            default
+                .fixed_response_config()
+                .and_then(|c| c.status_code()),
+            Some("403"),
+            "port {port} refuses requests without the header"
+        );
+        let rules = f
+            .aws
+            .elbv2
+            .describe_rules()
+            .listener_arn(arn)
+            .send()
+            .await
+            .unwrap();
+        let guarded = rules.rules().iter().any(|r| {
+            r.priority() == Some("1") && r.actions()[0].target_group_arn() == Some(&s.tg.arn)
+        });
+        assert!(guarded, "port {port} forwards CloudFront's requests");
+    }
+    listeners::delete(&cx, &l).await.unwrap();
+    teardown(&cx, s).await;
+    support::emulator().aws_json(
+        &account,
+        "acm",
+        "CertificateManager.DeleteCertificate",
+        serde_json::json!({"CertificateArn": cert}),
+    );
+    f.assert_no_leaks();
+}

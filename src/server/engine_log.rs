@@ -1,7 +1,8 @@
 //! User-facing messages through the engine's `Log` service: warnings about inputs, and progress lines.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
+use tokio::sync::{mpsc, oneshot};
 use tonic::transport::{Channel, Endpoint};
 
 use crate::proto::pulumirpc::{engine_client::EngineClient, LogRequest, LogSeverity};
@@ -71,4 +72,34 @@ impl EngineLog {
     pub async fn status(&self, urn: &str, message: impl Into<String>) {
         self.send(LogSeverity::Info, urn, message, true).await;
     }
+
+    /// A sender for one resource's lines that reach the engine in the order sent (each Log call is
+    /// its own RPC, so lines sent from parallel tasks would otherwise overtake each other). The
+    /// delivering task ends once every sender is dropped.
+    pub fn ordered(self: &Arc<Self>, urn: &str) -> mpsc::UnboundedSender<Line> {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let (log, urn) = (self.clone(), urn.to_string());
+        tokio::spawn(async move {
+            while let Some(line) = rx.recv().await {
+                match line {
+                    Line::Info(m) => log.info(&urn, m).await,
+                    Line::Status(m) => log.status(&urn, m).await,
+                    Line::Flush(ack) => {
+                        let _ = ack.send(());
+                    }
+                }
+            }
+        });
+        tx
+    }
+}
+
+/// One line about a resource.
+pub enum Line {
+    /// Kept in the operation's output (the CLI's diagnostics).
+    Info(String),
+    /// Shown while current, then replaced.
+    Status(String),
+    /// Answered once every line before it has been delivered.
+    Flush(oneshot::Sender<()>),
 }

@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::{mpsc, oneshot};
 use tonic::Status;
 
-use super::engine_log::EngineLog;
+use super::engine_log::Line;
 use super::lifecycle::{self, args_of, inputs_of, records_of, secret_of};
 use super::props::{encode_struct, PropertyMap};
 use super::{typed, Provider};
@@ -34,8 +35,7 @@ struct Op {
     aws: Clients,
     default_tags: BTreeMap<String, String>,
     waits: Waits,
-    urn: String,
-    log: Arc<EngineLog>,
+    lines: mpsc::UnboundedSender<Line>,
     started: tokio::time::Instant,
 }
 
@@ -52,11 +52,23 @@ impl Op {
 
     /// Progress per finished node, as a transient status line.
     fn progress(&self, verb: &'static str) -> impl Fn(Node, usize, usize) + Send + Sync {
-        let (log, urn, started) = (self.log.clone(), self.urn.clone(), self.started);
+        let (lines, started) = (self.lines.clone(), self.started);
         move |node, n, total| {
-            let (log, urn) = (log.clone(), urn.clone());
             let line = format!("{verb} {node} ({n}/{total}, {})", human(started.elapsed()));
-            tokio::spawn(async move { log.status(&urn, line).await });
+            let _ = lines.send(Line::Status(line));
+        }
+    }
+
+    /// A line kept in the operation's output.
+    fn say(&self, line: String) {
+        let _ = self.lines.send(Line::Info(line));
+    }
+
+    /// Returns once every line sent so far has reached the engine, so none trails the response.
+    async fn flush(&self) {
+        let (ack, acked) = oneshot::channel();
+        if self.lines.send(Line::Flush(ack)).is_ok() {
+            let _ = acked.await;
         }
     }
 }
@@ -83,18 +95,16 @@ impl Provider {
         let c = guard.as_ref().ok_or_else(|| {
             Status::failed_precondition("the provider is not configured: Configure must come first")
         })?;
-        let log = self.log.clone();
-        let line_urn = urn.to_string();
+        let lines = self.log.ordered(urn);
+        let waits = lines.clone();
         let report = Arc::new(move |line: String| {
-            let (log, urn) = (log.clone(), line_urn.clone());
-            tokio::spawn(async move { log.info(&urn, line).await });
+            let _ = waits.send(Line::Info(line));
         });
         Ok(Op {
             aws: c.clients.clone(),
             default_tags: c.default_tags.clone(),
             waits: Waits::new(timeout(seconds), report),
-            urn: urn.to_string(),
-            log: self.log.clone(),
+            lines,
             started: tokio::time::Instant::now(),
         })
     }
@@ -134,6 +144,15 @@ impl Provider {
             },
             Err(inc) => Err(inc),
         };
+        if let Ok(records) = &result {
+            let line = format!(
+                "fleet {prefix} is serving: {} sub-resources in {}",
+                records.all().len(),
+                human(op.started.elapsed())
+            );
+            op.say(line);
+        }
+        op.flush().await;
         result.map_err(|inc| {
             let state = lifecycle::state(inputs, args, &prefix, &inc.records, secret);
             if inc.records.is_empty() {
@@ -256,6 +275,7 @@ impl Provider {
         let op = self.op(&req.urn, req.timeout).await?;
         let cx = op.cx(&args, &prefix);
         let progress = op.progress("deleted:");
+        let count = records.all().len();
         destroy(&cx, &records, self.cancel.subscribe(), &progress)
             .await
             .map_err(|inc| {
@@ -267,7 +287,14 @@ impl Provider {
                     "the fleet {prefix} is not fully deleted; run `pulumi destroy` again:\n  {}",
                     reasons.join("\n  ")
                 ))
-            })
+            })?;
+        let line = format!(
+            "fleet {prefix} is gone: {count} sub-resources deleted in {}",
+            human(op.started.elapsed())
+        );
+        op.say(line);
+        op.flush().await;
+        Ok(())
     }
 
     pub(super) async fn read_fleet(

@@ -7,9 +7,14 @@ import pathlib
 import shutil
 import subprocess
 
+import sys
+
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "emulator"))
+
+from ec2fleet_emulator.pytest_plugin import account, control, emulator_url, profile  # noqa: E402,F401
 VERSION = next(l.split('"')[1] for l in (ROOT / "Cargo.toml").read_text().splitlines() if l.startswith("version"))
 
 

@@ -75,12 +75,18 @@ fn plans(cx: &Ctx<'_>, tg: &TargetGroupState, secret: Option<&str>) -> Vec<Plan>
     };
     let http = cx.args.listener_port;
     match &cx.args.certificate_arn {
+        // CloudFront reaches the origin over HTTP (the ALB's own DNS name cannot match a certificate),
+        // so with the CDN the HTTP listener serves guarded requests instead of redirecting them.
         Some(_) => vec![
             Plan {
                 port: http,
                 protocol: ProtocolEnum::Http,
-                default: redirect_to_https(),
-                guarded: false,
+                default: if secret.is_some() {
+                    forbidden()
+                } else {
+                    redirect_to_https()
+                },
+                guarded: secret.is_some(),
             },
             Plan {
                 port: HTTPS,
