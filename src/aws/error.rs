@@ -195,6 +195,12 @@ pub fn classify(code: Option<&str>, message: &str) -> ErrorClass {
         {
             ErrorClass::PropagationDelay
         }
+        // A just-made service role that CodePipeline or CodeDeploy cannot assume yet.
+        "InvalidStructureException" | "InvalidRoleException"
+            if message.contains("AssumeRole") || message.contains("assume") =>
+        {
+            ErrorClass::PropagationDelay
+        }
         "InvalidClientTokenId"
         | "SignatureDoesNotMatch"
         | "UnrecognizedClientException"
@@ -234,6 +240,11 @@ mod tests {
                 Some("ValidationError"),
                 "MinSize must be <= MaxSize",
                 ErrorClass::Other,
+            ),
+            (
+                Some("InvalidStructureException"),
+                "CodePipeline is not authorized to perform AssumeRole on role arn:aws:iam::1:role/x",
+                ErrorClass::PropagationDelay,
             ),
             (Some("InvalidClientTokenId"), "", ErrorClass::Credentials),
             (None, "", ErrorClass::Other),

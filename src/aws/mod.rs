@@ -45,6 +45,8 @@ pub struct Clients {
     pub logs: aws_sdk_cloudwatchlogs::Client,
     /// STS: credential validation.
     pub sts: aws_sdk_sts::Client,
+    /// The credentials' account ID, asked for once (ARNs and bucket policies need it).
+    account: std::sync::Arc<tokio::sync::OnceCell<String>>,
 }
 
 /// Builds one SDK client, pointing it at the configured endpoint for its service if there is one.
@@ -103,17 +105,35 @@ impl Clients {
             ssm: client!(aws_sdk_ssm, "ssm", &shared, cfg),
             logs: client!(aws_sdk_cloudwatchlogs, "logs", &shared, cfg),
             sts: client!(aws_sdk_sts, "sts", &shared, cfg),
+            account: Default::default(),
         }
     }
 
     /// Checks that the credentials work, returning the account ID.
     pub async fn validate_credentials(&self) -> Result<String, AwsError> {
-        let out = self
-            .sts
-            .get_caller_identity()
-            .send()
-            .await
-            .map_err(error::on("sts", "GetCallerIdentity"))?;
-        Ok(out.account.unwrap_or_default())
+        self.account_id().await
+    }
+
+    /// The account the credentials belong to (one STS call per set of clients).
+    pub async fn account_id(&self) -> Result<String, AwsError> {
+        let id = self
+            .account
+            .get_or_try_init(|| async {
+                let out = self
+                    .sts
+                    .get_caller_identity()
+                    .send()
+                    .await
+                    .map_err(error::on("sts", "GetCallerIdentity"))?;
+                out.account.ok_or_else(|| {
+                    AwsError::conflict(
+                        "sts",
+                        "GetCallerIdentity",
+                        "AWS returned no account ID".into(),
+                    )
+                })
+            })
+            .await?;
+        Ok(id.clone())
     }
 }

@@ -73,6 +73,46 @@ impl Waits {
     }
 }
 
+impl Waits {
+    /// Calls `attempt` until it stops failing with an error of `class` (AWS's own word that the time
+    /// is not right yet), polling like [`Waits::until`]. Past the deadline it returns the last such
+    /// AWS error, which says more than "gave up".
+    pub async fn while_failing<T, F, Fut>(
+        &self,
+        class: ErrorClass,
+        what: &str,
+        every: Duration,
+        mut attempt: F,
+    ) -> Result<T, AwsError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, AwsError>>,
+    {
+        let last = std::sync::Mutex::new(None);
+        let got = self
+            .until(("ec2fleet", "retry"), what, every, || {
+                let fut = attempt();
+                let last = &last;
+                async move {
+                    match fut.await {
+                        Ok(v) => Ok(Some(v)),
+                        Err(e) if e.class == class => {
+                            *last.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                            Ok(None)
+                        }
+                        Err(e) => Err(e),
+                    }
+                }
+            })
+            .await;
+        let last = last.into_inner().unwrap_or_else(|p| p.into_inner());
+        got.map_err(|e| match (e.class, last) {
+            (ErrorClass::TimedOut, Some(aws)) => aws,
+            _ => e,
+        })
+    }
+}
+
 /// `130 s` -> `2m10s`, as the user reads it.
 pub fn human(d: Duration) -> String {
     let s = d.as_secs();
@@ -126,6 +166,56 @@ mod tests {
                 "waiting for distribution E1 to deploy (1m5s)"
             ]
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retries_only_the_named_class_and_reports_the_aws_error_at_the_deadline() {
+        let w = Waits::quiet(Duration::from_secs(10));
+        let err = |class| {
+            let mut e = AwsError::conflict("iam", "CreateX", "not yet".into());
+            e.class = class;
+            e
+        };
+        let mut n = 0;
+        let got = w
+            .while_failing(
+                ErrorClass::PropagationDelay,
+                "x",
+                Duration::from_secs(1),
+                || {
+                    n += 1;
+                    let r = if n < 3 {
+                        Err(err(ErrorClass::PropagationDelay))
+                    } else {
+                        Ok(n)
+                    };
+                    async move { r }
+                },
+            )
+            .await;
+        assert_eq!(got.unwrap(), 3);
+        let other = w
+            .while_failing(
+                ErrorClass::PropagationDelay,
+                "x",
+                Duration::from_secs(1),
+                || async { Err::<(), _>(err(ErrorClass::Other)) },
+            )
+            .await;
+        assert_eq!(
+            other.unwrap_err().class,
+            ErrorClass::Other,
+            "other errors are not retried"
+        );
+        let stuck = w
+            .while_failing(
+                ErrorClass::PropagationDelay,
+                "x",
+                Duration::from_secs(1),
+                || async { Err::<(), _>(err(ErrorClass::PropagationDelay)) },
+            )
+            .await;
+        assert_eq!(stuck.unwrap_err().message.as_ref(), "not yet");
     }
 
     #[tokio::test(start_paused = true)]

@@ -105,32 +105,15 @@ async fn make_when_propagated(
     node: Node,
     deps: &Records,
 ) -> Result<Made, AwsError> {
-    let what = format!("the instance profile to reach EC2 before {node}");
-    let last = std::sync::Mutex::new(None);
-    let got = cx
-        .waits
-        .until(
-            ("iam", "propagation"),
+    let what = format!("IAM changes to reach AWS before {node}");
+    cx.waits
+        .while_failing(
+            ErrorClass::PropagationDelay,
             &what,
             Duration::from_secs(2),
-            || async {
-                match make(cx, secret, node, deps).await {
-                    Ok(m) => Ok(Some(m)),
-                    Err(e) if e.class == ErrorClass::PropagationDelay => {
-                        *last.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
-                        Ok(None)
-                    }
-                    Err(e) => Err(e),
-                }
-            },
+            || make(cx, secret, node, deps),
         )
-        .await;
-    // Past the deadline, the AWS error says more than "gave up".
-    let last = last.into_inner().unwrap_or_else(|p| p.into_inner());
-    got.map_err(|e| match (e.class, last) {
-        (ErrorClass::TimedOut, Some(aws)) => aws,
-        _ => e,
-    })
+        .await
 }
 
 /// Makes (or adopts and brings up to date) one sub-resource from its dependencies' records.

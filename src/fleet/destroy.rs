@@ -73,30 +73,14 @@ pub async fn destroy(
 /// AWS is still releasing, say): that exact error, polled, bounded by the request's deadline.
 async fn remove_when_free(cx: &Ctx<'_>, made: &Made) -> Result<(), AwsError> {
     let what = format!("AWS to release what still depends on {}", made.node());
-    let last = std::sync::Mutex::new(None);
-    let got = cx
-        .waits
-        .until(
-            ("ec2fleet", "delete"),
+    cx.waits
+        .while_failing(
+            ErrorClass::DependencyViolation,
             &what,
             Duration::from_secs(5),
-            || async {
-                match remove(cx, made).await {
-                    Ok(()) => Ok(Some(())),
-                    Err(e) if e.class == ErrorClass::DependencyViolation => {
-                        *last.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
-                        Ok(None)
-                    }
-                    Err(e) => Err(e),
-                }
-            },
+            || remove(cx, made),
         )
-        .await;
-    let last = last.into_inner().unwrap_or_else(|p| p.into_inner());
-    got.map_err(|e| match (e.class, last) {
-        (ErrorClass::TimedOut, Some(aws)) => aws,
-        _ => e,
-    })
+        .await
 }
 
 /// Deletes one sub-resource; gone is done.

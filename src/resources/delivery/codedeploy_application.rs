@@ -18,17 +18,10 @@ pub struct ApplicationState {
 
 /// Whether the existing application carries the fleet's tag.
 async fn owned(cx: &Ctx<'_>, name: &str) -> Result<bool, AwsError> {
-    let who = cx
-        .aws
-        .sts
-        .get_caller_identity()
-        .send()
-        .await
-        .map_err(on("sts", "GetCallerIdentity"))?;
     let arn = format!(
         "arn:aws:codedeploy:{}:{}:application:{name}",
         cx.aws.region,
-        who.account().unwrap_or_default()
+        cx.aws.account_id().await?
     );
     let tags = cx
         .aws

@@ -109,20 +109,7 @@ async fn arn_of(
     if let Some(arn) = meta.and_then(|m| m.pipeline_arn()) {
         return Ok(arn.to_string());
     }
-    let who = cx
-        .aws
-        .sts
-        .get_caller_identity()
-        .send()
-        .await
-        .map_err(on("sts", "GetCallerIdentity"))?;
-    let account = who.account().ok_or_else(|| {
-        AwsError::conflict(
-            "sts",
-            "GetCallerIdentity",
-            "AWS returned no account ID".into(),
-        )
-    })?;
+    let account = cx.aws.account_id().await?;
     Ok(format!(
         "arn:aws:codepipeline:{}:{account}:{name}",
         cx.aws.region

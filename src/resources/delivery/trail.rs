@@ -37,23 +37,6 @@ pub struct Refs<'a> {
     pub logs: &'a BucketState,
 }
 
-async fn account(cx: &Ctx<'_>) -> Result<String, AwsError> {
-    let who = cx
-        .aws
-        .sts
-        .get_caller_identity()
-        .send()
-        .await
-        .map_err(on("sts", "GetCallerIdentity"))?;
-    who.account().map(str::to_string).ok_or_else(|| {
-        AwsError::conflict(
-            "sts",
-            "GetCallerIdentity",
-            "AWS returned no account ID".into(),
-        )
-    })
-}
-
 /// The logs bucket's policy: its TLS-only statement plus the two statements AWS documents for
 /// CloudTrail delivery, limited to this trail (`aws:SourceArn`) so no other trail can write there.
 fn logs_policy(bucket: &str, account: &str, trail_arn: &str) -> serde_json::Value {
@@ -130,7 +113,7 @@ async fn owned(cx: &Ctx<'_>, arn: &str) -> Result<bool, AwsError> {
 /// it at the release archive and starts it logging.
 pub async fn create(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<TrailState, AwsError> {
     let name = format!("{}-trail", cx.prefix);
-    let account = account(cx).await?;
+    let account = cx.aws.account_id().await?;
     let arn = format!(
         "arn:aws:cloudtrail:{}:{account}:trail/{name}",
         cx.aws.region
