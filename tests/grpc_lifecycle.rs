@@ -133,6 +133,32 @@ impl Plugin {
         self.client.configure(req).await.expect("configure");
     }
 
+    /// Configure against the emulator, in `account`.
+    async fn configure_emulator(&mut self, account: &str) {
+        let endpoints = ec2fleet::config::SERVICES
+            .iter()
+            .map(|s| {
+                (
+                    s.to_string(),
+                    Value::String(support::emulator().url.clone()),
+                )
+            })
+            .collect();
+        let cfg = props(vec![
+            ("region", s("us-east-1")),
+            ("accessKey", Value::Secret(Box::new(s(account)))),
+            ("secretKey", Value::Secret(Box::new(s("x")))),
+            ("endpoints", Value::Object(endpoints)),
+        ]);
+        self.client
+            .configure(rpc::ConfigureRequest {
+                args: Some(cfg),
+                ..Default::default()
+            })
+            .await
+            .expect("configure against the emulator");
+    }
+
     /// Check of an Ec2Fleet named `web` with these inputs.
     async fn check_fleet(&mut self, news: prost_types::Struct) -> rpc::CheckResponse {
         let req = rpc::CheckRequest {
@@ -349,20 +375,6 @@ async fn check_then_preview_create_fills_defaults_and_marks_outputs_unknown() {
     );
     assert_eq!(state["minCapacity"], Value::Number(2.0));
 
-    // A real create must not pretend.
-    let err = p
-        .client
-        .create(rpc::CreateRequest {
-            urn: URN.into(),
-            r#type: FLEET.into(),
-            properties: checked.inputs,
-            preview: false,
-            ..Default::default()
-        })
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), Code::Unimplemented);
-    assert!(err.message().contains("not built yet"), "{}", err.message());
     p.child.kill().await.ok();
 }
 
@@ -500,23 +512,7 @@ async fn configure_validates_credentials_with_sts_and_preview_makes_no_other_cal
     let emu = support::emulator();
     let account = support::fresh_account();
     let mut p = start_plugin(&[]).await;
-    let endpoints = ec2fleet::config::SERVICES
-        .iter()
-        .map(|s| (s.to_string(), Value::String(emu.url.clone())))
-        .collect();
-    let cfg = props(vec![
-        ("region", s("us-east-1")),
-        ("accessKey", Value::Secret(Box::new(s(&account)))),
-        ("secretKey", Value::Secret(Box::new(s("x")))),
-        ("endpoints", Value::Object(endpoints)),
-    ]);
-    p.client
-        .configure(rpc::ConfigureRequest {
-            args: Some(cfg),
-            ..Default::default()
-        })
-        .await
-        .expect("configure against the emulator");
+    p.configure_emulator(&account).await;
     let checked = p.check_fleet(props(vec![])).await;
     let preview = rpc::CreateRequest {
         urn: URN.into(),
@@ -628,5 +624,176 @@ async fn rpcs_are_traced_as_children_of_the_engine_span() {
         (7, "/pulumirpc.ResourceProvider/GetPluginInfo".to_string())
     );
     assert!(fields.contains(&(6, "_schema:Timespan".to_string())));
+    p.child.kill().await.ok();
+}
+
+/// The `ErrorResourceInitFailed` a failed create carries in its status details.
+fn init_failed(status: &Status) -> rpc::ErrorResourceInitFailed {
+    use prost::Message;
+    let details = ec2fleet::proto::google_rpc::Status::decode(status.details())
+        .expect("the status details are a google.rpc.Status");
+    let any = details.details.first().expect("one detail");
+    assert_eq!(
+        any.type_url,
+        "type.googleapis.com/pulumirpc.ErrorResourceInitFailed"
+    );
+    rpc::ErrorResourceInitFailed::decode(any.value.as_slice()).unwrap()
+}
+
+fn changes(d: &rpc::DiffResponse) -> rpc::diff_response::DiffChanges {
+    rpc::diff_response::DiffChanges::try_from(d.changes).unwrap()
+}
+
+#[tokio::test]
+async fn a_failed_create_hands_over_the_partial_fleet_and_the_next_update_finishes_it() {
+    use rpc::diff_response::DiffChanges;
+    let emu = support::emulator();
+    let account = support::fresh_account();
+    let (engine, addr) = start_engine().await;
+    let mut p = start_plugin(&[&addr.to_string()]).await;
+    p.configure_emulator(&account).await;
+    emu.control_post(
+        "/profile",
+        serde_json::json!({"faults": [{"operation": "codepipeline:CreatePipeline", "nth": [1],
+            "account": account, "kind": "error", "code": "InjectedFault", "message": "no", "status": 400}]}),
+    );
+    let inputs = p
+        .check_fleet(props(vec![(
+            "cdn",
+            Value::Object([("enabled".to_string(), Value::Bool(false))].into()),
+        )]))
+        .await
+        .inputs;
+    let create = rpc::CreateRequest {
+        urn: URN.into(),
+        r#type: FLEET.into(),
+        properties: inputs.clone(),
+        timeout: 300.0,
+        ..Default::default()
+    };
+    let err = p
+        .client
+        .create(create)
+        .await
+        .expect_err("the pipeline fault stops the create");
+    let failed = init_failed(&err);
+    let state = decode_struct(failed.properties.as_ref());
+    let Some(Value::Object(records)) = state.get("__fleet") else {
+        panic!("the partial state records the sub-resources: {state:?}")
+    };
+    assert!(records.contains_key("vpc") && records.contains_key("deploymentGroup"));
+    assert!(!records.contains_key("pipeline") && !records.contains_key("eventRule"));
+    assert!(failed.id.starts_with("web-"), "{}", failed.id);
+    assert!(
+        failed
+            .reasons
+            .iter()
+            .any(|r| r.starts_with("Pipeline:") && r.contains("InjectedFault")),
+        "{:?}",
+        failed.reasons
+    );
+
+    // The engine records that state; the next `pulumi up` diffs and updates it.
+    let diff = |olds: prost_types::Struct| rpc::DiffRequest {
+        id: failed.id.clone(),
+        urn: URN.into(),
+        r#type: FLEET.into(),
+        olds: Some(olds),
+        news: inputs.clone(),
+        old_inputs: inputs.clone(),
+        ..Default::default()
+    };
+    let d = p
+        .client
+        .diff(diff(failed.properties.clone().unwrap()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        changes(&d),
+        DiffChanges::DiffSome,
+        "an incomplete fleet needs an update"
+    );
+    let vpcs_before = emu
+        .calls(&account)
+        .iter()
+        .filter(|c| c["operation"] == "CreateVpc")
+        .count();
+    let update = rpc::UpdateRequest {
+        id: failed.id.clone(),
+        urn: URN.into(),
+        r#type: FLEET.into(),
+        olds: failed.properties.clone(),
+        news: inputs.clone(),
+        old_inputs: inputs.clone(),
+        timeout: 300.0,
+        ..Default::default()
+    };
+    let updated = p
+        .client
+        .update(update)
+        .await
+        .expect("update finishes the fleet")
+        .into_inner();
+    let after = decode_struct(updated.properties.as_ref());
+    assert!(
+        matches!(after.get("pipelineName"), Some(Value::String(n)) if n.ends_with("-pipeline"))
+    );
+    let vpcs_after = emu
+        .calls(&account)
+        .iter()
+        .filter(|c| c["operation"] == "CreateVpc")
+        .count();
+    assert_eq!(
+        vpcs_after, vpcs_before,
+        "the update made only what was missing"
+    );
+
+    // Refresh: nothing drifted; the diff is then empty.
+    let read = rpc::ReadRequest {
+        id: failed.id.clone(),
+        urn: URN.into(),
+        r#type: FLEET.into(),
+        properties: updated.properties.clone(),
+        inputs: inputs.clone(),
+        ..Default::default()
+    };
+    let got = p.client.read(read).await.unwrap().into_inner();
+    assert_eq!(got.id, failed.id);
+    assert_eq!(
+        decode_struct(got.properties.as_ref()).get("__fleet"),
+        after.get("__fleet")
+    );
+    let d = p
+        .client
+        .diff(diff(got.properties.clone().unwrap()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(changes(&d), DiffChanges::DiffNone, "{:?}", d.diffs);
+
+    let delete = rpc::DeleteRequest {
+        id: failed.id.clone(),
+        urn: URN.into(),
+        r#type: FLEET.into(),
+        properties: updated.properties.clone(),
+        old_inputs: inputs.clone(),
+        timeout: 300.0,
+        ..Default::default()
+    };
+    p.client.delete(delete).await.expect("delete");
+    emu.assert_no_leaks(&account);
+    let logs = engine.logs.lock().unwrap();
+    for want in [
+        "is serving: 27 sub-resources",
+        "is gone: 27 sub-resources deleted",
+    ] {
+        assert!(
+            logs.iter()
+                .any(|l| l.urn == URN && l.message.contains(want)),
+            "no {want:?} line among {:?}",
+            logs.iter().map(|l| &l.message).collect::<Vec<_>>()
+        );
+    }
     p.child.kill().await.ok();
 }
