@@ -33,16 +33,17 @@ test: setup build ## every test: Rust (unit, gRPC), wire compatibility, emulator
 	cargo test
 	EC2FLEET_PROVIDER=$(PROVIDER) EC2FLEET_PULUMI_BIN=$(PULUMI_BIN) $(PY) -m pytest tests -q
 
-demo: setup build ## `pulumi preview` of the example fleet with the real CLI
+demo: setup build ## `pulumi up` of the example fleet with the real CLI against the local AWS emulator
 	EC2FLEET_PROVIDER=$(PROVIDER) EC2FLEET_PULUMI_BIN=$(PULUMI_BIN) scripts/demo.sh
 
 install: ## release build, installed into the Pulumi plugin cache
 	cargo build --release
 	$(PULUMI_BIN)/pulumi plugin install resource ec2fleet $$(grep -m1 '^version' Cargo.toml | cut -d'"' -f2) --file $(CARGO_TARGET_DIR)/release/pulumi-resource-ec2fleet
 
-bench: setup ## release build; start-up time and idle memory
+bench: setup ## release build; start-up time, idle memory, fleet create/delete time and AWS calls
 	cargo build --release
 	$(PY) tests/bench/startup.py $(CARGO_TARGET_DIR)/release/pulumi-resource-ec2fleet
+	$(PY) tests/bench/fleet.py $(CARGO_TARGET_DIR)/release/pulumi-resource-ec2fleet $(PULUMI_BIN)
 
 emulator: setup ## start the AWS emulator (moto + our test bed) in the background; prints its URL
 	tests/emulator/run.sh

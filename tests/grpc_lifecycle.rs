@@ -783,7 +783,7 @@ async fn a_failed_create_hands_over_the_partial_fleet_and_the_next_update_finish
     };
     p.client.delete(delete).await.expect("delete");
     emu.assert_no_leaks(&account);
-    let logs = engine.logs.lock().unwrap();
+    let logs = engine.logs.lock().unwrap().clone();
     for want in [
         "is serving: 27 sub-resources",
         "is gone: 27 sub-resources deleted",

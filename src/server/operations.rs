@@ -27,8 +27,9 @@ use crate::resources::Ctx;
 /// distribution alone can take 15 minutes to deploy.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(45 * 60);
 
-/// Inputs that name or place the fleet's AWS objects: changing one means a new fleet.
-const REPLACE_KEYS: &[&str] = &["namePrefix", "vpcCidr", "availabilityZones"];
+/// Inputs that name or place the fleet's AWS objects (a target group's port is fixed at creation):
+/// changing one means a new fleet.
+const REPLACE_KEYS: &[&str] = &["namePrefix", "vpcCidr", "availabilityZones", "appPort"];
 
 /// What one operation runs with.
 struct Op {
@@ -146,9 +147,9 @@ impl Provider {
         };
         if let Ok(records) = &result {
             let line = format!(
-                "fleet {prefix} is serving: {} sub-resources in {}",
+                "fleet {prefix} is serving: {} sub-resources in {:.1}s",
                 records.all().len(),
-                human(op.started.elapsed())
+                op.started.elapsed().as_secs_f64()
             );
             op.say(line);
         }
@@ -289,8 +290,8 @@ impl Provider {
                 ))
             })?;
         let line = format!(
-            "fleet {prefix} is gone: {count} sub-resources deleted in {}",
-            human(op.started.elapsed())
+            "fleet {prefix} is gone: {count} sub-resources deleted in {:.1}s",
+            op.started.elapsed().as_secs_f64()
         );
         op.say(line);
         op.flush().await;

@@ -130,10 +130,12 @@ pub async fn create(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<LaunchTemplateState, A
                 cx.prefix,
             ));
         }
+        let id = t.launch_template_id().unwrap_or_default().to_string();
+        let version = up_to_date(cx, &id, data(cx, r)).await?;
         return Ok(LaunchTemplateState {
-            launch_template_id: t.launch_template_id().unwrap_or_default().into(),
+            launch_template_id: id,
             name,
-            version: t.latest_version_number().unwrap_or(1),
+            version,
         });
     }
     let spec = tag_spec(cx, Node::LaunchTemplate, ResourceType::LaunchTemplate, &[]);
@@ -156,6 +158,59 @@ pub async fn create(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<LaunchTemplateState, A
         name,
         version: t.and_then(|t| t.latest_version_number()).unwrap_or(1),
     })
+}
+
+/// The template's version with `want`: the latest if it already matches, else a new version made the
+/// default (the Auto Scaling group then launches it).
+async fn up_to_date(
+    cx: &Ctx<'_>,
+    id: &str,
+    want: RequestLaunchTemplateData,
+) -> Result<i64, AwsError> {
+    let ec2 = &cx.aws.ec2;
+    let latest = ec2
+        .describe_launch_template_versions()
+        .launch_template_id(id)
+        .versions("$Latest")
+        .send()
+        .await
+        .map_err(on("ec2", "DescribeLaunchTemplateVersions"))?;
+    let latest = latest.launch_template_versions().first();
+    if let Some(v) = latest.filter(|v| v.launch_template_data().is_some_and(|d| same(d, &want))) {
+        return Ok(v.version_number().unwrap_or(1));
+    }
+    let made = ec2
+        .create_launch_template_version()
+        .launch_template_id(id)
+        .launch_template_data(want)
+        .send()
+        .await
+        .map_err(on("ec2", "CreateLaunchTemplateVersion"))?;
+    let version = made
+        .launch_template_version()
+        .and_then(|v| v.version_number())
+        .unwrap_or(1);
+    ec2.modify_launch_template()
+        .launch_template_id(id)
+        .default_version(version.to_string())
+        .send()
+        .await
+        .map_err(on("ec2", "ModifyLaunchTemplate"))?;
+    Ok(version)
+}
+
+/// Whether a template version launches what `want` describes (the settings inputs can change).
+fn same(
+    have: &aws_sdk_ec2::types::ResponseLaunchTemplateData,
+    want: &RequestLaunchTemplateData,
+) -> bool {
+    have.image_id() == want.image_id()
+        && have.instance_type() == want.instance_type()
+        && have.key_name() == want.key_name()
+        && have.user_data() == want.user_data()
+        && have.security_group_ids() == want.security_group_ids()
+        && have.iam_instance_profile().and_then(|p| p.arn())
+            == want.iam_instance_profile().and_then(|p| p.arn())
 }
 
 /// Deletes the template (all versions); one already gone is done.

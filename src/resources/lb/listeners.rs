@@ -159,6 +159,22 @@ pub async fn create(
         }
         listener_arns.push((p.port, arn));
     }
+    // A listener on a port the inputs no longer name (listenerPort changed, certificate removed)
+    // would keep serving: remove it.
+    let stale = existing
+        .listeners()
+        .iter()
+        .filter_map(|l| l.listener_arn())
+        .filter(|arn| !listener_arns.iter().any(|(_, a)| a == arn))
+        .map(|arn| (0, arn.to_string()))
+        .collect();
+    delete(
+        cx,
+        &ListenersState {
+            listener_arns: stale,
+        },
+    )
+    .await?;
     Ok(ListenersState { listener_arns })
 }
 

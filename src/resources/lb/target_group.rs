@@ -64,7 +64,22 @@ pub async fn create(cx: &Ctx<'_>, vpc: &VpcState) -> Result<TargetGroupState, Aw
     let name = group_name(cx.prefix);
     let hc = &cx.args.health_check;
     let arn = match find(cx, &name).await? {
-        Some(arn) => arn,
+        Some(arn) => {
+            // Adopted: bring its health check to the inputs (port and protocol cannot change).
+            cx.aws
+                .elbv2
+                .modify_target_group()
+                .target_group_arn(&arn)
+                .health_check_path(&hc.path)
+                .health_check_interval_seconds(hc.interval_seconds as i32)
+                .health_check_timeout_seconds(hc.timeout_seconds as i32)
+                .healthy_threshold_count(hc.healthy_threshold as i32)
+                .unhealthy_threshold_count(hc.unhealthy_threshold as i32)
+                .send()
+                .await
+                .map_err(on("elbv2", "ModifyTargetGroup"))?;
+            arn
+        }
         None => {
             let tags: Vec<Tag> = cx
                 .tags(Node::TargetGroup)
