@@ -14,6 +14,7 @@ use ec2fleet::fleet::plan::{self, Node};
 use ec2fleet::fleet::state::Records;
 use futures::future::join_all;
 use serde_json::json;
+use support::stacks;
 use tokio::sync::watch;
 
 fn quiet(_: Node, _: usize, _: usize) {}
@@ -88,26 +89,11 @@ const FAULTS: &[(&str, u32, &[Node])] = &[
 /// One fleet: create with the fault, check the partial state, resume, check, delete, check leaks.
 async fn fail_resume_delete(account: String, fault: usize) {
     let (op, _, may_fail) = FAULTS[fault];
-    let aws = support::clients(&account).await;
-    let zone = aws
-        .route53
-        .create_hosted_zone()
-        .name("shop.example.com")
-        .caller_reference(&account)
-        .send()
-        .await
-        .unwrap();
-    let zone_id = zone
-        .hosted_zone()
-        .unwrap()
-        .id()
-        .trim_start_matches("/hostedzone/")
-        .to_string();
-    let f = support::Fleet::in_account(
+    let (f, zone_id) = stacks::fleet_with_zone(
         &account,
         // Bucket names are global across accounts, so every fleet has its own prefix.
         &format!("web-fa{fault:02}"),
-        json!({"dns": {"hostedZoneId": zone_id, "zoneName": "shop.example.com"}}),
+        "shop.example.com",
     )
     .await;
     let cx = f.cx();
@@ -174,12 +160,7 @@ async fn fail_resume_delete(account: String, fault: usize) {
     );
 
     destroy(&cx, &records, rx, &quiet).await.expect("delete");
-    aws.route53
-        .delete_hosted_zone()
-        .id(&zone_id)
-        .send()
-        .await
-        .unwrap();
+    stacks::delete_hosted_zone(&f.aws, &zone_id).await;
     f.assert_no_leaks();
 }
 

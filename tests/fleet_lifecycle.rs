@@ -13,47 +13,16 @@ use ec2fleet::fleet::state::Records;
 use ec2fleet::fleet::{ready, FleetOutputs};
 use ec2fleet::resources::compute::auto_scaling_group::Capacity;
 use ec2fleet::resources::network::load_balancer_security_group::CLOUDFRONT_PREFIX_LIST;
-use serde_json::json;
+use support::stacks;
 use tokio::sync::watch;
 
 fn quiet(_: Node, _: usize, _: usize) {}
-
-/// A hosted zone in `account` for the fleet's record; returns its ID.
-async fn zone(aws: &ec2fleet::aws::Clients, name: &str) -> String {
-    let z = aws
-        .route53
-        .create_hosted_zone()
-        .name(name)
-        .caller_reference(name)
-        .send()
-        .await
-        .expect("hosted zone");
-    z.hosted_zone()
-        .map(|h| h.id().trim_start_matches("/hostedzone/").to_string())
-        .unwrap()
-}
-
-async fn drop_zone(aws: &ec2fleet::aws::Clients, id: &str) {
-    aws.route53
-        .delete_hosted_zone()
-        .id(id)
-        .send()
-        .await
-        .expect("the zone is empty again once the fleet's record is gone");
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_default_fleet_is_built_in_full_reads_back_clean_shows_drift_and_deletes_without_leaks()
 {
     let account = support::fresh_account();
-    let aws = support::clients(&account).await;
-    let zone_id = zone(&aws, "shop.example.com").await;
-    let f = support::Fleet::in_account(
-        &account,
-        "web-f1ee7",
-        json!({"dns": {"hostedZoneId": zone_id, "zoneName": "shop.example.com"}}),
-    )
-    .await;
+    let (f, zone_id) = stacks::fleet_with_zone(&account, "web-f1ee7", "shop.example.com").await;
     let cx = f.cx();
     let (_cancel, rx) = watch::channel(false);
     let emu = support::emulator();
@@ -125,7 +94,7 @@ async fn the_default_fleet_is_built_in_full_reads_back_clean_shows_drift_and_del
         t1.elapsed(),
         emu.calls(&account).len() - calls_before_delete,
     );
-    drop_zone(&f.aws, &zone_id).await;
+    stacks::delete_hosted_zone(&f.aws, &zone_id).await;
     f.assert_no_leaks();
     eprintln!(
         "fleet against the emulator: create {:?} in {} calls, delete {:?} in {} calls",

@@ -7,11 +7,9 @@ use aws_sdk_cloudfront::types::{
     ViewerProtocolPolicy,
 };
 use ec2fleet::resources::cdn::{cache_policy, distribution};
-use ec2fleet::resources::lb::{listeners, load_balancer};
-use ec2fleet::resources::network::{
-    internet_gateway, load_balancer_security_group, route_table, security_group, subnets, vpc,
-};
-use ec2fleet::resources::{Ctx, TAG_FLEET};
+use ec2fleet::resources::lb::listeners;
+use ec2fleet::resources::TAG_FLEET;
+use support::stacks::{self, Origin};
 
 #[tokio::test]
 async fn the_cache_policy_has_the_fleets_ttls_and_is_updated_in_place_with_its_etag() {
@@ -59,58 +57,6 @@ async fn the_cache_policy_has_the_fleets_ttls_and_is_updated_in_place_with_its_e
     f.assert_no_leaks();
 }
 
-/// The network and load balancer a distribution fronts, and its cache policy; torn down by `teardown`.
-struct Origin {
-    net: vpc::VpcState,
-    subs: subnets::SubnetsState,
-    igw: internet_gateway::InternetGatewayState,
-    rt: route_table::RouteTableState,
-    sg: security_group::SecurityGroupState,
-    lb: load_balancer::LoadBalancerState,
-    policy: cache_policy::CachePolicyState,
-}
-
-async fn origin(cx: &Ctx<'_>) -> Origin {
-    let net = vpc::create(cx).await.unwrap();
-    let subs = subnets::create(cx, &net).await.unwrap();
-    let igw = internet_gateway::create(cx, &net).await.unwrap();
-    let rt = route_table::create(cx, &net, &igw, &subs).await.unwrap();
-    let sg = load_balancer_security_group::create(cx, &net)
-        .await
-        .unwrap();
-    let lb = load_balancer::create(cx, &subs, &sg).await.unwrap();
-    let policy = cache_policy::create(cx).await.unwrap();
-    Origin {
-        net,
-        subs,
-        igw,
-        rt,
-        sg,
-        lb,
-        policy,
-    }
-}
-
-impl Origin {
-    fn refs<'a>(&'a self, secret: &'a str) -> distribution::Refs<'a> {
-        distribution::Refs {
-            load_balancer: &self.lb,
-            cache_policy: &self.policy,
-            origin_secret: secret,
-        }
-    }
-}
-
-async fn teardown(cx: &Ctx<'_>, o: Origin) {
-    cache_policy::delete(cx, &o.policy).await.unwrap();
-    load_balancer::delete(cx, &o.lb).await.unwrap();
-    security_group::delete(cx, &o.sg).await.unwrap();
-    route_table::delete(cx, &o.rt).await.unwrap();
-    internet_gateway::delete(cx, &o.igw).await.unwrap();
-    subnets::delete(cx, &o.subs).await.unwrap();
-    vpc::delete(cx, &o.net).await.unwrap();
-}
-
 /// The CloudFront operations the emulator served for `account`, in order.
 fn cloudfront_calls(account: &str) -> Vec<String> {
     support::emulator()
@@ -146,7 +92,7 @@ async fn the_distribution_reaches_the_alb_over_http_with_the_secret_header_and_s
 ) {
     let f = support::Fleet::new("web-d15d15d", serde_json::json!({})).await;
     let cx = f.cx();
-    let o = origin(&cx).await;
+    let o = Origin::create(&cx).await;
     let made = distribution::create(&cx, &o.refs("s3cr3t"))
         .await
         .expect("create");
@@ -257,6 +203,10 @@ async fn the_distribution_reaches_the_alb_over_http_with_the_secret_header_and_s
             .count(),
         1
     );
+    assert!(
+        !ops.iter().any(|o| o == "UpdateDistribution"),
+        "nothing changed, so no redeploy: {ops:?}"
+    );
 
     // Strict mode refuses to delete an enabled or undeployed distribution.
     distribution::delete(&cx, &made).await.expect("delete");
@@ -276,32 +226,21 @@ async fn the_distribution_reaches_the_alb_over_http_with_the_secret_header_and_s
     distribution::delete(&cx, &made)
         .await
         .expect("a second delete is done");
-    teardown(&cx, o).await;
+    o.delete(&cx).await;
     f.assert_no_leaks();
 }
 
 #[tokio::test]
 async fn with_a_certificate_it_answers_for_the_aliases_and_one_holding_its_caller_reference_is_adopted(
 ) {
-    let account = support::fresh_account();
-    let issued = support::emulator().aws_json(
-        &account,
-        "acm",
-        "CertificateManager.RequestCertificate",
-        serde_json::json!({"DomainName": "app.example.com"}),
-    );
-    let cert = issued["CertificateArn"]
-        .as_str()
-        .expect("a certificate ARN")
-        .to_string();
-    let f = support::Fleet::in_account(
-        &account,
+    let (f, cert) = stacks::fleet_with_certificate(
         "web-ce7ce7c",
-        serde_json::json!({"cdn": {"certificateArn": cert, "aliases": ["app.example.com"]}}),
+        "app.example.com",
+        |cert| serde_json::json!({"cdn": {"certificateArn": cert, "aliases": ["app.example.com"]}}),
     )
     .await;
     let cx = f.cx();
-    let o = origin(&cx).await;
+    let o = Origin::create(&cx).await;
     let first = distribution::create(&cx, &o.refs("t0p"))
         .await
         .expect("create");
@@ -315,7 +254,7 @@ async fn with_a_certificate_it_answers_for_the_aliases_and_one_holding_its_calle
         .expect("adopted");
     assert_eq!(again, first);
     assert_eq!(distribution_count(&f).await, 1);
-    let creates = cloudfront_calls(&account)
+    let creates = cloudfront_calls(&f.account)
         .iter()
         .filter(|o| *o == "CreateDistributionWithTags")
         .count();
@@ -354,13 +293,8 @@ async fn with_a_certificate_it_answers_for_the_aliases_and_one_holding_its_calle
     distribution::delete(&cx, &first)
         .await
         .expect("a second delete is done");
-    teardown(&cx, o).await;
-    support::emulator().aws_json(
-        &account,
-        "acm",
-        "CertificateManager.DeleteCertificate",
-        serde_json::json!({"CertificateArn": cert}),
-    );
+    o.delete(&cx).await;
+    stacks::delete_certificate(&f.account, &cert);
     f.assert_no_leaks();
 }
 
@@ -368,7 +302,7 @@ async fn with_a_certificate_it_answers_for_the_aliases_and_one_holding_its_calle
 async fn a_distribution_with_the_fleets_caller_reference_but_another_owner_is_not_taken_over() {
     let f = support::Fleet::new("web-07e07e0", serde_json::json!({})).await;
     let cx = f.cx();
-    let o = origin(&cx).await;
+    let o = Origin::create(&cx).await;
     let theirs = distribution::create(&cx, &o.refs("s3cr3t")).await.unwrap();
     let untag = aws_sdk_cloudfront::types::TagKeys::builder()
         .items(TAG_FLEET)
@@ -409,6 +343,6 @@ async fn a_distribution_with_the_fleets_caller_reference_but_another_owner_is_no
     assert_eq!(distribution_count(&f).await, 1);
 
     distribution::delete(&cx, &theirs).await.unwrap();
-    teardown(&cx, o).await;
+    o.delete(&cx).await;
     f.assert_no_leaks();
 }

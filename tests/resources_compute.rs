@@ -7,33 +7,12 @@ use aws_sdk_ec2::types::LaunchTemplateHttpTokensState;
 use ec2fleet::resources::compute::launch_template::{self, Refs};
 use ec2fleet::resources::compute::{ami, auto_scaling_group, scheduled_actions};
 use ec2fleet::resources::delivery::{codedeploy_application, deployment_group};
-use ec2fleet::resources::iam::{codedeploy_role, instance_profile, instance_role};
-use ec2fleet::resources::lb::target_group;
+use ec2fleet::resources::iam::codedeploy_role;
 use ec2fleet::resources::network::{
-    instance_security_group, internet_gateway, load_balancer_security_group, route_table,
-    security_group, subnets, vpc,
+    instance_security_group, load_balancer_security_group, security_group, vpc,
 };
-use ec2fleet::resources::observability::log_group;
 use ec2fleet::resources::TAG_FLEET;
-
-/// The role, instance profile and log group a launch template refers to.
-async fn identity(
-    cx: &ec2fleet::resources::Ctx<'_>,
-) -> (
-    ec2fleet::resources::iam::role::RoleState,
-    instance_profile::InstanceProfileState,
-    log_group::LogGroupState,
-) {
-    let grants = instance_role::Grants {
-        asset_bucket: "a".into(),
-        source_bucket: "s".into(),
-        artifact_bucket: "r".into(),
-        log_group_arn: "arn:aws:logs:us-east-1:1:log-group:x".into(),
-    };
-    let role = instance_role::create(cx, &grants).await.unwrap();
-    let profile = instance_profile::create(cx, &role).await.unwrap();
-    (role, profile, log_group::create(cx).await.unwrap())
-}
+use support::stacks::{GroupInputs, Identity};
 
 #[tokio::test]
 async fn the_launch_template_requires_imdsv2_encrypts_the_root_volume_and_boots_the_fleets_agents()
@@ -51,12 +30,13 @@ async fn the_launch_template_requires_imdsv2_encrypts_the_root_volume_and_boots_
     let sg = instance_security_group::create(&cx, &net, &lb_sg)
         .await
         .unwrap();
-    let (role, profile, logs) = identity(&cx).await;
+    let identity = Identity::create(&cx).await;
+    let (profile, logs) = (&identity.profile, &identity.logs);
     let refs = Refs {
         ami: "ami-0123456789abcdef0",
         security_group: &sg,
-        profile: &profile,
-        log_group: &logs,
+        profile,
+        log_group: logs,
     };
 
     let lt = launch_template::create(&cx, &refs).await.expect("create");
@@ -120,9 +100,7 @@ async fn the_launch_template_requires_imdsv2_encrypts_the_root_volume_and_boots_
     launch_template::delete(&cx, &lt)
         .await
         .expect("a second delete is done");
-    log_group::delete(&cx, &logs).await.unwrap();
-    instance_profile::delete(&cx, &profile).await.unwrap();
-    instance_role::delete(&cx, &role).await.unwrap();
+    identity.delete(&cx).await;
     security_group::delete(&cx, &sg).await.unwrap();
     security_group::delete(&cx, &lb_sg).await.unwrap();
     vpc::delete(&cx, &net).await.unwrap();
@@ -159,36 +137,10 @@ async fn the_group_spreads_over_three_zones_keeps_the_seeds_schedule_shows_drift
 ) {
     let f = support::Fleet::new("web-a5a5a5a", serde_json::json!({})).await;
     let cx = f.cx();
-    let net = vpc::create(&cx).await.unwrap();
-    let subs = subnets::create(&cx, &net).await.unwrap();
-    let igw = internet_gateway::create(&cx, &net).await.unwrap();
-    let rt = route_table::create(&cx, &net, &igw, &subs).await.unwrap();
-    let lb_sg = load_balancer_security_group::create(&cx, &net)
-        .await
-        .unwrap();
-    let sg = instance_security_group::create(&cx, &net, &lb_sg)
-        .await
-        .unwrap();
-    let (role, profile, logs) = identity(&cx).await;
-    let image = ami::resolve(&cx).await.unwrap();
-    let lt = launch_template::create(
-        &cx,
-        &Refs {
-            ami: &image,
-            security_group: &sg,
-            profile: &profile,
-            log_group: &logs,
-        },
-    )
-    .await
-    .unwrap();
-    let tg = target_group::create(&cx, &net).await.unwrap();
+    let inputs = GroupInputs::create(&cx).await;
+    let tg = &inputs.tg;
 
-    let refs = auto_scaling_group::Refs {
-        template: &lt,
-        subnets: &subs,
-        target_group: &tg,
-    };
+    let refs = inputs.group_refs();
     let asg = auto_scaling_group::create(&cx, &refs)
         .await
         .expect("create group");
@@ -264,7 +216,7 @@ async fn the_group_spreads_over_three_zones_keeps_the_seeds_schedule_shows_drift
         application: &app,
         role: &cd_role,
         group: &asg,
-        target_group: &tg,
+        target_group: tg,
     };
     let dg = deployment_group::create(&cx, &dg_refs)
         .await
@@ -313,16 +265,6 @@ async fn the_group_spreads_over_three_zones_keeps_the_seeds_schedule_shows_drift
     auto_scaling_group::delete(&cx, &asg)
         .await
         .expect("a second delete is done");
-    target_group::delete(&cx, &tg).await.unwrap();
-    launch_template::delete(&cx, &lt).await.unwrap();
-    log_group::delete(&cx, &logs).await.unwrap();
-    instance_profile::delete(&cx, &profile).await.unwrap();
-    instance_role::delete(&cx, &role).await.unwrap();
-    security_group::delete(&cx, &sg).await.unwrap();
-    security_group::delete(&cx, &lb_sg).await.unwrap();
-    route_table::delete(&cx, &rt).await.unwrap();
-    internet_gateway::delete(&cx, &igw).await.unwrap();
-    subnets::delete(&cx, &subs).await.unwrap();
-    vpc::delete(&cx, &net).await.unwrap();
+    inputs.delete(&cx).await;
     f.assert_no_leaks();
 }

@@ -6,42 +6,30 @@ mod support;
 
 use std::collections::{BTreeMap, HashMap};
 
+use aws_sdk_cloudtrail::operation::get_trail_status::GetTrailStatusOutput;
+use aws_sdk_codepipeline::operation::get_pipeline::GetPipelineOutput;
 use aws_sdk_codepipeline::types::{ActionCategory, ActionDeclaration, PipelineType};
+use aws_sdk_eventbridge::operation::describe_rule::DescribeRuleOutput;
+use aws_sdk_eventbridge::operation::list_targets_by_rule::ListTargetsByRuleOutput;
 use aws_sdk_eventbridge::types::RuleState;
 use aws_sdk_s3::primitives::ByteStream;
+use ec2fleet::aws::Clients;
 use ec2fleet::fleet::plan::Node;
-use ec2fleet::resources::compute::{ami, auto_scaling_group, launch_template};
+use ec2fleet::resources::compute::auto_scaling_group;
 use ec2fleet::resources::delivery::deployment_group::{self, DeploymentGroupState};
 use ec2fleet::resources::delivery::pipeline::{self, PipelineState};
 use ec2fleet::resources::delivery::{codedeploy_application, event_rule, trail};
 use ec2fleet::resources::iam::role::RoleState;
-use ec2fleet::resources::iam::{
-    codedeploy_role, events_role, instance_profile, instance_role, pipeline_role,
-};
-use ec2fleet::resources::lb::target_group;
-use ec2fleet::resources::network::{
-    instance_security_group, internet_gateway, load_balancer_security_group, route_table,
-    security_group, subnets, vpc,
-};
-use ec2fleet::resources::observability::log_group;
+use ec2fleet::resources::iam::{codedeploy_role, events_role, pipeline_role};
 use ec2fleet::resources::storage::bucket::{self, BucketState};
 use ec2fleet::resources::{Ctx, TAG_FLEET};
 use serde_json::{json, Value};
+use support::stacks::GroupInputs;
 
 /// A deployment group on a real Auto Scaling group, with everything under it, made with the fleet's
 /// own sub-resources (the pipeline's Deploy stage needs a group that exists).
 struct Deployable {
-    net: vpc::VpcState,
-    subs: subnets::SubnetsState,
-    igw: internet_gateway::InternetGatewayState,
-    rt: route_table::RouteTableState,
-    lb_sg: security_group::SecurityGroupState,
-    sg: security_group::SecurityGroupState,
-    role: RoleState,
-    profile: instance_profile::InstanceProfileState,
-    logs: log_group::LogGroupState,
-    lt: launch_template::LaunchTemplateState,
-    tg: target_group::TargetGroupState,
+    inputs: GroupInputs,
     asg: auto_scaling_group::AutoScalingGroupState,
     cd_role: RoleState,
     app: codedeploy_application::ApplicationState,
@@ -50,61 +38,21 @@ struct Deployable {
 
 impl Deployable {
     async fn build(cx: &Ctx<'_>) -> Self {
-        let net = vpc::create(cx).await.unwrap();
-        let subs = subnets::create(cx, &net).await.unwrap();
-        let igw = internet_gateway::create(cx, &net).await.unwrap();
-        let rt = route_table::create(cx, &net, &igw, &subs).await.unwrap();
-        let lb_sg = load_balancer_security_group::create(cx, &net)
+        let inputs = GroupInputs::create(cx).await;
+        let asg = auto_scaling_group::create(cx, &inputs.group_refs())
             .await
             .unwrap();
-        let sg = instance_security_group::create(cx, &net, &lb_sg)
-            .await
-            .unwrap();
-        let grants = instance_role::Grants {
-            asset_bucket: "a".into(),
-            source_bucket: "s".into(),
-            artifact_bucket: "r".into(),
-            log_group_arn: "arn:aws:logs:us-east-1:1:log-group:x".into(),
-        };
-        let role = instance_role::create(cx, &grants).await.unwrap();
-        let profile = instance_profile::create(cx, &role).await.unwrap();
-        let logs = log_group::create(cx).await.unwrap();
-        let image = ami::resolve(cx).await.unwrap();
-        let lt_refs = launch_template::Refs {
-            ami: &image,
-            security_group: &sg,
-            profile: &profile,
-            log_group: &logs,
-        };
-        let lt = launch_template::create(cx, &lt_refs).await.unwrap();
-        let tg = target_group::create(cx, &net).await.unwrap();
-        let asg_refs = auto_scaling_group::Refs {
-            template: &lt,
-            subnets: &subs,
-            target_group: &tg,
-        };
-        let asg = auto_scaling_group::create(cx, &asg_refs).await.unwrap();
         let cd_role = codedeploy_role::create(cx).await.unwrap();
         let app = codedeploy_application::create(cx).await.unwrap();
         let dg_refs = deployment_group::Refs {
             application: &app,
             role: &cd_role,
             group: &asg,
-            target_group: &tg,
+            target_group: &inputs.tg,
         };
         let dg = deployment_group::create(cx, &dg_refs).await.unwrap();
         Self {
-            net,
-            subs,
-            igw,
-            rt,
-            lb_sg,
-            sg,
-            role,
-            profile,
-            logs,
-            lt,
-            tg,
+            inputs,
             asg,
             cd_role,
             app,
@@ -129,18 +77,43 @@ impl Deployable {
         );
         codedeploy_role::delete(cx, &self.cd_role).await.unwrap();
         auto_scaling_group::delete(cx, &self.asg).await.unwrap();
-        target_group::delete(cx, &self.tg).await.unwrap();
-        launch_template::delete(cx, &self.lt).await.unwrap();
-        log_group::delete(cx, &self.logs).await.unwrap();
-        instance_profile::delete(cx, &self.profile).await.unwrap();
-        instance_role::delete(cx, &self.role).await.unwrap();
-        security_group::delete(cx, &self.sg).await.unwrap();
-        security_group::delete(cx, &self.lb_sg).await.unwrap();
-        route_table::delete(cx, &self.rt).await.unwrap();
-        internet_gateway::delete(cx, &self.igw).await.unwrap();
-        subnets::delete(cx, &self.subs).await.unwrap();
-        vpc::delete(cx, &self.net).await.unwrap();
+        self.inputs.delete(cx).await;
     }
+}
+
+/// The pipeline `name` as CodePipeline declares it.
+async fn get_pipeline(aws: &Clients, name: &str) -> GetPipelineOutput {
+    aws.codepipeline
+        .get_pipeline()
+        .name(name)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The rule `name` as EventBridge describes it.
+async fn describe_rule(aws: &Clients, name: &str) -> DescribeRuleOutput {
+    aws.events.describe_rule().name(name).send().await.unwrap()
+}
+
+/// The targets of the rule `name`.
+async fn rule_targets(aws: &Clients, name: &str) -> ListTargetsByRuleOutput {
+    aws.events
+        .list_targets_by_rule()
+        .rule(name)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Whether the trail `name` is logging, and the rest of its status.
+async fn trail_status(aws: &Clients, name: &str) -> GetTrailStatusOutput {
+    aws.cloudtrail
+        .get_trail_status()
+        .name(name)
+        .send()
+        .await
+        .unwrap()
 }
 
 /// One action's type as `(category, owner, provider, version)`.
@@ -212,13 +185,7 @@ async fn the_pipeline_deploys_the_release_archive_and_the_rule_starts_it_on_each
             ),
         }
     );
-    let got = aws
-        .codepipeline
-        .get_pipeline()
-        .name(&p.name)
-        .send()
-        .await
-        .unwrap();
+    let got = get_pipeline(aws, &p.name).await;
     let decl = got.pipeline().unwrap();
     assert_eq!(decl.role_arn(), p_role.role_arn);
     assert_eq!(decl.pipeline_type(), Some(&PipelineType::V2));
@@ -298,13 +265,7 @@ async fn the_pipeline_deploys_the_release_archive_and_the_rule_starts_it_on_each
         p,
         "adopted on a second run"
     );
-    let got = aws
-        .codepipeline
-        .get_pipeline()
-        .name(&p.name)
-        .send()
-        .await
-        .unwrap();
+    let got = get_pipeline(aws, &p.name).await;
     assert_eq!(
         config(&got.pipeline().unwrap().stages()[0].actions()[0])["S3ObjectKey"],
         "releases/app.zip"
@@ -323,13 +284,7 @@ async fn the_pipeline_deploys_the_release_archive_and_the_rule_starts_it_on_each
         .await
         .expect("create rule");
     assert_eq!(rule.name, "web-d1d1d1d-release");
-    let live = aws
-        .events
-        .describe_rule()
-        .name(&rule.name)
-        .send()
-        .await
-        .unwrap();
+    let live = describe_rule(aws, &rule.name).await;
     assert_eq!(live.arn(), Some(rule.arn.as_str()));
     assert_eq!(live.state(), Some(&RuleState::Enabled));
     let pattern: Value = serde_json::from_str(live.event_pattern().unwrap()).unwrap();
@@ -346,12 +301,8 @@ async fn the_pipeline_deploys_the_release_archive_and_the_rule_starts_it_on_each
         })
     );
     let targets = || async {
-        aws.events
-            .list_targets_by_rule()
-            .rule(&rule.name)
-            .send()
+        rule_targets(aws, &rule.name)
             .await
-            .unwrap()
             .targets
             .unwrap_or_default()
     };
@@ -384,13 +335,7 @@ async fn the_pipeline_deploys_the_release_archive_and_the_rule_starts_it_on_each
         .await
         .unwrap();
     assert_eq!(event_rule::create(&cx, &rule_refs).await.unwrap(), rule);
-    let live = aws
-        .events
-        .describe_rule()
-        .name(&rule.name)
-        .send()
-        .await
-        .unwrap();
+    let live = describe_rule(aws, &rule.name).await;
     assert_eq!(live.state(), Some(&RuleState::Enabled));
     assert_eq!(targets().await.len(), 1);
     let rules = aws
@@ -480,16 +425,7 @@ async fn the_trail_records_writes_to_exactly_the_release_archive_into_the_artifa
             Some(true)
         )
     );
-    let is_logging = || async {
-        let s = aws
-            .cloudtrail
-            .get_trail_status()
-            .name(&arn)
-            .send()
-            .await
-            .unwrap();
-        s.is_logging()
-    };
+    let is_logging = || async { trail_status(aws, &arn).await.is_logging() };
     assert_eq!(is_logging().await, Some(true));
 
     let sel = aws
@@ -668,15 +604,7 @@ async fn a_pipeline_with_the_fleets_name_but_not_its_tag_is_refused_and_left_alo
     };
     // Someone's own pipeline, made from the fleet's declaration but without the fleet's tags.
     let mine = pipeline::create(&cx, &refs).await.unwrap();
-    let decl = aws
-        .codepipeline
-        .get_pipeline()
-        .name(&mine.name)
-        .send()
-        .await
-        .unwrap()
-        .pipeline
-        .unwrap();
+    let decl = get_pipeline(aws, &mine.name).await.pipeline.unwrap();
     pipeline::delete(&cx, &mine).await.unwrap();
     aws.codepipeline
         .create_pipeline()
@@ -689,13 +617,7 @@ async fn a_pipeline_with_the_fleets_name_but_not_its_tag_is_refused_and_left_alo
         .await
         .expect_err("must not adopt a foreign pipeline");
     assert_refused(err, "web-d3d3d3d-pipeline", "web-d3d3d3d");
-    let got = aws
-        .codepipeline
-        .get_pipeline()
-        .name("web-d3d3d3d-pipeline")
-        .send()
-        .await
-        .unwrap();
+    let got = get_pipeline(aws, "web-d3d3d3d-pipeline").await;
     assert_eq!(got.pipeline().unwrap().version(), Some(1), "not updated");
 
     aws.codepipeline
@@ -733,13 +655,7 @@ async fn a_trail_with_the_fleets_name_but_not_its_tag_is_refused_and_left_alone(
     .await
     .expect_err("must not adopt a foreign trail");
     assert_refused(err, "web-d4d4d4d-trail", "web-d4d4d4d");
-    let status = aws
-        .cloudtrail
-        .get_trail_status()
-        .name("web-d4d4d4d-trail")
-        .send()
-        .await
-        .unwrap();
+    let status = trail_status(aws, "web-d4d4d4d-trail").await;
     assert_eq!(status.is_logging(), Some(false), "not started");
     let policy = aws.s3.get_bucket_policy().bucket(theirs).send().await;
     assert!(policy.is_err(), "their bucket's policy is untouched");
@@ -782,21 +698,9 @@ async fn a_rule_with_the_fleets_name_but_not_its_tag_is_refused_and_left_alone()
         .await
         .expect_err("must not adopt a foreign rule");
     assert_refused(err, "web-d5d5d5d-release", "web-d5d5d5d");
-    let live = aws
-        .events
-        .describe_rule()
-        .name("web-d5d5d5d-release")
-        .send()
-        .await
-        .unwrap();
+    let live = describe_rule(aws, "web-d5d5d5d-release").await;
     assert_eq!(live.event_pattern(), Some(theirs), "not replaced");
-    let t = aws
-        .events
-        .list_targets_by_rule()
-        .rule("web-d5d5d5d-release")
-        .send()
-        .await
-        .unwrap();
+    let t = rule_targets(aws, "web-d5d5d5d-release").await;
     assert!(t.targets().is_empty(), "no target added: {t:?}");
 
     aws.events

@@ -7,76 +7,15 @@ use aws_sdk_route53::types::{
     Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet, RrType,
 };
 use ec2fleet::fleet::args::Dns;
-use ec2fleet::resources::cdn::{cache_policy, distribution};
+use ec2fleet::resources::cdn::distribution;
 use ec2fleet::resources::dns::record::{self, DnsRecordState, Target};
 use ec2fleet::resources::lb::load_balancer;
-use ec2fleet::resources::network::{
-    internet_gateway, load_balancer_security_group, route_table, security_group, subnets, vpc,
-};
-use ec2fleet::resources::Ctx;
-
-/// The network and load balancer the records point at (directly, or through a distribution).
-struct Stack {
-    net: vpc::VpcState,
-    subs: subnets::SubnetsState,
-    igw: internet_gateway::InternetGatewayState,
-    rt: route_table::RouteTableState,
-    sg: security_group::SecurityGroupState,
-    lb: load_balancer::LoadBalancerState,
-}
-
-async fn stack(cx: &Ctx<'_>) -> Stack {
-    let net = vpc::create(cx).await.unwrap();
-    let subs = subnets::create(cx, &net).await.unwrap();
-    let igw = internet_gateway::create(cx, &net).await.unwrap();
-    let rt = route_table::create(cx, &net, &igw, &subs).await.unwrap();
-    let sg = load_balancer_security_group::create(cx, &net)
-        .await
-        .unwrap();
-    let lb = load_balancer::create(cx, &subs, &sg).await.unwrap();
-    Stack {
-        net,
-        subs,
-        igw,
-        rt,
-        sg,
-        lb,
-    }
-}
-
-async fn teardown(cx: &Ctx<'_>, s: Stack) {
-    load_balancer::delete(cx, &s.lb).await.unwrap();
-    security_group::delete(cx, &s.sg).await.unwrap();
-    route_table::delete(cx, &s.rt).await.unwrap();
-    internet_gateway::delete(cx, &s.igw).await.unwrap();
-    subnets::delete(cx, &s.subs).await.unwrap();
-    vpc::delete(cx, &s.net).await.unwrap();
-}
+use support::stacks::{self, Frontend, Origin};
 
 /// A public hosted zone `example-<account>.com`: its ID (as a user gives it) and name.
 async fn zone(f: &support::Fleet) -> (String, String) {
     let name = format!("example-{}.com", f.account);
-    let out = f
-        .aws
-        .route53
-        .create_hosted_zone()
-        .name(&name)
-        .caller_reference(&name)
-        .send()
-        .await
-        .unwrap();
-    let id = out.hosted_zone().unwrap().id();
-    (id.trim_start_matches("/hostedzone/").to_string(), name)
-}
-
-async fn delete_zone(f: &support::Fleet, id: &str) {
-    f.aws
-        .route53
-        .delete_hosted_zone()
-        .id(id)
-        .send()
-        .await
-        .unwrap();
+    (stacks::hosted_zone(&f.aws, &name, &name).await, name)
 }
 
 /// The zone's records other than its own NS and SOA.
@@ -145,14 +84,8 @@ async fn plain_a(f: &support::Fleet, zone: &str, name: &str, action: ChangeActio
 async fn the_name_aliases_the_distribution_over_ipv4_and_ipv6_and_delete_removes_both_records() {
     let f = support::Fleet::new("web-d25d25d", serde_json::json!({})).await;
     let cx = f.cx();
-    let s = stack(&cx).await;
-    let policy = cache_policy::create(&cx).await.unwrap();
-    let refs = distribution::Refs {
-        load_balancer: &s.lb,
-        cache_policy: &policy,
-        origin_secret: "s3cr3t",
-    };
-    let cdn = distribution::create(&cx, &refs).await.unwrap();
+    let o = Origin::create(&cx).await;
+    let cdn = distribution::create(&cx, &o.refs("s3cr3t")).await.unwrap();
     let (zone_id, zone_name) = zone(&f).await;
     let www = format!("www.{zone_name}");
     let dns = Dns {
@@ -210,10 +143,9 @@ async fn the_name_aliases_the_distribution_over_ipv4_and_ipv6_and_delete_removes
         .await
         .expect("a second delete is done");
 
-    delete_zone(&f, &zone_id).await;
+    stacks::delete_hosted_zone(&f.aws, &zone_id).await;
     distribution::delete(&cx, &cdn).await.unwrap();
-    cache_policy::delete(&cx, &policy).await.unwrap();
-    teardown(&cx, s).await;
+    o.delete(&cx).await;
     f.assert_no_leaks();
 }
 
@@ -226,7 +158,7 @@ async fn without_the_cdn_the_apex_aliases_the_load_balancer_and_someone_elses_re
     )
     .await;
     let cx = f.cx();
-    let s = stack(&cx).await;
+    let s = Frontend::create(&cx).await;
     let (zone_id, zone_name) = zone(&f).await;
     let www = format!("www.{zone_name}");
     plain_a(&f, &zone_id, &www, ChangeAction::Create).await;
@@ -289,8 +221,8 @@ async fn without_the_cdn_the_apex_aliases_the_load_balancer_and_someone_elses_re
         .expect("a second delete is done");
 
     plain_a(&f, &zone_id, &www, ChangeAction::Delete).await;
-    delete_zone(&f, &zone_id).await;
-    teardown(&cx, s).await;
+    stacks::delete_hosted_zone(&f.aws, &zone_id).await;
+    s.delete(&cx).await;
     f.assert_no_leaks();
 }
 

@@ -2,11 +2,12 @@
 
 mod support;
 
+use aws_sdk_elasticloadbalancingv2::operation::describe_listeners::DescribeListenersOutput;
+use aws_sdk_elasticloadbalancingv2::operation::describe_rules::DescribeRulesOutput;
 use ec2fleet::aws::ErrorClass;
 use ec2fleet::resources::lb::{listeners, load_balancer, target_group};
-use ec2fleet::resources::network::{
-    internet_gateway, load_balancer_security_group, route_table, security_group, subnets, vpc,
-};
+use ec2fleet::resources::network::{subnets, vpc};
+use support::stacks;
 
 #[tokio::test]
 async fn the_target_group_forwards_to_the_app_port_with_the_seeds_health_check_and_drain_time() {
@@ -68,17 +69,10 @@ async fn the_target_group_forwards_to_the_app_port_with_the_seeds_health_check_a
 async fn the_load_balancer_is_public_in_every_subnet_and_its_deletion_frees_the_network() {
     let f = support::Fleet::new("web-ab1ab1a", serde_json::json!({})).await;
     let cx = f.cx();
-    let net = vpc::create(&cx).await.unwrap();
-    let subs = subnets::create(&cx, &net).await.unwrap();
-    let igw = internet_gateway::create(&cx, &net).await.unwrap();
-    let rt = route_table::create(&cx, &net, &igw, &subs).await.unwrap();
-    let sg = load_balancer_security_group::create(&cx, &net)
-        .await
-        .unwrap();
+    let network = stacks::Network::create(&cx).await;
+    let (subs, sg) = (&network.subs, &network.lb_sg);
 
-    let lb = load_balancer::create(&cx, &subs, &sg)
-        .await
-        .expect("create");
+    let lb = load_balancer::create(&cx, subs, sg).await.expect("create");
     assert!(
         !lb.dns_name.is_empty(),
         "the DNS name is known at once, for the CDN"
@@ -110,12 +104,12 @@ async fn the_load_balancer_is_public_in_every_subnet_and_its_deletion_frees_the_
         .and_then(|a| a.value());
     assert_eq!(drop, Some("true"));
     assert_eq!(
-        load_balancer::create(&cx, &subs, &sg).await.unwrap(),
+        load_balancer::create(&cx, subs, sg).await.unwrap(),
         lb,
         "adopted on a second run"
     );
 
-    let early = subnets::delete(&cx, &subs)
+    let early = subnets::delete(&cx, subs)
         .await
         .expect_err("subnets cannot go while the load balancer is in them");
     assert_eq!(early.class, ErrorClass::DependencyViolation, "{early}");
@@ -124,75 +118,44 @@ async fn the_load_balancer_is_public_in_every_subnet_and_its_deletion_frees_the_
     load_balancer::delete(&cx, &lb)
         .await
         .expect("a second delete is done");
-    security_group::delete(&cx, &sg).await.unwrap();
-    route_table::delete(&cx, &rt).await.unwrap();
-    internet_gateway::delete(&cx, &igw).await.unwrap();
-    subnets::delete(&cx, &subs).await.unwrap();
-    vpc::delete(&cx, &net).await.unwrap();
+    network.delete(&cx).await;
     f.assert_no_leaks();
 }
 
-/// The network, load balancer and target group a listener test needs; torn down by `teardown`.
-struct Stack {
-    net: vpc::VpcState,
-    subs: subnets::SubnetsState,
-    igw: internet_gateway::InternetGatewayState,
-    rt: route_table::RouteTableState,
-    sg: security_group::SecurityGroupState,
-    lb: load_balancer::LoadBalancerState,
-    tg: target_group::TargetGroupState,
-}
-
-async fn stack(cx: &ec2fleet::resources::Ctx<'_>) -> Stack {
-    let net = vpc::create(cx).await.unwrap();
-    let subs = subnets::create(cx, &net).await.unwrap();
-    let igw = internet_gateway::create(cx, &net).await.unwrap();
-    let rt = route_table::create(cx, &net, &igw, &subs).await.unwrap();
-    let sg = load_balancer_security_group::create(cx, &net)
+/// The listener `arn`, as AWS describes it.
+async fn describe_listener(f: &support::Fleet, arn: &str) -> DescribeListenersOutput {
+    f.aws
+        .elbv2
+        .describe_listeners()
+        .listener_arns(arn)
+        .send()
         .await
-        .unwrap();
-    let lb = load_balancer::create(cx, &subs, &sg).await.unwrap();
-    let tg = target_group::create(cx, &net).await.unwrap();
-    Stack {
-        net,
-        subs,
-        igw,
-        rt,
-        sg,
-        lb,
-        tg,
-    }
+        .unwrap()
 }
 
-async fn teardown(cx: &ec2fleet::resources::Ctx<'_>, s: Stack) {
-    load_balancer::delete(cx, &s.lb).await.unwrap();
-    target_group::delete(cx, &s.tg).await.unwrap();
-    security_group::delete(cx, &s.sg).await.unwrap();
-    route_table::delete(cx, &s.rt).await.unwrap();
-    internet_gateway::delete(cx, &s.igw).await.unwrap();
-    subnets::delete(cx, &s.subs).await.unwrap();
-    vpc::delete(cx, &s.net).await.unwrap();
+/// The rules of the listener `arn`.
+async fn listener_rules(f: &support::Fleet, arn: &str) -> DescribeRulesOutput {
+    f.aws
+        .elbv2
+        .describe_rules()
+        .listener_arn(arn)
+        .send()
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
 async fn behind_the_cdn_only_requests_with_the_secret_header_reach_the_targets() {
     let f = support::Fleet::new("web-cd1cd1c", serde_json::json!({})).await;
     let cx = f.cx();
-    let s = stack(&cx).await;
+    let s = stacks::Balanced::create(&cx).await;
     let l = listeners::create(&cx, &s.lb, &s.tg, Some("s3cr3t"))
         .await
         .expect("create");
     assert_eq!(l.listener_arns.len(), 1);
     let (port, arn) = &l.listener_arns[0];
     assert_eq!(*port, 80);
-    let got = f
-        .aws
-        .elbv2
-        .describe_listeners()
-        .listener_arns(arn)
-        .send()
-        .await
-        .unwrap();
+    let got = describe_listener(&f, arn).await;
     let default = &got.listeners()[0].default_actions()[0];
     assert_eq!(
         default
@@ -201,14 +164,7 @@ async fn behind_the_cdn_only_requests_with_the_secret_header_reach_the_targets()
         Some("403"),
         "direct access is refused"
     );
-    let rules = f
-        .aws
-        .elbv2
-        .describe_rules()
-        .listener_arn(arn)
-        .send()
-        .await
-        .unwrap();
+    let rules = listener_rules(&f, arn).await;
     let rule = rules
         .rules()
         .iter()
@@ -231,31 +187,20 @@ async fn behind_the_cdn_only_requests_with_the_secret_header_reach_the_targets()
         "a second run updates in place"
     );
     listeners::delete(&cx, &l).await.unwrap();
-    teardown(&cx, s).await;
+    s.delete(&cx).await;
     f.assert_no_leaks();
 }
 
 #[tokio::test]
 async fn with_a_certificate_http_redirects_to_https_and_without_a_cdn_traffic_is_forwarded() {
-    let account = support::fresh_account();
-    let issued = support::emulator().aws_json(
-        &account,
-        "acm",
-        "CertificateManager.RequestCertificate",
-        serde_json::json!({"DomainName": "app.example.com"}),
-    );
-    let cert = issued["CertificateArn"]
-        .as_str()
-        .expect("a certificate ARN")
-        .to_string();
-    let f = support::Fleet::in_account(
-        &account,
+    let (f, cert) = stacks::fleet_with_certificate(
         "web-ce1ce1c",
-        serde_json::json!({"certificateArn": cert, "cdn": {"enabled": false}}),
+        "app.example.com",
+        |cert| serde_json::json!({"certificateArn": cert, "cdn": {"enabled": false}}),
     )
     .await;
     let cx = f.cx();
-    let s = stack(&cx).await;
+    let s = stacks::Balanced::create(&cx).await;
     let l = listeners::create(&cx, &s.lb, &s.tg, None)
         .await
         .expect("create");
@@ -291,47 +236,27 @@ async fn with_a_certificate_http_redirects_to_https_and_without_a_cdn_traffic_is
         Some(cert.as_str())
     );
     listeners::delete(&cx, &l).await.unwrap();
-    teardown(&cx, s).await;
-    support::emulator().aws_json(
-        &account,
-        "acm",
-        "CertificateManager.DeleteCertificate",
-        serde_json::json!({"CertificateArn": cert}),
-    );
+    s.delete(&cx).await;
+    stacks::delete_certificate(&f.account, &cert);
     f.assert_no_leaks();
 }
 
 #[tokio::test]
 async fn with_a_certificate_and_the_cdn_http_serves_cloudfront_instead_of_redirecting_it() {
-    let account = support::fresh_account();
-    let issued = support::emulator().aws_json(
-        &account,
-        "acm",
-        "CertificateManager.RequestCertificate",
-        serde_json::json!({"DomainName": "app.example.com"}),
-    );
-    let cert = issued["CertificateArn"].as_str().unwrap().to_string();
-    let f = support::Fleet::in_account(
-        &account,
+    let (f, cert) = stacks::fleet_with_certificate(
         "web-ce2ce2c",
-        serde_json::json!({"certificateArn": cert}),
+        "app.example.com",
+        |cert| serde_json::json!({"certificateArn": cert}),
     )
     .await;
     let cx = f.cx();
-    let s = stack(&cx).await;
+    let s = stacks::Balanced::create(&cx).await;
     let l = listeners::create(&cx, &s.lb, &s.tg, Some("s3cr3t"))
         .await
         .expect("create");
     // CloudFront's origin is http-only: a redirect on port 80 would send viewers to the ALB itself.
     for (port, arn) in &l.listener_arns {
-        let got = f
-            .aws
-            .elbv2
-            .describe_listeners()
-            .listener_arns(arn)
-            .send()
-            .await
-            .unwrap();
+        let got = describe_listener(&f, arn).await;
         let default = &got.listeners()[0].default_actions()[0];
         assert!(default.redirect_config().is_none(), "port {port} redirects");
         assert_eq!(
@@ -341,26 +266,14 @@ async fn with_a_certificate_and_the_cdn_http_serves_cloudfront_instead_of_redire
             Some("403"),
             "port {port} refuses requests without the header"
         );
-        let rules = f
-            .aws
-            .elbv2
-            .describe_rules()
-            .listener_arn(arn)
-            .send()
-            .await
-            .unwrap();
+        let rules = listener_rules(&f, arn).await;
         let guarded = rules.rules().iter().any(|r| {
             r.priority() == Some("1") && r.actions()[0].target_group_arn() == Some(&s.tg.arn)
         });
         assert!(guarded, "port {port} forwards CloudFront's requests");
     }
     listeners::delete(&cx, &l).await.unwrap();
-    teardown(&cx, s).await;
-    support::emulator().aws_json(
-        &account,
-        "acm",
-        "CertificateManager.DeleteCertificate",
-        serde_json::json!({"CertificateArn": cert}),
-    );
+    s.delete(&cx).await;
+    stacks::delete_certificate(&f.account, &cert);
     f.assert_no_leaks();
 }
