@@ -170,6 +170,21 @@ impl Plugin {
         };
         self.client.check(req).await.expect("check").into_inner()
     }
+
+    /// Create of the Ec2Fleet `web` with these checked inputs.
+    async fn create_fleet(
+        &mut self,
+        inputs: Option<prost_types::Struct>,
+    ) -> Result<rpc::CreateResponse, Status> {
+        let req = rpc::CreateRequest {
+            urn: URN.into(),
+            r#type: FLEET.into(),
+            properties: inputs,
+            timeout: 300.0,
+            ..Default::default()
+        };
+        self.client.create(req).await.map(Response::into_inner)
+    }
 }
 
 fn config_ok() -> prost_types::Struct {
@@ -664,16 +679,8 @@ async fn a_failed_create_hands_over_the_partial_fleet_and_the_next_update_finish
         )]))
         .await
         .inputs;
-    let create = rpc::CreateRequest {
-        urn: URN.into(),
-        r#type: FLEET.into(),
-        properties: inputs.clone(),
-        timeout: 300.0,
-        ..Default::default()
-    };
     let err = p
-        .client
-        .create(create)
+        .create_fleet(inputs.clone())
         .await
         .expect_err("the pipeline fault stops the create");
     let failed = init_failed(&err);
@@ -795,5 +802,69 @@ async fn a_failed_create_hands_over_the_partial_fleet_and_the_next_update_finish
             logs.iter().map(|l| &l.message).collect::<Vec<_>>()
         );
     }
+    p.child.kill().await.ok();
+}
+
+#[tokio::test]
+async fn a_read_with_only_the_id_imports_the_fleet_with_its_inputs_and_origin_secret() {
+    let account = support::fresh_account();
+    let (_engine, addr) = start_engine().await;
+    let mut p = start_plugin(&[&addr.to_string()]).await;
+    p.configure_emulator(&account).await;
+    let inputs = p
+        // Its own prefix: bucket names are global, and other tests' fleets are autonamed `web-…`.
+        .check_fleet(props(vec![
+            ("namePrefix", s("imported")),
+            ("instanceType", s("t3.small")),
+        ]))
+        .await
+        .inputs;
+    let made = p.create_fleet(inputs).await.expect("create");
+    let state = decode_struct(made.properties.as_ref());
+
+    // `pulumi import ec2fleet:index:Ec2Fleet web <id>`: a Read with the ID and nothing else.
+    let import = |id: &str| rpc::ReadRequest {
+        id: id.into(),
+        urn: URN.into(),
+        r#type: FLEET.into(),
+        ..Default::default()
+    };
+    let got = p
+        .client
+        .read(import(&made.id))
+        .await
+        .expect("import")
+        .into_inner();
+    assert_eq!(got.id, made.id);
+    let imported = decode_struct(got.properties.as_ref());
+    assert_eq!(imported.get("__fleet"), state.get("__fleet"));
+    assert_eq!(
+        imported.get("__originSecret"),
+        state.get("__originSecret"),
+        "the listeners' secret is kept, so CloudFront's header stays valid"
+    );
+    let got_inputs = decode_struct(got.inputs.as_ref());
+    assert_eq!(got_inputs.get("instanceType"), Some(&s("t3.small")));
+    assert_eq!(got_inputs.get("namePrefix"), Some(&s(&made.id)));
+
+    let missing = p
+        .client
+        .read(import("web-absent"))
+        .await
+        .expect("a fleet that is not there is not found, not an error")
+        .into_inner();
+    assert_eq!(missing.id, "");
+
+    let delete = rpc::DeleteRequest {
+        id: got.id.clone(),
+        urn: URN.into(),
+        r#type: FLEET.into(),
+        properties: got.properties.clone(),
+        old_inputs: got.inputs.clone(),
+        timeout: 300.0,
+        ..Default::default()
+    };
+    p.client.delete(delete).await.expect("delete");
+    support::emulator().assert_no_leaks(&account);
     p.child.kill().await.ok();
 }

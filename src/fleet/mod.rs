@@ -3,6 +3,7 @@
 pub mod apply;
 pub mod args;
 pub mod destroy;
+pub mod discover;
 pub mod naming;
 pub mod outputs;
 pub mod plan;

@@ -102,6 +102,11 @@ pub fn graph(args: &FleetArgs) -> Vec<(Node, Vec<Node>)> {
     among(&edges, &keep)
 }
 
+/// Every node a fleet can have, whatever its inputs.
+pub fn all() -> Vec<Node> {
+    edges().into_iter().map(|(n, _)| n).collect()
+}
+
 /// The graph over just the nodes in `keep` (say, those a fleet recorded, for a delete): a node's
 /// dependencies are its kept ones, and the kept ones reached through nodes left out, so the order
 /// between the remaining nodes is never lost.

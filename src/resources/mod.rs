@@ -43,6 +43,20 @@ impl Ctx<'_> {
     pub fn tags(&self, node: Node) -> BTreeMap<String, String> {
         tags_for(self.default_tags, &self.args.tags, self.prefix, node)
     }
+
+    /// Of the tags on one of `node`'s objects, those the fleet's `tags` input put there: not the
+    /// identity tags, nor the generated Name, nor provider defaults with their default values.
+    pub fn own_tags(
+        &self,
+        node: Node,
+        on_object: BTreeMap<String, String>,
+    ) -> BTreeMap<String, String> {
+        let implied = tags_for(self.default_tags, &BTreeMap::new(), self.prefix, node);
+        on_object
+            .into_iter()
+            .filter(|(k, v)| implied.get(k) != Some(v))
+            .collect()
+    }
 }
 
 /// See [`Ctx::tags`].

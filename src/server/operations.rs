@@ -16,11 +16,13 @@ use crate::aws::wait::human;
 use crate::aws::{Clients, Waits};
 use crate::fleet::apply::{apply, Incomplete};
 use crate::fleet::destroy::destroy;
+use crate::fleet::discover;
 use crate::fleet::plan::{self, Node};
 use crate::fleet::refresh::refresh;
 use crate::fleet::state::Records;
-use crate::fleet::{ready, FleetArgs};
+use crate::fleet::{naming, ready, FleetArgs};
 use crate::proto::pulumirpc as rpc;
+use crate::resources::lb::listeners;
 use crate::resources::Ctx;
 
 /// How long a create, update or delete may take when the program sets no customTimeouts: a new
@@ -309,10 +311,7 @@ impl Provider {
         };
         let records = records_of(&olds)?;
         if records.is_empty() {
-            return Err(Status::unimplemented(format!(
-                "importing fleet {:?} by ID alone is not supported yet; create it with `pulumi up`",
-                req.id
-            )));
+            return self.import_fleet(req).await;
         }
         let args = args_of(&inputs)?;
         let prefix = prefix_of(&args)?;
@@ -331,6 +330,49 @@ impl Provider {
         let state = lifecycle::state(&inputs, &drifted, &prefix, &live.records, secret.as_deref());
         Ok(rpc::ReadResponse {
             id: req.id,
+            properties: Some(encode_struct(&state)),
+            inputs: Some(encode_struct(&inputs)),
+            refresh_before_update: false,
+        })
+    }
+
+    /// Read with an ID alone (`pulumi import`): finds the fleet's objects by its name prefix and
+    /// answers with their records and the inputs they were made with. Nothing found: not found.
+    async fn import_fleet(&self, req: rpc::ReadRequest) -> Result<rpc::ReadResponse, Status> {
+        let prefix = req.id.clone();
+        if let Some(problem) = naming::prefix_problem(&prefix) {
+            return Err(Status::invalid_argument(format!(
+                "cannot import fleet {prefix:?}: the ID is the fleet's namePrefix, and {problem}"
+            )));
+        }
+        let mut args: FleetArgs = crate::fleet::parse(serde_json::json!({}))
+            .map_err(|e| Status::internal(format!("default inputs: {}", e.reason)))?;
+        args.name_prefix = Some(prefix.clone());
+        let op = self.op(&req.urn, req.timeout).await?;
+        let cx = op.cx(&args, &prefix);
+        let failed = |e| Status::unavailable(format!("importing fleet {prefix}: {e}"));
+        let records = discover::discover(&cx).await.map_err(failed)?;
+        if records.is_empty() {
+            return Ok(rpc::ReadResponse::default());
+        }
+        // The secret the listeners admit, so later updates keep CloudFront's header valid.
+        let secret = async {
+            match &records.listeners {
+                Some(l) => listeners::origin_secret(&cx, l).await,
+                None => Ok(None),
+            }
+        };
+        let (found, secret) =
+            tokio::try_join!(discover::inputs(&cx, &records), secret).map_err(failed)?;
+        op.say(format!(
+            "fleet {prefix}: found {} sub-resources",
+            records.all().len()
+        ));
+        op.flush().await;
+        let inputs = typed::map_from_json(&serde_json::to_value(&found).unwrap_or_default());
+        let state = lifecycle::state(&inputs, &found, &prefix, &records, secret.as_deref());
+        Ok(rpc::ReadResponse {
+            id: prefix,
             properties: Some(encode_struct(&state)),
             inputs: Some(encode_struct(&inputs)),
             refresh_before_update: false,

@@ -1,10 +1,11 @@
 //! The CloudFront cache policy with the fleet's TTLs (seed: 10 s default, 0 min, 1 h max), compressed
 //! objects cached separately, and no cookies, headers or query strings in the cache key.
 
+use aws_sdk_cloudfront::operation::get_cache_policy::GetCachePolicyOutput;
 use aws_sdk_cloudfront::types::{
-    CachePolicyConfig, CachePolicyCookieBehavior, CachePolicyCookiesConfig,
+    CachePolicy, CachePolicyConfig, CachePolicyCookieBehavior, CachePolicyCookiesConfig,
     CachePolicyHeaderBehavior, CachePolicyHeadersConfig, CachePolicyQueryStringBehavior,
-    CachePolicyQueryStringsConfig, ParametersInCacheKeyAndForwardedToOrigin,
+    CachePolicyQueryStringsConfig, CachePolicyType, ParametersInCacheKeyAndForwardedToOrigin,
 };
 use serde::{Deserialize, Serialize};
 
@@ -56,7 +57,7 @@ fn config(cx: &Ctx<'_>, name: &str) -> Result<CachePolicyConfig, AwsError> {
     let c = &cx.args.cdn;
     CachePolicyConfig::builder()
         .name(name)
-        .comment(format!("ec2fleet {}", cx.prefix))
+        .comment(comment(cx))
         .default_ttl(c.default_ttl.into())
         .min_ttl(c.min_ttl.into())
         .max_ttl(c.max_ttl.into())
@@ -65,24 +66,76 @@ fn config(cx: &Ctx<'_>, name: &str) -> Result<CachePolicyConfig, AwsError> {
         .map_err(invalid(op))
 }
 
-/// Creates the policy, or updates the one this fleet made (found by its name) to the wanted TTLs.
-pub async fn create(cx: &Ctx<'_>) -> Result<CachePolicyState, AwsError> {
-    let name = format!("{}-cache", cx.prefix);
-    let cf = &cx.aws.cloudfront;
-    let list = cf
+/// The policy's name: `<prefix>-cache`.
+fn policy_name(cx: &Ctx<'_>) -> String {
+    format!("{}-cache", cx.prefix)
+}
+
+/// The account's custom policy with the fleet's name.
+async fn named(cx: &Ctx<'_>) -> Result<Option<CachePolicy>, AwsError> {
+    let name = policy_name(cx);
+    let list = cx
+        .aws
+        .cloudfront
         .list_cache_policies()
-        .r#type(aws_sdk_cloudfront::types::CachePolicyType::Custom)
+        .r#type(CachePolicyType::Custom)
         .send()
         .await;
     let list = list.map_err(on("cloudfront", "ListCachePolicies"))?;
-    let existing = list
+    Ok(list
         .cache_policy_list()
         .map(|l| l.items())
         .unwrap_or_default()
         .iter()
         .filter_map(|s| s.cache_policy())
         .find(|p| p.cache_policy_config().map(|c| c.name()) == Some(name.as_str()))
-        .map(|p| p.id().to_string());
+        .cloned())
+}
+
+/// The comment naming the fleet.
+fn comment(cx: &Ctx<'_>) -> String {
+    format!("ec2fleet {}", cx.prefix)
+}
+
+/// The fleet's policy. Cache policies carry no tags: the name and the comment naming the fleet are
+/// what identify it.
+pub(crate) async fn discover(cx: &Ctx<'_>) -> Result<Option<CachePolicyState>, AwsError> {
+    let name = policy_name(cx);
+    let ours = comment(cx);
+    Ok(named(cx)
+        .await?
+        .filter(|p| p.cache_policy_config().and_then(|c| c.comment()) == Some(ours.as_str()))
+        .map(|p| CachePolicyState {
+            id: p.id().to_string(),
+            name,
+        }))
+}
+
+/// The policy's TTLs (default, min, max); `None` when it is gone.
+pub(crate) async fn ttls(
+    cx: &Ctx<'_>,
+    state: &CachePolicyState,
+) -> Result<Option<(u32, u32, u32)>, AwsError> {
+    let got = get(cx, state).await?;
+    let ttl = |t: Option<i64>| t.unwrap_or_default().clamp(0, i64::from(u32::MAX)) as u32;
+    Ok(got
+        .as_ref()
+        .and_then(|o| o.cache_policy())
+        .and_then(|p| p.cache_policy_config())
+        .map(|c| {
+            (
+                ttl(c.default_ttl()),
+                ttl(Some(c.min_ttl())),
+                ttl(c.max_ttl()),
+            )
+        }))
+}
+
+/// Creates the policy, or updates the one this fleet made (found by its name) to the wanted TTLs.
+pub async fn create(cx: &Ctx<'_>) -> Result<CachePolicyState, AwsError> {
+    let name = policy_name(cx);
+    let cf = &cx.aws.cloudfront;
+    let existing = named(cx).await?.map(|p| p.id().to_string());
     let id = match existing {
         Some(id) => {
             let got = cf
@@ -140,11 +193,10 @@ pub async fn delete(cx: &Ctx<'_>, state: &CachePolicyState) -> Result<(), AwsErr
     )
 }
 
-/// The policy as it is now; `None` when it is gone.
-pub async fn read(
+async fn get(
     cx: &Ctx<'_>,
     state: &CachePolicyState,
-) -> Result<Option<CachePolicyState>, AwsError> {
+) -> Result<Option<GetCachePolicyOutput>, AwsError> {
     let got = cx
         .aws
         .cloudfront
@@ -152,5 +204,13 @@ pub async fn read(
         .id(&state.id)
         .send()
         .await;
-    Ok(none_if_gone(got.map_err(on("cloudfront", "GetCachePolicy")))?.map(|_| state.clone()))
+    none_if_gone(got.map_err(on("cloudfront", "GetCachePolicy")))
+}
+
+/// The policy as it is now; `None` when it is gone.
+pub async fn read(
+    cx: &Ctx<'_>,
+    state: &CachePolicyState,
+) -> Result<Option<CachePolicyState>, AwsError> {
+    Ok(get(cx, state).await?.map(|_| state.clone()))
 }

@@ -297,16 +297,104 @@ async fn update(cx: &Ctx<'_>, id: &str, r: &Refs<'_>) -> Result<(), AwsError> {
     let current = got
         .distribution_config()
         .ok_or_else(|| missing("GetDistributionConfig", "distribution config"))?;
+    let wanted = config(cx, r, current.caller_reference())?;
+    // Every update redeploys to every edge location (minutes): skip it when nothing we set differs.
+    if controlled(current) == controlled(&wanted) {
+        return Ok(());
+    }
     cx.aws
         .cloudfront
         .update_distribution()
         .id(id)
         .if_match(etag(got.e_tag(), "GetDistributionConfig")?)
-        .distribution_config(config(cx, r, current.caller_reference())?)
+        .distribution_config(wanted)
         .send()
         .await
         .map_err(on("cloudfront", "UpdateDistribution"))?;
     Ok(())
+}
+
+/// One origin as far as the fleet sets it: id, domain, port, protocol policy, custom headers.
+type OriginSettings<'a> = (
+    &'a str,
+    &'a str,
+    Option<i32>,
+    Option<&'a str>,
+    Vec<(&'a str, &'a str)>,
+);
+
+/// The settings the fleet controls (AWS fills in many more with defaults, which must not count as
+/// drift): comment, state, aliases, origins, default behaviour, certificate, protocols.
+fn controlled(c: &DistributionConfig) -> impl PartialEq + '_ {
+    let origins: Vec<OriginSettings<'_>> = c
+        .origins()
+        .map(|o| o.items())
+        .unwrap_or_default()
+        .iter()
+        .map(|o| {
+            let custom = o.custom_origin_config();
+            let headers = o
+                .custom_headers()
+                .map(|h| h.items())
+                .unwrap_or_default()
+                .iter()
+                .map(|h| (h.header_name(), h.header_value()))
+                .collect();
+            (
+                o.id(),
+                o.domain_name(),
+                custom.map(|c| c.http_port()),
+                custom.map(|c| c.origin_protocol_policy().as_str()),
+                headers,
+            )
+        })
+        .collect();
+    let behavior = c.default_cache_behavior().map(|b| {
+        (
+            b.target_origin_id(),
+            b.viewer_protocol_policy().as_str(),
+            b.cache_policy_id(),
+            b.origin_request_policy_id(),
+        )
+    });
+    let cert = c
+        .viewer_certificate()
+        // AWS may answer an empty ARN where none was set.
+        .map(|v| {
+            let arn = v.acm_certificate_arn().filter(|a| !a.is_empty());
+            (arn, v.cloud_front_default_certificate())
+        });
+    (
+        (c.comment(), c.enabled(), c.aliases().map(|a| a.items())),
+        origins,
+        behavior,
+        cert,
+        (c.http_version().map(|h| h.as_str()), c.is_ipv6_enabled()),
+    )
+}
+
+/// The fleet's distribution, found by its comment and identity tag.
+pub(crate) async fn discover(cx: &Ctx<'_>) -> Result<Option<DistributionState>, AwsError> {
+    let Some(id) = find(cx).await? else {
+        return Ok(None);
+    };
+    Ok(none_if_gone(get(cx, &id).await)?.and_then(|out| out.distribution().map(state_of)))
+}
+
+/// The distribution's certificate and aliases; `None` when it is gone.
+pub(crate) async fn viewer(
+    cx: &Ctx<'_>,
+    state: &DistributionState,
+) -> Result<Option<(Option<String>, Vec<String>)>, AwsError> {
+    let got = none_if_gone(get_config(cx, &state.id).await)?;
+    Ok(got.as_ref().and_then(|o| o.distribution_config()).map(|c| {
+        let certificate = c
+            .viewer_certificate()
+            .and_then(|v| v.acm_certificate_arn())
+            .map(str::to_string);
+        let aliases = c.aliases().map(|a| a.items().to_vec()).unwrap_or_default();
+        (certificate, aliases)
+    }))
 }
 
 /// Polls until the distribution's last change is deployed everywhere; `None` when it is gone.

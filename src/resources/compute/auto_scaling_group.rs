@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use aws_sdk_autoscaling::types::{LaunchTemplateSpecification, LifecycleState, Tag};
+use aws_sdk_autoscaling::types::{
+    AutoScalingGroup, LaunchTemplateSpecification, LifecycleState, Tag,
+};
 use serde::{Deserialize, Serialize};
 
 use super::super::{name_taken, Ctx, TAG_FLEET};
@@ -35,10 +37,7 @@ pub struct Refs<'a> {
     pub target_group: &'a TargetGroupState,
 }
 
-async fn describe(
-    cx: &Ctx<'_>,
-    name: &str,
-) -> Result<Option<aws_sdk_autoscaling::types::AutoScalingGroup>, AwsError> {
+async fn describe(cx: &Ctx<'_>, name: &str) -> Result<Option<AutoScalingGroup>, AwsError> {
     let out = cx
         .aws
         .autoscaling
@@ -51,6 +50,25 @@ async fn describe(
         .auto_scaling_groups()
         .first()
         .cloned())
+}
+
+fn group_name(cx: &Ctx<'_>) -> String {
+    format!("{}-asg", cx.prefix)
+}
+
+fn ours(cx: &Ctx<'_>, g: &AutoScalingGroup) -> bool {
+    g.tags()
+        .iter()
+        .any(|t| t.key() == Some(TAG_FLEET) && t.value() == Some(cx.prefix))
+}
+
+/// The fleet's group, when it exists, carries the fleet's tag and is not being deleted.
+pub(crate) async fn discover(cx: &Ctx<'_>) -> Result<Option<AutoScalingGroupState>, AwsError> {
+    let name = group_name(cx);
+    let found = describe(cx, &name).await?;
+    Ok(found
+        .filter(|g| ours(cx, g) && g.status().is_none())
+        .map(|_| AutoScalingGroupState { name }))
 }
 
 /// The settings create and update share; their request builders are different types.
@@ -68,7 +86,7 @@ macro_rules! shape {
 
 /// Creates the group, or brings the one this fleet made to the wanted sizes and template.
 pub async fn create(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<AutoScalingGroupState, AwsError> {
-    let name = format!("{}-asg", cx.prefix);
+    let name = group_name(cx);
     let a = cx.args;
     let template = LaunchTemplateSpecification::builder()
         .launch_template_id(&r.template.launch_template_id)
@@ -77,11 +95,7 @@ pub async fn create(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<AutoScalingGroupState,
     let desired = a.desired_capacity.unwrap_or(a.min_capacity) as i32;
     let zones = r.subnets.subnet_ids.join(",");
     match describe(cx, &name).await? {
-        Some(g)
-            if g.tags()
-                .iter()
-                .any(|t| t.key() == Some(TAG_FLEET) && t.value() == Some(cx.prefix)) =>
-        {
+        Some(g) if ours(cx, &g) => {
             let req = cx
                 .aws
                 .autoscaling

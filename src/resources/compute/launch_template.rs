@@ -2,11 +2,11 @@
 //! the boot script, and the fleet's tags on every instance and volume it launches.
 
 use aws_sdk_ec2::types::{
-    LaunchTemplateBlockDeviceMappingRequest, LaunchTemplateEbsBlockDeviceRequest,
+    LaunchTemplate, LaunchTemplateBlockDeviceMappingRequest, LaunchTemplateEbsBlockDeviceRequest,
     LaunchTemplateHttpTokensState, LaunchTemplateIamInstanceProfileSpecificationRequest,
     LaunchTemplateInstanceMetadataEndpointState, LaunchTemplateInstanceMetadataOptionsRequest,
-    LaunchTemplateTagSpecificationRequest, RequestLaunchTemplateData, ResourceType, Tag,
-    VolumeType,
+    LaunchTemplateTagSpecificationRequest, RequestLaunchTemplateData, ResourceType,
+    ResponseLaunchTemplateData, Tag, VolumeType,
 };
 use serde::{Deserialize, Serialize};
 
@@ -102,26 +102,65 @@ fn data(cx: &Ctx<'_>, r: &Refs<'_>) -> RequestLaunchTemplateData {
         .build()
 }
 
-/// Creates (or adopts) the template.
-pub async fn create(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<LaunchTemplateState, AwsError> {
-    let name = format!("{}-instances", cx.prefix);
+fn template_name(cx: &Ctx<'_>) -> String {
+    format!("{}-instances", cx.prefix)
+}
+
+async fn named(cx: &Ctx<'_>, name: &str) -> Result<Option<LaunchTemplate>, AwsError> {
     let found = cx
         .aws
         .ec2
         .describe_launch_templates()
-        .launch_template_names(&name)
+        .launch_template_names(name)
         .send()
         .await;
     let found = none_if_gone(found.map_err(on("ec2", "DescribeLaunchTemplates")))?;
-    if let Some(t) = found
-        .as_ref()
-        .and_then(|out| out.launch_templates().first())
-    {
-        let ours = t
-            .tags()
-            .iter()
-            .any(|tag| tag.key() == Some(TAG_FLEET) && tag.value() == Some(cx.prefix));
-        if !ours {
+    Ok(found.and_then(|out| out.launch_templates().first().cloned()))
+}
+
+fn ours(cx: &Ctx<'_>, t: &LaunchTemplate) -> bool {
+    t.tags()
+        .iter()
+        .any(|tag| tag.key() == Some(TAG_FLEET) && tag.value() == Some(cx.prefix))
+}
+
+/// The fleet's template, when it exists and carries the fleet's tag; its latest version.
+pub(crate) async fn discover(cx: &Ctx<'_>) -> Result<Option<LaunchTemplateState>, AwsError> {
+    let name = template_name(cx);
+    let found = named(cx, &name).await?;
+    Ok(found.filter(|t| ours(cx, t)).map(|t| LaunchTemplateState {
+        launch_template_id: t.launch_template_id().unwrap_or_default().to_string(),
+        name,
+        version: t.latest_version_number().unwrap_or(1),
+    }))
+}
+
+/// What the recorded version launches; `None` when the template or version is gone.
+pub(crate) async fn launches(
+    cx: &Ctx<'_>,
+    state: &LaunchTemplateState,
+) -> Result<Option<ResponseLaunchTemplateData>, AwsError> {
+    let got = cx
+        .aws
+        .ec2
+        .describe_launch_template_versions()
+        .launch_template_id(&state.launch_template_id)
+        .versions(state.version.to_string())
+        .send()
+        .await;
+    let got = none_if_gone(got.map_err(on("ec2", "DescribeLaunchTemplateVersions")))?;
+    Ok(got.and_then(|out| {
+        out.launch_template_versions()
+            .first()
+            .and_then(|v| v.launch_template_data().cloned())
+    }))
+}
+
+/// Creates (or adopts) the template.
+pub async fn create(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<LaunchTemplateState, AwsError> {
+    let name = template_name(cx);
+    if let Some(t) = named(cx, &name).await? {
+        if !ours(cx, &t) {
             return Err(name_taken(
                 "ec2",
                 "CreateLaunchTemplate",
@@ -200,10 +239,7 @@ async fn up_to_date(
 }
 
 /// Whether a template version launches what `want` describes (the settings inputs can change).
-fn same(
-    have: &aws_sdk_ec2::types::ResponseLaunchTemplateData,
-    want: &RequestLaunchTemplateData,
-) -> bool {
+fn same(have: &ResponseLaunchTemplateData, want: &RequestLaunchTemplateData) -> bool {
     have.image_id() == want.image_id()
         && have.instance_type() == want.instance_type()
         && have.key_name() == want.key_name()

@@ -8,6 +8,7 @@ use super::super::Ctx;
 use super::auto_scaling_group::AutoScalingGroupState;
 use crate::aws::error::{done_if_gone, on};
 use crate::aws::AwsError;
+use crate::fleet::args::ScheduledAction;
 
 /// What the fleet records: the actions' names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,6 +69,49 @@ pub async fn create(
         delete_one(cx, &asg.name, stale).await?;
     }
     Ok(state)
+}
+
+/// Every action the fleet's group has now, in AWS's order.
+pub(crate) async fn discover(
+    cx: &Ctx<'_>,
+    asg: &AutoScalingGroupState,
+) -> Result<ScheduledActionsState, AwsError> {
+    let names = live(cx, &asg.name)
+        .await?
+        .iter()
+        .filter_map(|a| a.scheduled_action_name().map(str::to_string))
+        .collect();
+    Ok(ScheduledActionsState {
+        group: asg.name.clone(),
+        names,
+    })
+}
+
+/// The recorded actions that still exist, as inputs.
+pub(crate) async fn inputs(
+    cx: &Ctx<'_>,
+    state: &ScheduledActionsState,
+) -> Result<Vec<ScheduledAction>, AwsError> {
+    let size = |n: Option<i32>| n.unwrap_or_default().max(0) as u32;
+    Ok(live(cx, &state.group)
+        .await?
+        .iter()
+        .filter_map(|a| {
+            let name = a.scheduled_action_name()?;
+            state
+                .names
+                .iter()
+                .any(|n| n == name)
+                .then(|| ScheduledAction {
+                    name: name.to_string(),
+                    cron: a.recurrence().unwrap_or_default().to_string(),
+                    min_capacity: size(a.min_size()),
+                    max_capacity: size(a.max_size()),
+                    desired_capacity: a.desired_capacity().map(|d| size(Some(d))),
+                    time_zone: a.time_zone().map(str::to_string),
+                })
+        })
+        .collect())
 }
 
 /// The declared actions that still exist (a missing one is drift).

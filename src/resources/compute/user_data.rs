@@ -7,6 +7,9 @@ use serde_json::json;
 /// Where the app's process manager writes logs; the CloudWatch agent tails it.
 pub const APP_LOG: &str = "/var/log/ec2fleet/app.log";
 
+/// The line after which the user's own commands follow.
+const USER_DATA_MARKER: &str = "# user data from the fleet's userData input";
+
 /// What the script needs to know.
 pub struct Inputs<'a> {
     /// The fleet's region (for the CodeDeploy agent's bucket).
@@ -62,11 +65,39 @@ CWAGENT
         config = agent_config(i.log_group)
     );
     if let Some(extra) = i.extra {
-        s.push_str("\n# user data from the fleet's userData input\n");
+        s.push('\n');
+        s.push_str(USER_DATA_MARKER);
+        s.push('\n');
         s.push_str(extra);
         s.push('\n');
     }
     s
+}
+
+/// What a script made by [`script`] says about its inputs: the Node.js major version and the user's
+/// extra commands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parsed {
+    /// The Node.js major version, when the script names one.
+    pub node_version: Option<String>,
+    /// The user's extra commands.
+    pub extra: Option<String>,
+}
+
+/// Reads the inputs back out of a script made by [`script`].
+pub fn parse(script: &str) -> Parsed {
+    let node_version = script.split("\"nodejs").nth(1).and_then(|rest| {
+        let major: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        (!major.is_empty() && rest[major.len()..].starts_with('"')).then_some(major)
+    });
+    let marker = format!("\n{USER_DATA_MARKER}\n");
+    let extra = script
+        .split_once(&marker)
+        .map(|(_, rest)| rest.strip_suffix('\n').unwrap_or(rest).to_string());
+    Parsed {
+        node_version,
+        extra,
+    }
 }
 
 #[cfg(test)]
@@ -97,6 +128,26 @@ mod tests {
         assert!(s.contains(r#""log_group_name":"/ec2fleet/web/app""#), "{s}");
         assert!(s.contains("nodejs22"));
         assert!(s.starts_with("#!/bin/bash\n"));
+    }
+
+    #[test]
+    fn the_inputs_read_back_out_of_the_script() {
+        let extra = "echo hello\n# user data from the fleet's userData input\necho again";
+        let parsed = parse(&script(&Inputs {
+            node_version: "20",
+            ..inputs(Some(extra))
+        }));
+        assert_eq!(parsed.node_version.as_deref(), Some("20"));
+        assert_eq!(parsed.extra.as_deref(), Some(extra));
+        let plain = parse(&script(&inputs(None)));
+        assert_eq!(
+            plain,
+            Parsed {
+                node_version: Some("22".into()),
+                extra: None
+            }
+        );
+        assert_eq!(parse("#!/bin/bash\n").node_version, None);
     }
 
     #[test]

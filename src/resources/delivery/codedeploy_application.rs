@@ -37,9 +37,22 @@ async fn owned(cx: &Ctx<'_>, name: &str) -> Result<bool, AwsError> {
         .any(|t| t.key() == Some(TAG_FLEET) && t.value() == Some(cx.prefix)))
 }
 
+fn app_name(cx: &Ctx<'_>) -> String {
+    format!("{}-app", cx.prefix)
+}
+
+/// The fleet's application, when it exists and carries the fleet's tag.
+pub(crate) async fn discover(cx: &Ctx<'_>) -> Result<Option<ApplicationState>, AwsError> {
+    let state = ApplicationState { name: app_name(cx) };
+    match read(cx, &state).await? {
+        Some(found) if owned(cx, &found.name).await? => Ok(Some(found)),
+        _ => Ok(None),
+    }
+}
+
 /// Creates (or adopts) the application.
 pub async fn create(cx: &Ctx<'_>) -> Result<ApplicationState, AwsError> {
-    let name = format!("{}-app", cx.prefix);
+    let name = app_name(cx);
     let tags: Vec<Tag> = cx
         .tags(Node::CodeDeployApplication)
         .into_iter()

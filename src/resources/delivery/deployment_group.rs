@@ -2,8 +2,8 @@
 //! target group (instances leave the load balancer while they update), rolled back on failure.
 
 use aws_sdk_codedeploy::types::{
-    AutoRollbackConfiguration, AutoRollbackEvent, DeploymentOption, DeploymentStyle,
-    DeploymentType, LoadBalancerInfo, Tag, TargetGroupInfo,
+    AutoRollbackConfiguration, AutoRollbackEvent, DeploymentGroupInfo, DeploymentOption,
+    DeploymentStyle, DeploymentType, LoadBalancerInfo, Tag, TargetGroupInfo,
 };
 use serde::{Deserialize, Serialize};
 
@@ -76,7 +76,7 @@ macro_rules! shape {
 
 /// Creates the group, or updates the one this fleet made to the wanted settings.
 pub async fn create(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<DeploymentGroupState, AwsError> {
-    let name = format!("{}-dg", cx.prefix);
+    let name = group_name(cx);
     let cd = &cx.aws.codedeploy;
     let tags: Vec<Tag> = cx
         .tags(Node::DeploymentGroup)
@@ -108,11 +108,14 @@ pub async fn create(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<DeploymentGroupState, 
     })
 }
 
-/// The group as it is now, or `None` when it (or its application) is gone.
-pub async fn read(
+fn group_name(cx: &Ctx<'_>) -> String {
+    format!("{}-dg", cx.prefix)
+}
+
+async fn get(
     cx: &Ctx<'_>,
     state: &DeploymentGroupState,
-) -> Result<Option<DeploymentGroupState>, AwsError> {
+) -> Result<Option<DeploymentGroupInfo>, AwsError> {
     let got = cx
         .aws
         .codedeploy
@@ -122,7 +125,36 @@ pub async fn read(
         .send()
         .await;
     let found = none_if_gone(got.map_err(on("codedeploy", "GetDeploymentGroup")))?;
-    Ok(found.map(|_| state.clone()))
+    Ok(found.and_then(|out| out.deployment_group_info))
+}
+
+/// The fleet's deployment group in its application (the application's tag is the proof of
+/// ownership: the group lives inside it).
+pub(crate) async fn discover(
+    cx: &Ctx<'_>,
+    application: &ApplicationState,
+) -> Result<Option<DeploymentGroupState>, AwsError> {
+    let state = DeploymentGroupState {
+        application: application.name.clone(),
+        name: group_name(cx),
+    };
+    read(cx, &state).await
+}
+
+/// The group's deployment configuration; `None` when the group is gone.
+pub(crate) async fn deployment_config(
+    cx: &Ctx<'_>,
+    state: &DeploymentGroupState,
+) -> Result<Option<String>, AwsError> {
+    Ok(get(cx, state).await?.and_then(|g| g.deployment_config_name))
+}
+
+/// The group as it is now, or `None` when it (or its application) is gone.
+pub async fn read(
+    cx: &Ctx<'_>,
+    state: &DeploymentGroupState,
+) -> Result<Option<DeploymentGroupState>, AwsError> {
+    Ok(get(cx, state).await?.map(|_| state.clone()))
 }
 
 /// Deletes the group; one already gone is done.

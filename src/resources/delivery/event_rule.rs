@@ -82,10 +82,23 @@ async fn owned(cx: &Ctx<'_>, arn: &str) -> Result<bool, AwsError> {
         .any(|t| t.key() == TAG_FLEET && t.value() == cx.prefix))
 }
 
+fn rule_name(cx: &Ctx<'_>) -> String {
+    format!("{}-release", cx.prefix)
+}
+
+/// The fleet's rule, when it exists and carries the fleet's tag.
+pub(crate) async fn discover(cx: &Ctx<'_>) -> Result<Option<EventRuleState>, AwsError> {
+    let name = rule_name(cx);
+    match existing(cx, &name).await? {
+        Some(arn) if owned(cx, &arn).await? => Ok(Some(EventRuleState { name, arn })),
+        _ => Ok(None),
+    }
+}
+
 /// Creates (or updates the fleet's own) rule, enabled, with the pipeline as its one target. PutRule
 /// replaces a rule of the same name, so one that is not the fleet's is refused first.
 pub async fn create(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<EventRuleState, AwsError> {
-    let name = format!("{}-release", cx.prefix);
+    let name = rule_name(cx);
     if let Some(arn) = existing(cx, &name).await? {
         if !owned(cx, &arn).await? {
             return Err(name_taken(

@@ -2,6 +2,7 @@
 //! Deploy stage that hands it to the deployment group. EventBridge starts it on each upload (see
 //! `event_rule.rs`), so the source action does not poll.
 
+use aws_sdk_codepipeline::operation::get_pipeline::GetPipelineOutput;
 use aws_sdk_codepipeline::types::{
     ActionCategory, ActionDeclaration, ActionOwner, ActionTypeId, ArtifactStore, ArtifactStoreType,
     InputArtifact, OutputArtifact, PipelineDeclaration, PipelineMetadata, PipelineType,
@@ -116,13 +117,47 @@ async fn arn_of(
     ))
 }
 
+async fn get(cx: &Ctx<'_>, name: &str) -> Result<Option<GetPipelineOutput>, AwsError> {
+    let got = cx.aws.codepipeline.get_pipeline().name(name).send().await;
+    none_if_gone(got.map_err(on("codepipeline", "GetPipeline")))
+}
+
 /// The ARN of the pipeline named `name`, or `None` when there is none.
 async fn existing(cx: &Ctx<'_>, name: &str) -> Result<Option<String>, AwsError> {
-    let got = cx.aws.codepipeline.get_pipeline().name(name).send().await;
-    match none_if_gone(got.map_err(on("codepipeline", "GetPipeline")))? {
+    match get(cx, name).await? {
         Some(out) => Ok(Some(arn_of(cx, name, out.metadata()).await?)),
         None => Ok(None),
     }
+}
+
+fn pipeline_name(cx: &Ctx<'_>) -> String {
+    format!("{}-pipeline", cx.prefix)
+}
+
+/// The fleet's pipeline, when it exists and carries the fleet's tag.
+pub(crate) async fn discover(cx: &Ctx<'_>) -> Result<Option<PipelineState>, AwsError> {
+    let name = pipeline_name(cx);
+    match existing(cx, &name).await? {
+        Some(arn) if owned(cx, &arn).await? => Ok(Some(PipelineState { name, arn })),
+        _ => Ok(None),
+    }
+}
+
+/// The key of the release archive the Source action takes; `None` when the pipeline is gone.
+pub(crate) async fn source_key(
+    cx: &Ctx<'_>,
+    state: &PipelineState,
+) -> Result<Option<String>, AwsError> {
+    let Some(out) = get(cx, &state.name).await? else {
+        return Ok(None);
+    };
+    Ok(out
+        .pipeline()
+        .into_iter()
+        .flat_map(|p| p.stages())
+        .flat_map(|s| s.actions())
+        .filter(|a| a.action_type_id().map(|t| t.category()) == Some(&ActionCategory::Source))
+        .find_map(|a| a.configuration()?.get("S3ObjectKey").cloned()))
 }
 
 /// Whether the pipeline at `arn` carries the fleet's tag.
@@ -143,7 +178,7 @@ async fn owned(cx: &Ctx<'_>, arn: &str) -> Result<bool, AwsError> {
 
 /// Creates the pipeline, or updates the one this fleet made to the wanted declaration.
 pub async fn create(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<PipelineState, AwsError> {
-    let name = format!("{}-pipeline", cx.prefix);
+    let name = pipeline_name(cx);
     let cp = &cx.aws.codepipeline;
     let wanted = declaration(cx, r, &name)
         .map_err(|e| AwsError::conflict("codepipeline", "CreatePipeline", e.to_string()))?;
@@ -185,14 +220,7 @@ pub async fn create(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<PipelineState, AwsErro
 
 /// The pipeline as it is now, or `None` when it is gone.
 pub async fn read(cx: &Ctx<'_>, state: &PipelineState) -> Result<Option<PipelineState>, AwsError> {
-    let got = cx
-        .aws
-        .codepipeline
-        .get_pipeline()
-        .name(&state.name)
-        .send()
-        .await;
-    let found = none_if_gone(got.map_err(on("codepipeline", "GetPipeline")))?;
+    let found = get(cx, &state.name).await?;
     Ok(found.map(|out| PipelineState {
         name: state.name.clone(),
         arn: out

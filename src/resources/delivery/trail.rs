@@ -109,15 +109,36 @@ async fn owned(cx: &Ctx<'_>, arn: &str) -> Result<bool, AwsError> {
         .any(|t| t.key() == TAG_FLEET && t.value() == Some(cx.prefix)))
 }
 
-/// Creates the trail (or updates the one this fleet made), lets it write to the logs bucket, points
-/// it at the release archive and starts it logging.
-pub async fn create(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<TrailState, AwsError> {
+/// The trail's name and ARN.
+async fn identity(cx: &Ctx<'_>) -> Result<(String, String), AwsError> {
     let name = format!("{}-trail", cx.prefix);
     let account = cx.aws.account_id().await?;
     let arn = format!(
         "arn:aws:cloudtrail:{}:{account}:trail/{name}",
         cx.aws.region
     );
+    Ok((name, arn))
+}
+
+/// The fleet's trail, when it exists and carries the fleet's tag.
+pub(crate) async fn discover(cx: &Ctx<'_>) -> Result<Option<TrailState>, AwsError> {
+    let (name, arn) = identity(cx).await?;
+    if !exists(cx, &name).await? || !owned(cx, &arn).await? {
+        return Ok(None);
+    }
+    let unknown = TrailState {
+        name,
+        arn,
+        bucket: String::new(),
+    };
+    read(cx, &unknown).await
+}
+
+/// Creates the trail (or updates the one this fleet made), lets it write to the logs bucket, points
+/// it at the release archive and starts it logging.
+pub async fn create(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<TrailState, AwsError> {
+    let (name, arn) = identity(cx).await?;
+    let account = cx.aws.account_id().await?;
     let found = exists(cx, &name).await?;
     if found && !owned(cx, &arn).await? {
         return Err(name_taken(

@@ -5,12 +5,15 @@ use crate::aws::AwsError;
 use crate::fleet::plan::Node;
 use crate::resources::Ctx;
 
+/// The role is `<prefix>-codedeploy`.
+pub const SUFFIX: &str = "codedeploy";
+
 /// AWS's managed policy for CodeDeploy on EC2 and Auto Scaling.
 pub const MANAGED_POLICY: &str = "arn:aws:iam::aws:policy/service-role/AWSCodeDeployRole";
 
 const SPEC: Spec<'static> = Spec {
     node: Node::CodeDeployRole,
-    suffix: "codedeploy",
+    suffix: SUFFIX,
     service: "codedeploy.amazonaws.com",
     managed: &[MANAGED_POLICY],
     inline: None,

@@ -7,6 +7,9 @@ use crate::aws::AwsError;
 use crate::fleet::plan::Node;
 use crate::resources::Ctx;
 
+/// The role is `<prefix>-events`.
+pub const SUFFIX: &str = "events";
+
 const INLINE_POLICY: &str = "start-pipeline";
 
 /// Creates (or adopts) the role, allowed to start only the pipeline at `pipeline_arn`.
@@ -17,7 +20,7 @@ pub async fn create(cx: &Ctx<'_>, pipeline_arn: &str) -> Result<RoleState, AwsEr
     });
     let spec = Spec {
         node: Node::EventsRole,
-        suffix: "events",
+        suffix: SUFFIX,
         service: "events.amazonaws.com",
         managed: &[],
         inline: Some((INLINE_POLICY, doc)),

@@ -2,9 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::super::{name_taken, Ctx, TAG_FLEET};
+use super::super::{name_taken, Ctx};
 use super::role::RoleState;
-use super::{name, tags, PATH};
+use super::{name, ours, tags, PATH};
 use crate::aws::error::{done_if_gone, none_if_gone, on};
 use crate::aws::AwsError;
 use crate::fleet::plan::Node;
@@ -35,17 +35,27 @@ async fn existing(
     .and_then(|out| out.instance_profile().cloned()))
 }
 
+fn profile_name(cx: &Ctx<'_>) -> String {
+    name(cx, "instance")
+}
+
+/// The fleet's profile, when it exists and carries the fleet's tag.
+pub(crate) async fn discover(cx: &Ctx<'_>) -> Result<Option<InstanceProfileState>, AwsError> {
+    let profile = profile_name(cx);
+    let found = existing(cx, &profile).await?;
+    Ok(found
+        .filter(|p| ours(cx, p.tags()))
+        .map(|p| InstanceProfileState {
+            name: profile,
+            arn: p.arn().to_string(),
+        }))
+}
+
 /// Creates (or adopts) the profile and puts the role in it.
 pub async fn create(cx: &Ctx<'_>, role: &RoleState) -> Result<InstanceProfileState, AwsError> {
-    let profile = name(cx, "instance");
+    let profile = profile_name(cx);
     let found = match existing(cx, &profile).await? {
-        Some(p)
-            if p.tags()
-                .iter()
-                .any(|t| t.key() == TAG_FLEET && t.value() == cx.prefix) =>
-        {
-            p
-        }
+        Some(p) if ours(cx, p.tags()) => p,
         Some(_) => {
             return Err(name_taken(
                 "iam",

@@ -8,6 +8,9 @@ use crate::aws::AwsError;
 use crate::fleet::plan::Node;
 use crate::resources::Ctx;
 
+/// The role is `<prefix>-instance`.
+pub const SUFFIX: &str = "instance";
+
 /// AWS-managed policies the instances need.
 pub const MANAGED_POLICIES: [&str; 2] = [
     "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
@@ -48,7 +51,7 @@ pub fn policy(g: &Grants) -> serde_json::Value {
 fn spec(grants: &Grants) -> Spec<'static> {
     Spec {
         node: Node::InstanceRole,
-        suffix: "instance",
+        suffix: SUFFIX,
         service: "ec2.amazonaws.com",
         managed: &MANAGED_POLICIES,
         inline: Some((INLINE_POLICY, policy(grants))),

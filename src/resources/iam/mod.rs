@@ -10,7 +10,7 @@ pub mod role;
 
 use aws_sdk_iam::types::Tag;
 
-use super::Ctx;
+use super::{Ctx, TAG_FLEET};
 use crate::fleet::plan::Node;
 
 /// Path every IAM object of the fleet lives under, so they are easy to find and to scope.
@@ -26,4 +26,10 @@ fn tags(cx: &Ctx<'_>, node: Node) -> Vec<Tag> {
         .into_iter()
         .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
         .collect()
+}
+
+/// Whether IAM tags say the object belongs to this fleet.
+fn ours(cx: &Ctx<'_>, tags: &[Tag]) -> bool {
+    tags.iter()
+        .any(|t| t.key() == TAG_FLEET && t.value() == cx.prefix)
 }

@@ -7,6 +7,9 @@ use crate::aws::AwsError;
 use crate::fleet::plan::Node;
 use crate::resources::Ctx;
 
+/// The role is `<prefix>-pipeline`.
+pub const SUFFIX: &str = "pipeline";
+
 const INLINE_POLICY: &str = "pipeline-access";
 
 /// The buckets the pipeline works with.
@@ -38,7 +41,7 @@ pub fn policy(b: &Buckets<'_>) -> serde_json::Value {
 pub async fn create(cx: &Ctx<'_>, buckets: &Buckets<'_>) -> Result<RoleState, AwsError> {
     let spec = Spec {
         node: Node::PipelineRole,
-        suffix: "pipeline",
+        suffix: SUFFIX,
         service: "codepipeline.amazonaws.com",
         managed: &[],
         inline: Some((INLINE_POLICY, policy(buckets))),

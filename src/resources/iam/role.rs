@@ -4,8 +4,8 @@
 use aws_sdk_iam::types::Role;
 use serde::{Deserialize, Serialize};
 
-use super::super::{name_taken, Ctx, TAG_FLEET};
-use super::{name, tags, PATH};
+use super::super::{name_taken, Ctx};
+use super::{name, ours, tags, PATH};
 use crate::aws::error::{done_if_gone, none_if_gone, on};
 use crate::aws::AwsError;
 use crate::fleet::plan::Node;
@@ -52,13 +52,7 @@ pub async fn ensure(cx: &Ctx<'_>, spec: &Spec<'_>) -> Result<RoleState, AwsError
     let role_name = name(cx, spec.suffix);
     let iam = &cx.aws.iam;
     let role = match existing(cx, &role_name).await? {
-        Some(r)
-            if r.tags()
-                .iter()
-                .any(|t| t.key() == TAG_FLEET && t.value() == cx.prefix) =>
-        {
-            r
-        }
+        Some(r) if ours(cx, r.tags()) => r,
         Some(_) => {
             return Err(name_taken(
                 "iam",
@@ -103,6 +97,15 @@ pub async fn ensure(cx: &Ctx<'_>, spec: &Spec<'_>) -> Result<RoleState, AwsError
         role_name,
         role_arn: role.arn().to_string(),
     })
+}
+
+/// The fleet's role `<prefix>-<suffix>`, when it exists and carries the fleet's tag.
+pub(crate) async fn discover(cx: &Ctx<'_>, suffix: &str) -> Result<Option<RoleState>, AwsError> {
+    let found = existing(cx, &name(cx, suffix)).await?;
+    Ok(found.filter(|r| ours(cx, r.tags())).map(|r| RoleState {
+        role_name: r.role_name().to_string(),
+        role_arn: r.arn().to_string(),
+    }))
 }
 
 /// The role as it is now, or `None` when it is gone.

@@ -4,7 +4,8 @@
 
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, Certificate, FixedResponseActionConfig, HttpHeaderConditionConfig,
-    ProtocolEnum, RedirectActionConfig, RedirectActionStatusCodeEnum, RuleCondition,
+    Listener, ProtocolEnum, RedirectActionConfig, RedirectActionStatusCodeEnum, Rule,
+    RuleCondition,
 };
 use serde::{Deserialize, Serialize};
 
@@ -112,16 +113,10 @@ pub async fn create(
     origin_secret: Option<&str>,
 ) -> Result<ListenersState, AwsError> {
     let elb = &cx.aws.elbv2;
-    let existing = elb
-        .describe_listeners()
-        .load_balancer_arn(&lb.arn)
-        .send()
-        .await
-        .map_err(on("elbv2", "DescribeListeners"))?;
+    let existing = on_load_balancer(cx, &lb.arn).await?;
     let mut listener_arns = Vec::new();
     for p in plans(cx, tg, origin_secret) {
         let found = existing
-            .listeners()
             .iter()
             .find(|l| l.port() == Some(i32::from(p.port)))
             .and_then(|l| l.listener_arn())
@@ -162,7 +157,6 @@ pub async fn create(
     // A listener on a port the inputs no longer name (listenerPort changed, certificate removed)
     // would keep serving: remove it.
     let stale = existing
-        .listeners()
         .iter()
         .filter_map(|l| l.listener_arn())
         .filter(|arn| !listener_arns.iter().any(|(_, a)| a == arn))
@@ -194,18 +188,7 @@ async fn ensure_header_rule(
         .field("http-header")
         .http_header_config(header)
         .build();
-    let rules = elb
-        .describe_rules()
-        .listener_arn(listener)
-        .send()
-        .await
-        .map_err(on("elbv2", "DescribeRules"))?;
-    match rules
-        .rules()
-        .iter()
-        .find(|r| r.priority() == Some("1"))
-        .and_then(|r| r.rule_arn())
-    {
+    match header_rule(cx, listener).await?.and_then(|r| r.rule_arn) {
         Some(rule) => {
             elb.modify_rule()
                 .rule_arn(rule)
@@ -229,6 +212,119 @@ async fn ensure_header_rule(
     Ok(())
 }
 
+/// The listener's priority-1 rule, the one that admits the secret header.
+async fn header_rule(cx: &Ctx<'_>, listener: &str) -> Result<Option<Rule>, AwsError> {
+    let rules = cx
+        .aws
+        .elbv2
+        .describe_rules()
+        .listener_arn(listener)
+        .send()
+        .await
+        .map_err(on("elbv2", "DescribeRules"))?;
+    Ok(rules
+        .rules()
+        .iter()
+        .find(|r| r.priority() == Some("1"))
+        .cloned())
+}
+
+/// The origin secret the listeners' header rule admits, if there is one.
+pub(crate) async fn origin_secret(
+    cx: &Ctx<'_>,
+    state: &ListenersState,
+) -> Result<Option<String>, AwsError> {
+    for (_, arn) in &state.listener_arns {
+        let Some(rule) = none_if_gone(header_rule(cx, arn).await)?.flatten() else {
+            continue;
+        };
+        let secret = rule
+            .conditions()
+            .iter()
+            .filter_map(|c| c.http_header_config())
+            .find(|h| h.http_header_name() == Some(ORIGIN_HEADER))
+            .and_then(|h| h.values().first().cloned());
+        if secret.is_some() {
+            return Ok(secret);
+        }
+    }
+    Ok(None)
+}
+
+/// The load balancer's listeners, HTTP before HTTPS (the order they are made in).
+async fn on_load_balancer(cx: &Ctx<'_>, lb_arn: &str) -> Result<Vec<Listener>, AwsError> {
+    let found = cx
+        .aws
+        .elbv2
+        .describe_listeners()
+        .load_balancer_arn(lb_arn)
+        .send()
+        .await
+        .map_err(on("elbv2", "DescribeListeners"))?;
+    let mut listeners = found.listeners().to_vec();
+    listeners.sort_by_key(|l| (l.protocol() == Some(&ProtocolEnum::Https), l.port()));
+    Ok(listeners)
+}
+
+fn state_of(listeners: &[Listener]) -> Option<ListenersState> {
+    let listener_arns: Vec<(u16, String)> = listeners
+        .iter()
+        .filter_map(|l| {
+            let port = u16::try_from(l.port()?).ok()?;
+            Some((port, l.listener_arn()?.to_string()))
+        })
+        .collect();
+    (!listener_arns.is_empty()).then_some(ListenersState { listener_arns })
+}
+
+/// The listeners of the fleet's load balancer; `None` when it has none.
+pub(crate) async fn discover(
+    cx: &Ctx<'_>,
+    lb: &LoadBalancerState,
+) -> Result<Option<ListenersState>, AwsError> {
+    Ok(state_of(&on_load_balancer(cx, &lb.arn).await?))
+}
+
+/// The listener settings: the HTTP port, and the certificate of the HTTPS listener if any.
+pub(crate) struct Settings {
+    /// The HTTP listener's port.
+    pub port: Option<u16>,
+    /// The HTTPS listener's certificate.
+    pub certificate_arn: Option<String>,
+}
+
+/// The settings of the recorded listeners that still exist.
+pub(crate) async fn settings(cx: &Ctx<'_>, state: &ListenersState) -> Result<Settings, AwsError> {
+    let live = live(cx, state).await?;
+    let http = live
+        .iter()
+        .find(|l| l.protocol() == Some(&ProtocolEnum::Http));
+    let https = live
+        .iter()
+        .find(|l| l.protocol() == Some(&ProtocolEnum::Https));
+    Ok(Settings {
+        port: http.and_then(|l| u16::try_from(l.port()?).ok()),
+        certificate_arn: https
+            .and_then(|l| l.certificates().first())
+            .and_then(|c| c.certificate_arn())
+            .map(str::to_string),
+    })
+}
+
+/// The recorded listeners that still exist.
+async fn live(cx: &Ctx<'_>, state: &ListenersState) -> Result<Vec<Listener>, AwsError> {
+    let arns: Vec<String> = state.listener_arns.iter().map(|(_, a)| a.clone()).collect();
+    let found = cx
+        .aws
+        .elbv2
+        .describe_listeners()
+        .set_listener_arns(Some(arns))
+        .send()
+        .await;
+    let found = none_if_gone(found.map_err(on("elbv2", "DescribeListeners")))?;
+    Ok(found.map(|f| f.listeners().to_vec()).unwrap_or_default())
+}
+
 /// Deletes the listeners (their rules go with them); ones already gone are done.
 pub async fn delete(cx: &Ctx<'_>, state: &ListenersState) -> Result<(), AwsError> {
     for (_, arn) in &state.listener_arns {
@@ -250,22 +346,8 @@ pub async fn read(
     cx: &Ctx<'_>,
     state: &ListenersState,
 ) -> Result<Option<ListenersState>, AwsError> {
-    let arns: Vec<String> = state.listener_arns.iter().map(|(_, a)| a.clone()).collect();
-    let found = cx
-        .aws
-        .elbv2
-        .describe_listeners()
-        .set_listener_arns(Some(arns))
-        .send()
-        .await;
-    let Some(found) = none_if_gone(found.map_err(on("elbv2", "DescribeListeners")))? else {
-        return Ok(None);
-    };
-    let live: Vec<&str> = found
-        .listeners()
-        .iter()
-        .filter_map(|l| l.listener_arn())
-        .collect();
+    let live = live(cx, state).await?;
+    let live: Vec<&str> = live.iter().filter_map(|l| l.listener_arn()).collect();
     let listener_arns: Vec<(u16, String)> = state
         .listener_arns
         .iter()

@@ -46,7 +46,8 @@ fn state_of(
     }
 }
 
-async fn find(cx: &Ctx<'_>, name: &str) -> Result<Option<LoadBalancerState>, AwsError> {
+/// The load balancer named `name`, and whether it carries the fleet's tag.
+async fn named(cx: &Ctx<'_>, name: &str) -> Result<Option<(LoadBalancerState, bool)>, AwsError> {
     let elb = &cx.aws.elbv2;
     let found = none_if_gone(
         elb.describe_load_balancers()
@@ -62,17 +63,28 @@ async fn find(cx: &Ctx<'_>, name: &str) -> Result<Option<LoadBalancerState>, Aws
     else {
         return Ok(None);
     };
-    if super::owned(cx, &state.arn).await? {
-        Ok(Some(state))
-    } else {
-        Err(name_taken(
+    let ours = super::owned(cx, &state.arn).await?;
+    Ok(Some((state, ours)))
+}
+
+async fn find(cx: &Ctx<'_>, name: &str) -> Result<Option<LoadBalancerState>, AwsError> {
+    match named(cx, name).await? {
+        Some((state, true)) => Ok(Some(state)),
+        Some(_) => Err(name_taken(
             "elbv2",
             "CreateLoadBalancer",
             "a load balancer",
             name,
             cx.prefix,
-        ))
+        )),
+        None => Ok(None),
     }
+}
+
+/// The fleet's load balancer, when it exists and carries the fleet's tag.
+pub(crate) async fn discover(cx: &Ctx<'_>) -> Result<Option<LoadBalancerState>, AwsError> {
+    let found = named(cx, &lb_name(cx.prefix)).await?;
+    Ok(found.and_then(|(state, ours)| ours.then_some(state)))
 }
 
 /// Creates (or adopts) the load balancer; does not wait for it to be active.

@@ -3,16 +3,22 @@
 
 use std::time::Duration;
 
+use aws_sdk_elasticloadbalancingv2::operation::describe_target_groups::builders::DescribeTargetGroupsFluentBuilder;
 use aws_sdk_elasticloadbalancingv2::types::{
-    Matcher, ProtocolEnum, Tag, TargetGroupAttribute, TargetHealthStateEnum, TargetTypeEnum,
+    Matcher, ProtocolEnum, Tag, TargetGroup, TargetGroupAttribute, TargetHealthStateEnum,
+    TargetTypeEnum,
 };
 use serde::{Deserialize, Serialize};
 
 use super::super::{name_taken, Ctx};
 use crate::aws::error::{done_if_gone, none_if_gone, on};
 use crate::aws::AwsError;
+use crate::fleet::args::HealthCheck;
 use crate::fleet::plan::Node;
 use crate::resources::network::vpc::VpcState;
+
+/// The attribute holding the deregistration delay.
+const DEREGISTRATION_DELAY: &str = "deregistration_delay.timeout_seconds";
 
 /// What the fleet records about its target group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,34 +35,94 @@ pub fn group_name(prefix: &str) -> String {
     format!("{prefix}-tg")
 }
 
-async fn find(cx: &Ctx<'_>, name: &str) -> Result<Option<String>, AwsError> {
-    let elb = &cx.aws.elbv2;
-    let found = none_if_gone(
-        elb.describe_target_groups()
-            .names(name)
-            .send()
-            .await
-            .map_err(on("elbv2", "DescribeTargetGroups")),
-    )?;
-    let Some(arn) = found
-        .as_ref()
-        .and_then(|o| o.target_groups().first())
-        .and_then(|g| g.target_group_arn())
-        .map(str::to_string)
-    else {
+/// The target group named `name`: its ARN and whether it carries the fleet's tag.
+async fn named(cx: &Ctx<'_>, name: &str) -> Result<Option<(String, bool)>, AwsError> {
+    let Some(group) = describe(cx, |req| req.names(name)).await? else {
         return Ok(None);
     };
-    if super::owned(cx, &arn).await? {
-        Ok(Some(arn))
-    } else {
-        Err(name_taken(
+    let arn = group.target_group_arn().unwrap_or_default().to_string();
+    let ours = super::owned(cx, &arn).await?;
+    Ok(Some((arn, ours)))
+}
+
+/// The one target group the request names; `None` when there is none.
+async fn describe(
+    cx: &Ctx<'_>,
+    by: impl FnOnce(DescribeTargetGroupsFluentBuilder) -> DescribeTargetGroupsFluentBuilder,
+) -> Result<Option<TargetGroup>, AwsError> {
+    let found = by(cx.aws.elbv2.describe_target_groups()).send().await;
+    let found = none_if_gone(found.map_err(on("elbv2", "DescribeTargetGroups")))?;
+    Ok(found.and_then(|o| o.target_groups().first().cloned()))
+}
+
+async fn find(cx: &Ctx<'_>, name: &str) -> Result<Option<String>, AwsError> {
+    match named(cx, name).await? {
+        Some((arn, true)) => Ok(Some(arn)),
+        Some(_) => Err(name_taken(
             "elbv2",
             "CreateTargetGroup",
             "a target group",
             name,
             cx.prefix,
-        ))
+        )),
+        None => Ok(None),
     }
+}
+
+/// The fleet's target group, when it exists and carries the fleet's tag.
+pub(crate) async fn discover(cx: &Ctx<'_>) -> Result<Option<TargetGroupState>, AwsError> {
+    let name = group_name(cx.prefix);
+    let found = named(cx, &name).await?;
+    Ok(found.and_then(|(arn, ours)| ours.then_some(TargetGroupState { arn, name })))
+}
+
+/// The settings the group was made with, as AWS has them now.
+pub(crate) struct Settings {
+    /// The app port it forwards to.
+    pub port: u16,
+    /// Its health check.
+    pub health_check: HealthCheck,
+    /// Its deregistration delay in seconds.
+    pub deregistration_delay_seconds: Option<u32>,
+}
+
+/// The group's settings; `None` when it is gone.
+pub(crate) async fn settings(
+    cx: &Ctx<'_>,
+    state: &TargetGroupState,
+) -> Result<Option<Settings>, AwsError> {
+    let Some(g) = describe(cx, |req| req.target_group_arns(&state.arn)).await? else {
+        return Ok(None);
+    };
+    let attrs = cx
+        .aws
+        .elbv2
+        .describe_target_group_attributes()
+        .target_group_arn(&state.arn)
+        .send()
+        .await
+        .map_err(on("elbv2", "DescribeTargetGroupAttributes"))?;
+    let delay = attrs
+        .attributes()
+        .iter()
+        .find(|a| a.key() == Some(DEREGISTRATION_DELAY))
+        .and_then(|a| a.value()?.parse().ok());
+    let n = |v: Option<i32>, default: u32| v.map_or(default, |v| v.max(0) as u32);
+    let d = HealthCheck::default();
+    Ok(Some(Settings {
+        port: g
+            .port()
+            .and_then(|p| u16::try_from(p).ok())
+            .unwrap_or_default(),
+        health_check: HealthCheck {
+            path: g.health_check_path().map_or(d.path, str::to_string),
+            interval_seconds: n(g.health_check_interval_seconds(), d.interval_seconds),
+            timeout_seconds: n(g.health_check_timeout_seconds(), d.timeout_seconds),
+            healthy_threshold: n(g.healthy_threshold_count(), d.healthy_threshold),
+            unhealthy_threshold: n(g.unhealthy_threshold_count(), d.unhealthy_threshold),
+        },
+        deregistration_delay_seconds: delay,
+    }))
 }
 
 /// Creates (or adopts) the group and sets its deregistration delay.
@@ -113,7 +179,7 @@ pub async fn create(cx: &Ctx<'_>, vpc: &VpcState) -> Result<TargetGroupState, Aw
         }
     };
     let delay = TargetGroupAttribute::builder()
-        .key("deregistration_delay.timeout_seconds")
+        .key(DEREGISTRATION_DELAY)
         .value(cx.args.deregistration_delay_seconds.to_string())
         .build();
     cx.aws
@@ -145,17 +211,8 @@ pub async fn read(
     cx: &Ctx<'_>,
     state: &TargetGroupState,
 ) -> Result<Option<TargetGroupState>, AwsError> {
-    let found = cx
-        .aws
-        .elbv2
-        .describe_target_groups()
-        .target_group_arns(&state.arn)
-        .send()
-        .await;
-    let found = none_if_gone(found.map_err(on("elbv2", "DescribeTargetGroups")))?;
-    Ok(found
-        .filter(|o| !o.target_groups().is_empty())
-        .map(|_| state.clone()))
+    let found = describe(cx, |req| req.target_group_arns(&state.arn)).await?;
+    Ok(found.map(|_| state.clone()))
 }
 
 /// Waits until at least `want` targets pass the health check (each needs `healthyThreshold` checks

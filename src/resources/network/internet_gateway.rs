@@ -1,6 +1,6 @@
 //! The internet gateway, attached to the fleet's VPC.
 
-use aws_sdk_ec2::types::{Filter, ResourceType};
+use aws_sdk_ec2::types::{Filter, InternetGateway, ResourceType};
 use serde::{Deserialize, Serialize};
 
 use super::super::Ctx;
@@ -20,17 +20,40 @@ pub struct InternetGatewayState {
     pub vpc_id: String,
 }
 
-/// Creates (or adopts) the gateway and attaches it to the VPC if it is not attached yet.
-pub async fn create(cx: &Ctx<'_>, vpc: &VpcState) -> Result<InternetGatewayState, AwsError> {
-    let found = cx
+async fn describe(cx: &Ctx<'_>, filters: Vec<Filter>) -> Result<Option<InternetGateway>, AwsError> {
+    let out = cx
         .aws
         .ec2
         .describe_internet_gateways()
-        .set_filters(Some(identity_filters(cx, Node::InternetGateway)))
+        .set_filters(Some(filters))
         .send()
         .await
         .map_err(on("ec2", "DescribeInternetGateways"))?;
-    let (id, attached) = match found.internet_gateways().first() {
+    Ok(out.internet_gateways().first().cloned())
+}
+
+fn state_of(g: &InternetGateway) -> InternetGatewayState {
+    InternetGatewayState {
+        internet_gateway_id: g.internet_gateway_id().unwrap_or_default().to_string(),
+        vpc_id: g
+            .attachments()
+            .first()
+            .and_then(|a| a.vpc_id())
+            .unwrap_or_default()
+            .to_string(),
+    }
+}
+
+/// The fleet's own gateway, found by its identity tags.
+pub(crate) async fn discover(cx: &Ctx<'_>) -> Result<Option<InternetGatewayState>, AwsError> {
+    let found = describe(cx, identity_filters(cx, Node::InternetGateway)).await?;
+    Ok(found.as_ref().map(state_of))
+}
+
+/// Creates (or adopts) the gateway and attaches it to the VPC if it is not attached yet.
+pub async fn create(cx: &Ctx<'_>, vpc: &VpcState) -> Result<InternetGatewayState, AwsError> {
+    let found = describe(cx, identity_filters(cx, Node::InternetGateway)).await?;
+    let (id, attached) = match found {
         Some(g) => {
             let attached = g
                 .attachments()
@@ -90,26 +113,7 @@ pub async fn read(
         .name("internet-gateway-id")
         .values(&state.internet_gateway_id)
         .build();
-    let out = cx
-        .aws
-        .ec2
-        .describe_internet_gateways()
-        .filters(by_id)
-        .send()
-        .await
-        .map_err(on("ec2", "DescribeInternetGateways"))?;
-    Ok(out
-        .internet_gateways()
-        .first()
-        .map(|g| InternetGatewayState {
-            internet_gateway_id: state.internet_gateway_id.clone(),
-            vpc_id: g
-                .attachments()
-                .first()
-                .and_then(|a| a.vpc_id())
-                .unwrap_or_default()
-                .to_string(),
-        }))
+    Ok(describe(cx, vec![by_id]).await?.as_ref().map(state_of))
 }
 
 /// Detaches and deletes the gateway; steps already done are skipped.

@@ -116,15 +116,25 @@ pub async fn read(
         .name("route-table-id")
         .values(&state.route_table_id)
         .build();
-    Ok(find(cx, vec![by_id]).await?.map(|t| RouteTableState {
-        route_table_id: state.route_table_id.clone(),
+    Ok(find(cx, vec![by_id]).await?.as_ref().map(state_of))
+}
+
+/// The fleet's own table, found by its identity tags.
+pub(crate) async fn discover(cx: &Ctx<'_>) -> Result<Option<RouteTableState>, AwsError> {
+    let found = find(cx, identity_filters(cx, Node::RouteTable)).await?;
+    Ok(found.as_ref().map(state_of))
+}
+
+fn state_of(t: &RouteTable) -> RouteTableState {
+    RouteTableState {
+        route_table_id: t.route_table_id().unwrap_or_default().to_string(),
         association_ids: t
             .associations()
             .iter()
             .filter(|a| !a.main().unwrap_or(false))
             .filter_map(|a| a.route_table_association_id().map(str::to_string))
             .collect(),
-    }))
+    }
 }
 
 /// Undoes the associations and deletes the table; what is already gone is skipped.

@@ -19,6 +19,28 @@ pub struct SecurityGroupState {
     pub group_id: String,
 }
 
+/// The group this fleet made for `node`, found by its identity tags.
+pub(crate) async fn discover(
+    cx: &Ctx<'_>,
+    node: Node,
+) -> Result<Option<SecurityGroupState>, AwsError> {
+    let found = cx
+        .aws
+        .ec2
+        .describe_security_groups()
+        .set_filters(Some(identity_filters(cx, node)))
+        .send()
+        .await
+        .map_err(on("ec2", "DescribeSecurityGroups"))?;
+    Ok(found
+        .security_groups()
+        .first()
+        .and_then(|g| g.group_id())
+        .map(|id| SecurityGroupState {
+            group_id: id.to_string(),
+        }))
+}
+
 /// Finds the group this fleet made for `node`, or creates it, then grants `ingress` (rules that exist
 /// already are fine).
 pub async fn ensure(
@@ -29,16 +51,8 @@ pub async fn ensure(
     description: &str,
     ingress: Vec<IpPermission>,
 ) -> Result<SecurityGroupState, AwsError> {
-    let found = cx
-        .aws
-        .ec2
-        .describe_security_groups()
-        .set_filters(Some(identity_filters(cx, node)))
-        .send()
-        .await
-        .map_err(on("ec2", "DescribeSecurityGroups"))?;
-    let group_id = match found.security_groups().first().and_then(|g| g.group_id()) {
-        Some(id) => id.to_string(),
+    let group_id = match discover(cx, node).await? {
+        Some(found) => found.group_id,
         None => {
             let spec = tag_spec(cx, node, ResourceType::SecurityGroup, &[]);
             let out = cx

@@ -2,7 +2,9 @@
 
 use std::net::Ipv4Addr;
 
-use aws_sdk_ec2::types::{AttributeBooleanValue, AvailabilityZoneState, Filter, ResourceType};
+use aws_sdk_ec2::types::{
+    AttributeBooleanValue, AvailabilityZoneState, Filter, ResourceType, Subnet,
+};
 use serde::{Deserialize, Serialize};
 
 use super::super::Ctx;
@@ -65,23 +67,59 @@ async fn zones(cx: &Ctx<'_>) -> Result<Vec<String>, AwsError> {
     Ok(names)
 }
 
+/// The subnets carrying this fleet's identity tags (in one VPC, when `vpc` filters on it).
+async fn tagged(cx: &Ctx<'_>, vpc: Option<Filter>) -> Result<Vec<Subnet>, AwsError> {
+    let mut filters = identity_filters(cx, Node::Subnets);
+    filters.extend(vpc);
+    let out = cx
+        .aws
+        .ec2
+        .describe_subnets()
+        .set_filters(Some(filters))
+        .send()
+        .await
+        .map_err(on("ec2", "DescribeSubnets"))?;
+    Ok(out.subnets().to_vec())
+}
+
+/// The fleet's own subnets, found by their identity tags, in zone order (subnets are carved in zone
+/// order, so that is their CIDRs' order); `None` when there are none.
+pub(crate) async fn discover(cx: &Ctx<'_>) -> Result<Option<SubnetsState>, AwsError> {
+    let mut found: Vec<(u32, String, String, String)> = tagged(cx, None)
+        .await?
+        .iter()
+        .filter_map(|s| {
+            let cidr = s.cidr_block()?;
+            let (addr, _) = parse_cidr(cidr)?;
+            let zone = s.availability_zone()?.to_string();
+            Some((
+                u32::from(addr),
+                zone,
+                s.subnet_id()?.to_string(),
+                cidr.to_string(),
+            ))
+        })
+        .collect();
+    if found.is_empty() {
+        return Ok(None);
+    }
+    found.sort();
+    Ok(Some(SubnetsState {
+        availability_zones: found.iter().map(|f| f.1.clone()).collect(),
+        subnet_ids: found.iter().map(|f| f.2.clone()).collect(),
+        cidrs: found.into_iter().map(|f| f.3).collect(),
+    }))
+}
+
 /// Creates the subnets (adopting any this fleet made before) and turns on public IPs at launch.
 pub async fn create(cx: &Ctx<'_>, vpc: &VpcState) -> Result<SubnetsState, AwsError> {
     let zones = zones(cx).await?;
     let cidrs = carve(&vpc.cidr, zones.len()).unwrap_or_default();
-    let existing = cx
-        .aws
-        .ec2
-        .describe_subnets()
-        .set_filters(Some(identity_filters(cx, Node::Subnets)))
-        .filters(Filter::builder().name("vpc-id").values(&vpc.vpc_id).build())
-        .send()
-        .await
-        .map_err(on("ec2", "DescribeSubnets"))?;
+    let in_vpc = Filter::builder().name("vpc-id").values(&vpc.vpc_id).build();
+    let existing = tagged(cx, Some(in_vpc)).await?;
     let mut subnet_ids = Vec::new();
     for (zone, cidr) in zones.iter().zip(&cidrs) {
         let adopted = existing
-            .subnets()
             .iter()
             .find(|s| s.availability_zone() == Some(zone.as_str()))
             .and_then(|s| s.subnet_id());

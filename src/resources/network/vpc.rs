@@ -1,6 +1,8 @@
 //! The fleet's VPC: DNS hostnames on (instances get public DNS names), tagged with the fleet's identity.
 
-use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
+use std::collections::BTreeMap;
+
+use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, Vpc};
 use serde::{Deserialize, Serialize};
 
 use super::super::Ctx;
@@ -20,7 +22,7 @@ pub struct VpcState {
 }
 
 /// Finds the fleet's own VPC by its identity tags.
-async fn find(cx: &Ctx<'_>) -> Result<Option<VpcState>, AwsError> {
+pub(crate) async fn find(cx: &Ctx<'_>) -> Result<Option<VpcState>, AwsError> {
     let out = cx
         .aws
         .ec2
@@ -75,9 +77,8 @@ pub async fn create(cx: &Ctx<'_>) -> Result<VpcState, AwsError> {
     Ok(state)
 }
 
-/// The VPC as it is now, or `None` when it is gone.
-pub async fn read(cx: &Ctx<'_>, state: &VpcState) -> Result<Option<VpcState>, AwsError> {
-    Ok(none_if_gone(
+async fn describe(cx: &Ctx<'_>, state: &VpcState) -> Result<Option<Vpc>, AwsError> {
+    let out = none_if_gone(
         cx.aws
             .ec2
             .describe_vpcs()
@@ -85,12 +86,28 @@ pub async fn read(cx: &Ctx<'_>, state: &VpcState) -> Result<Option<VpcState>, Aw
             .send()
             .await
             .map_err(on("ec2", "DescribeVpcs")),
-    )?
-    .and_then(|out| {
-        out.vpcs().first().map(|v| VpcState {
-            vpc_id: state.vpc_id.clone(),
-            cidr: v.cidr_block().unwrap_or_default().to_string(),
-        })
+    )?;
+    Ok(out.and_then(|out| out.vpcs().first().cloned()))
+}
+
+/// The VPC as it is now, or `None` when it is gone.
+pub async fn read(cx: &Ctx<'_>, state: &VpcState) -> Result<Option<VpcState>, AwsError> {
+    Ok(describe(cx, state).await?.map(|v| VpcState {
+        vpc_id: state.vpc_id.clone(),
+        cidr: v.cidr_block().unwrap_or_default().to_string(),
+    }))
+}
+
+/// Every tag on the VPC; `None` when it is gone.
+pub(crate) async fn tags(
+    cx: &Ctx<'_>,
+    state: &VpcState,
+) -> Result<Option<BTreeMap<String, String>>, AwsError> {
+    Ok(describe(cx, state).await?.map(|v| {
+        v.tags()
+            .iter()
+            .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
+            .collect()
     }))
 }
 

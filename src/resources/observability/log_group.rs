@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::super::Ctx;
+use super::super::{Ctx, TAG_FLEET};
 use crate::aws::error::{done_if_gone, on};
 use crate::aws::AwsError;
 use crate::fleet::plan::Node;
@@ -47,6 +47,25 @@ async fn find(cx: &Ctx<'_>, name: &str) -> Result<Option<LogGroupState>, AwsErro
                 .trim_end_matches(":*")
                 .to_string(),
         }))
+}
+
+/// The fleet's log group, when it exists and carries the fleet's tag.
+pub(crate) async fn discover(cx: &Ctx<'_>) -> Result<Option<LogGroupState>, AwsError> {
+    let Some(found) = find(cx, &group_name(cx.prefix)).await? else {
+        return Ok(None);
+    };
+    let tags = cx
+        .aws
+        .logs
+        .list_tags_for_resource()
+        .resource_arn(&found.arn)
+        .send()
+        .await
+        .map_err(on("logs", "ListTagsForResource"))?;
+    let ours = tags
+        .tags()
+        .is_some_and(|t| t.get(TAG_FLEET).map(String::as_str) == Some(cx.prefix));
+    Ok(ours.then_some(found))
 }
 
 /// Creates (or adopts) the group and sets its retention.

@@ -52,22 +52,31 @@ pub fn tls_only_policy(bucket: &str) -> serde_json::Value {
     })
 }
 
-/// Whether the existing bucket carries this fleet's identity.
+/// Whether the existing bucket carries this fleet's identity (a bucket without tags does not).
 async fn is_ours(cx: &Ctx<'_>, name: &str) -> Result<bool, AwsError> {
-    let tags = none_if_gone(
-        cx.aws
-            .s3
-            .get_bucket_tagging()
-            .bucket(name)
-            .send()
-            .await
-            .map_err(on("s3", "GetBucketTagging")),
-    )?;
+    let got = cx.aws.s3.get_bucket_tagging().bucket(name).send().await;
+    let tags = match got.map_err(on("s3", "GetBucketTagging")) {
+        Err(e) if e.code.as_deref() == Some("NoSuchTagSet") => return Ok(false),
+        other => none_if_gone(other)?,
+    };
     Ok(tags.is_some_and(|t| {
         t.tag_set()
             .iter()
             .any(|t| t.key() == TAG_FLEET && t.value() == cx.prefix)
     }))
+}
+
+/// The fleet's bucket for `node`, when it exists and carries the fleet's tag.
+pub(crate) async fn discover(cx: &Ctx<'_>, node: Node) -> Result<Option<BucketState>, AwsError> {
+    let name = bucket_name(cx.prefix, node);
+    if !is_ours(cx, &name).await? {
+        return Ok(None);
+    }
+    let unknown = BucketState {
+        name,
+        versioned: false,
+    };
+    read(cx, &unknown).await
 }
 
 /// Creates (or adopts) the bucket for `node` and applies every setting.
