@@ -53,12 +53,13 @@ impl Waits {
         Fut: Future<Output = Result<Option<T>, AwsError>>,
     {
         let started = Instant::now();
+        let mut tries = 0;
         loop {
             if let Some(v) = check().await? {
                 return Ok(v);
             }
             let waited = started.elapsed();
-            if Instant::now() + every > self.deadline {
+            if Instant::now() + backoff(tries, every) > self.deadline {
                 let mut e = AwsError::conflict(
                     service,
                     operation,
@@ -68,7 +69,8 @@ impl Waits {
                 return Err(e);
             }
             (self.report)(format!("waiting for {what} ({})", human(waited)));
-            tokio::time::sleep(every).await;
+            tokio::time::sleep(backoff(tries, every)).await;
+            tries += 1;
         }
     }
 }
@@ -113,6 +115,13 @@ impl Waits {
     }
 }
 
+/// The pause before the next check: 1 s, 2 s, 4 s ... up to `every`, so what is ready in seconds (an
+/// IAM profile, often a target) is not kept waiting a full period, and what takes minutes (a
+/// distribution) is then polled at its own pace.
+fn backoff(tries: u32, every: Duration) -> Duration {
+    Duration::from_secs(1u64 << tries.min(10)).min(every)
+}
+
 /// `130 s` -> `2m10s`, as the user reads it.
 pub fn human(d: Duration) -> String {
     let s = d.as_secs();
@@ -129,6 +138,13 @@ mod tests {
     use std::sync::Mutex;
 
     use super::*;
+
+    #[test]
+    fn polling_backs_off_from_a_second_to_the_period() {
+        let every = Duration::from_secs(20);
+        let pauses: Vec<u64> = (0..7).map(|n| backoff(n, every).as_secs()).collect();
+        assert_eq!(pauses, [1, 2, 4, 8, 16, 20, 20]);
+    }
 
     #[test]
     fn durations_read_like_a_clock() {
@@ -163,7 +179,7 @@ mod tests {
             *lines.lock().unwrap(),
             [
                 "waiting for distribution E1 to deploy (0s)",
-                "waiting for distribution E1 to deploy (1m5s)"
+                "waiting for distribution E1 to deploy (1s)"
             ]
         );
     }

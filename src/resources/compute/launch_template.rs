@@ -54,6 +54,8 @@ fn data(cx: &Ctx<'_>, r: &Refs<'_>) -> RequestLaunchTemplateData {
         region: &cx.aws.region,
         node_version: &cx.args.node_version,
         log_group: &r.log_group.name,
+        app_port: cx.args.app_port,
+        health_path: &cx.args.health_check.path,
         extra: cx.args.user_data.as_deref(),
     });
     let tags: Vec<Tag> = cx

@@ -18,8 +18,59 @@ pub struct Inputs<'a> {
     pub node_version: &'a str,
     /// The log group's name.
     pub log_group: &'a str,
+    /// The port the app (and, until the first release, the placeholder) listens on.
+    pub app_port: u16,
+    /// The load balancer's health-check path.
+    pub health_path: &'a str,
     /// The user's extra commands.
     pub extra: Option<&'a str>,
+}
+
+/// Where the placeholder's files live.
+const PLACEHOLDER: &str = "/opt/ec2fleet/placeholder";
+
+/// Until the first release, a tiny server answers the health check on the app port, so a new fleet
+/// is healthy (and the group does not replace its instances) before anything is deployed. A systemd
+/// path unit stops it the moment CodeDeploy downloads a release, before the release's start hooks.
+fn placeholder(port: u16, health_path: &str) -> String {
+    let health = if health_path.ends_with('/') {
+        format!("{health_path}index.html")
+    } else {
+        health_path.to_string()
+    };
+    let archive = "/opt/codedeploy-agent/deployment-root/*/*/deployment-archive";
+    format!(
+        r#"
+# Placeholder on port {port} until the first release (answers {health_path})
+mkdir -p "$(dirname {PLACEHOLDER}{health})"
+echo "ec2fleet: no release deployed yet" > {PLACEHOLDER}/index.html
+echo ok > "{PLACEHOLDER}{health}"
+cat > /etc/systemd/system/ec2fleet-placeholder.service <<'UNIT'
+[Unit]
+Description=ec2fleet placeholder answering health checks until the first release
+[Service]
+ExecStart=/usr/bin/python3 -m http.server {port} --directory {PLACEHOLDER}
+UNIT
+cat > /etc/systemd/system/ec2fleet-release.path <<'UNIT'
+[Unit]
+Description=Stop the ec2fleet placeholder when CodeDeploy downloads a release
+[Path]
+PathExistsGlob={archive}
+[Install]
+WantedBy=multi-user.target
+UNIT
+cat > /etc/systemd/system/ec2fleet-release.service <<'UNIT'
+[Unit]
+Description=Stop the ec2fleet placeholder
+[Service]
+Type=oneshot
+ExecStart=/usr/bin/systemctl stop ec2fleet-placeholder.service
+UNIT
+systemctl daemon-reload
+compgen -G "{archive}" >/dev/null || systemctl start ec2fleet-placeholder.service
+systemctl enable --now ec2fleet-release.path
+"#
+    )
 }
 
 /// The CloudWatch agent's configuration.
@@ -42,7 +93,7 @@ pub fn script(i: &Inputs) -> String {
 set -euxo pipefail
 export HOME=/root
 mkdir -p "$(dirname {APP_LOG})"
-
+{placeholder}
 # Node.js {major} from the distribution's packages
 dnf install -y "nodejs{major}" "nodejs{major}-npm" || dnf install -y nodejs npm
 command -v node || ln -s "$(ls /usr/bin/node-* | head -n1)" /usr/bin/node
@@ -62,7 +113,8 @@ cat > /opt/aws/amazon-cloudwatch-agent/etc/ec2fleet.json <<'CWAGENT'
 CWAGENT
 /opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:/opt/aws/amazon-cloudwatch-agent/etc/ec2fleet.json
 "#,
-        config = agent_config(i.log_group)
+        config = agent_config(i.log_group),
+        placeholder = placeholder(i.app_port, i.health_path)
     );
     if let Some(extra) = i.extra {
         s.push('\n');
@@ -109,8 +161,37 @@ mod tests {
             region: "ap-southeast-2",
             node_version: "22",
             log_group: "/ec2fleet/web/app",
+            app_port: 3000,
+            health_path: "/health",
             extra,
         }
+    }
+
+    #[test]
+    fn a_placeholder_answers_the_health_check_until_codedeploy_brings_a_release() {
+        let s = script(&inputs(None));
+        assert!(
+            s.contains("http.server 3000 --directory /opt/ec2fleet/placeholder"),
+            "{s}"
+        );
+        assert!(
+            s.contains(r#"echo ok > "/opt/ec2fleet/placeholder/health""#),
+            "{s}"
+        );
+        assert!(s.contains(
+            "PathExistsGlob=/opt/codedeploy-agent/deployment-root/*/*/deployment-archive"
+        ));
+        assert!(s.contains("systemctl stop ec2fleet-placeholder.service"));
+        // Started for this boot only: after a reboot the app, not the placeholder, owns the port.
+        assert!(!s.contains("enable --now ec2fleet-placeholder"));
+        let dir = script(&Inputs {
+            health_path: "/api/ready/",
+            ..inputs(None)
+        });
+        assert!(
+            dir.contains(r#"echo ok > "/opt/ec2fleet/placeholder/api/ready/index.html""#),
+            "{dir}"
+        );
     }
 
     #[test]

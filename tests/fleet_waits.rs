@@ -1,0 +1,91 @@
+//! The waits of a whole fleet against an emulator that makes AWS slow to be ready (load balancer
+//! provisioning, IAM profile propagation, targets and instances starting, CloudFront deploying,
+//! Route 53 propagating): create still converges, each wait is reported, and delete waits for the
+//! distribution to disable. This binary owns its emulator's profile.
+
+mod support;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ec2fleet::aws::Waits;
+use ec2fleet::fleet::apply::apply;
+use ec2fleet::fleet::destroy::destroy;
+use ec2fleet::fleet::plan::Node;
+use ec2fleet::fleet::ready;
+use ec2fleet::fleet::state::Records;
+use ec2fleet::resources::Ctx;
+use serde_json::json;
+use support::stacks;
+use tokio::sync::watch;
+
+fn quiet(_: Node, _: usize, _: usize) {}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn slow_readiness_is_waited_for_and_reported_then_delete_waits_for_the_distribution() {
+    let emu = support::emulator();
+    emu.control_post(
+        "/profile",
+        json!({"readiness": {
+            "elbv2.load_balancer": 2, "iam.instance_profile": 2, "elbv2.target": 8,
+            "autoscaling.instance": 2, "cloudfront.distribution": 3, "route53.change": 2
+        }}),
+    );
+    let account = support::fresh_account();
+    let (f, zone_id) = stacks::fleet_with_zone(&account, "web-5107", "slow.example.com").await;
+    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+    let sink = lines.clone();
+    let waits = Waits::new(
+        Duration::from_secs(300),
+        Arc::new(move |l| sink.lock().unwrap().push(l)),
+    );
+    let defaults = Default::default();
+    let cx = Ctx {
+        aws: &f.aws,
+        args: &f.args,
+        prefix: &f.prefix,
+        default_tags: &defaults,
+        waits: &waits,
+    };
+    let (_tx, rx) = watch::channel(false);
+    let records = apply(
+        &cx,
+        Some("s3cr3t"),
+        Records::default(),
+        true,
+        rx.clone(),
+        &quiet,
+    )
+    .await
+    .expect("create converges despite slow readiness");
+    ready::wait(&cx, &records).await.expect("the fleet serves");
+    let said = lines.lock().unwrap().clone();
+    let dist = &records.distribution.as_ref().unwrap().id;
+    for want in [
+        format!("waiting for CloudFront distribution {dist} to deploy"),
+        "waiting for Route 53 record slow.example.com. to propagate".to_string(),
+        "waiting for IAM changes to reach AWS before".to_string(),
+    ] {
+        assert!(
+            said.iter().any(|l| l.starts_with(&want)),
+            "no {want:?} among {said:#?}"
+        );
+    }
+    // Targets take longer than the whole graph here: the serving check waits for them.
+    assert!(
+        said.iter().any(|l| l.starts_with("waiting for 3 healthy target(s)")),
+        "{said:#?}"
+    );
+
+    lines.lock().unwrap().clear();
+    destroy(&cx, &records, rx, &quiet).await.expect("delete");
+    let said = lines.lock().unwrap().clone();
+    assert!(
+        said.iter().any(|l| l.starts_with(&format!(
+            "waiting for CloudFront distribution {dist} to be disabled"
+        ))),
+        "{said:#?}"
+    );
+    stacks::delete_hosted_zone(&f.aws, &zone_id).await;
+    f.assert_no_leaks();
+}
