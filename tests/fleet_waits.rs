@@ -73,7 +73,8 @@ async fn slow_readiness_is_waited_for_and_reported_then_delete_waits_for_the_dis
     }
     // Targets take longer than the whole graph here: the serving check waits for them.
     assert!(
-        said.iter().any(|l| l.starts_with("waiting for 3 healthy target(s)")),
+        said.iter()
+            .any(|l| l.starts_with("waiting for 3 healthy target(s)")),
         "{said:#?}"
     );
 

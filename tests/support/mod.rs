@@ -4,6 +4,7 @@
 // Each test binary compiles this module and uses a different subset of it.
 #![allow(dead_code)]
 
+pub mod plugin;
 pub mod stacks;
 
 use std::io::{BufRead, BufReader, Read, Write};

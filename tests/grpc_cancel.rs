@@ -1,0 +1,105 @@
+//! Cancel, through the binary: the engine's Cancel stops a running create, which starts nothing new,
+//! lets running sub-resources finish, and hands the engine everything made; a later delete removes it.
+//! This binary owns its emulator's profile (CloudFront slow to deploy, so the create is surely running).
+
+mod support;
+
+use std::time::Duration;
+
+use ec2fleet::proto::pulumirpc as rpc;
+use ec2fleet::server::props::{decode_struct, Value};
+use serde_json::json;
+use support::plugin::*;
+use support::stacks;
+
+#[tokio::test]
+async fn cancel_stops_a_create_that_hands_over_what_it_made_and_a_delete_removes_it() {
+    let emu = support::emulator();
+    emu.control_post(
+        "/profile",
+        json!({"readiness": {"cloudfront.distribution": 5}}),
+    );
+    let account = support::fresh_account();
+    let aws = support::clients(&account).await;
+    let zone = stacks::hosted_zone(&aws, "cancel.example.com", &account).await;
+    let (_engine, addr) = start_engine().await;
+    let mut p = start_plugin(&[&addr.to_string()]).await;
+    p.configure_emulator(&account).await;
+    let dns = Value::Object(
+        [
+            ("hostedZoneId".to_string(), s(&zone)),
+            ("zoneName".to_string(), s("cancel.example.com")),
+        ]
+        .into(),
+    );
+    let inputs = p
+        .check_fleet(props(vec![("namePrefix", s("web-cance1")), ("dns", dns)]))
+        .await
+        .inputs;
+    let mut client = p.client.clone();
+    let create = tokio::spawn({
+        let inputs = inputs.clone();
+        async move {
+            let req = rpc::CreateRequest {
+                urn: URN.into(),
+                r#type: FLEET.into(),
+                properties: inputs,
+                timeout: 300.0,
+                ..Default::default()
+            };
+            client.create(req).await
+        }
+    });
+    // Once the distribution is deploying, the DNS record (which needs it) has surely not started.
+    for _ in 0..100 {
+        let calls = emu.calls(&account);
+        if calls
+            .iter()
+            .any(|c| c["operation"] == "CreateDistributionWithTags")
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    p.client.cancel(()).await.expect("cancel");
+
+    let err = create.await.unwrap().expect_err("a cancelled create fails");
+    let failed = init_failed(&err);
+    assert!(
+        failed.reasons.iter().any(|r| r.contains("cancelled")),
+        "{:?}",
+        failed.reasons
+    );
+    assert!(
+        failed.reasons.iter().any(|r| r.contains("DnsRecord")),
+        "the record never started: {:?}",
+        failed.reasons
+    );
+    let state = decode_struct(failed.properties.as_ref());
+    let Some(Value::Object(records)) = state.get("__fleet") else {
+        panic!("no records: {state:?}")
+    };
+    assert!(
+        records.contains_key("distribution"),
+        "the running distribution finished and is recorded"
+    );
+    assert!(!records.contains_key("dnsRecord"));
+
+    // The engine keeps that state; a delete (here from a new provider process) removes it all.
+    let mut q = start_plugin(&[]).await;
+    q.configure_emulator(&account).await;
+    let delete = rpc::DeleteRequest {
+        id: failed.id.clone(),
+        urn: URN.into(),
+        r#type: FLEET.into(),
+        properties: failed.properties.clone(),
+        old_inputs: inputs.clone(),
+        timeout: 300.0,
+        ..Default::default()
+    };
+    q.client.delete(delete).await.expect("delete");
+    stacks::delete_hosted_zone(&aws, &zone).await;
+    emu.assert_no_leaks(&account);
+    p.child.kill().await.ok();
+    q.child.kill().await.ok();
+}
