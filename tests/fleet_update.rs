@@ -4,7 +4,8 @@
 mod support;
 
 use ec2fleet::fleet::apply::apply;
-use ec2fleet::fleet::destroy::destroy;
+use ec2fleet::fleet::converge::{converge, How};
+use ec2fleet::fleet::destroy::{destroy, replaced};
 use ec2fleet::fleet::plan::Node;
 use ec2fleet::fleet::state::Records;
 use serde_json::json;
@@ -109,5 +110,75 @@ async fn new_inputs_reach_the_template_group_health_check_listeners_and_schedule
     assert_eq!(ports, [Some(8080)], "the old port-80 listener is gone");
 
     destroy(&cx, &second, rx, &quiet).await.expect("delete");
+    f.assert_no_leaks();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn turning_the_cdn_off_deletes_it_and_repoints_the_dns_record_at_the_load_balancer() {
+    let account = support::fresh_account();
+    let (f, zone) =
+        support::stacks::fleet_with_zone(&account, "web-0ffcd", "off.example.com").await;
+    let (_tx, rx) = watch::channel(false);
+    let how = How::default();
+    let first = converge(
+        &f.cx(),
+        Some("s3cr3t"),
+        Records::default(),
+        how,
+        rx.clone(),
+        (&quiet, &quiet),
+    )
+    .await
+    .expect("create");
+    assert!(first.distribution.is_some() && first.dns_record.is_some());
+
+    let dns = json!({"hostedZoneId": zone, "zoneName": "off.example.com"});
+    let off = support::Fleet::in_account(
+        &account,
+        &f.prefix,
+        json!({"dns": dns, "cdn": {"enabled": false}}),
+    )
+    .await;
+    let cx = off.cx();
+    let how = How {
+        resume: false,
+        replace: replaced(&f.args, &off.args),
+    };
+    let second = converge(&cx, None, first.clone(), how, rx.clone(), (&quiet, &quiet))
+        .await
+        .expect("update");
+    assert!(second.distribution.is_none() && second.cache_policy.is_none());
+    let dists = f.aws.cloudfront.list_distributions().send().await.unwrap();
+    let left = dists
+        .distribution_list()
+        .map(|l| l.items().len())
+        .unwrap_or_default();
+    assert_eq!(left, 0, "the distribution is deleted");
+    let sets = f
+        .aws
+        .route53
+        .list_resource_record_sets()
+        .hosted_zone_id(&zone)
+        .send()
+        .await
+        .unwrap();
+    let aliases: Vec<_> = sets
+        .resource_record_sets()
+        .iter()
+        .filter_map(|s| {
+            s.alias_target()
+                .map(|a| (s.r#type().as_str().to_string(), a.dns_name().to_string()))
+        })
+        .collect();
+    let lb = &second.load_balancer.as_ref().unwrap().dns_name;
+    assert_eq!(aliases.len(), 1, "only the A record is left: {aliases:?}");
+    assert_eq!(aliases[0].0, "A");
+    assert!(
+        aliases[0].1.trim_end_matches('.').ends_with(lb.as_str()),
+        "{aliases:?}"
+    );
+
+    destroy(&cx, &second, rx, &quiet).await.expect("delete");
+    support::stacks::delete_hosted_zone(&f.aws, &zone).await;
     f.assert_no_leaks();
 }

@@ -9,6 +9,7 @@ use tokio::sync::watch;
 use super::apply::{Incomplete, PARALLEL};
 use super::plan::{self, Node};
 use super::state::{Made, Records};
+use super::FleetArgs;
 use crate::aws::{AwsError, ErrorClass};
 use crate::graph::{run, Queue};
 use crate::resources::cdn::{cache_policy, distribution};
@@ -66,6 +67,57 @@ pub async fn destroy(
         failed: outcome.failed,
         not_started: outcome.not_started,
         cancelled: outcome.cancelled,
+    })
+}
+
+/// Nodes whose object an update cannot turn into what the new inputs want, so it deletes them first:
+/// the DNS record when its zone, name or target (the distribution or the load balancer) changes.
+pub fn replaced(old: &FleetArgs, new: &FleetArgs) -> Vec<Node> {
+    let mut out = Vec::new();
+    if old.dns != new.dns || old.cdn.enabled != new.cdn.enabled {
+        out.push(Node::DnsRecord);
+    }
+    out
+}
+
+/// Nodes recorded but not in the graph of `cx.args` (the CDN turned off, DNS removed).
+pub fn unwanted(cx: &Ctx<'_>, records: &Records) -> Vec<Node> {
+    let wanted: Vec<Node> = plan::graph(cx.args).into_iter().map(|(n, _)| n).collect();
+    records
+        .all()
+        .into_keys()
+        .filter(|n| !wanted.contains(n))
+        .collect()
+}
+
+/// Deletes the recorded objects of `nodes` (in graph order) and returns the records left. On failure
+/// the error carries every record still standing, the others' included.
+pub async fn remove_nodes(
+    cx: &Ctx<'_>,
+    mut records: Records,
+    nodes: &[Node],
+    cancel: watch::Receiver<bool>,
+    progress: &(dyn Fn(Node, usize, usize) + Send + Sync),
+) -> Result<Records, Incomplete> {
+    let doomed: Records = records
+        .all()
+        .into_iter()
+        .filter(|(n, _)| nodes.contains(n))
+        .map(|(_, m)| m)
+        .collect();
+    if doomed.is_empty() {
+        return Ok(records);
+    }
+    let result = destroy(cx, &doomed, cancel, progress).await;
+    for node in nodes {
+        records.remove(*node);
+    }
+    result.map(|()| records.clone()).map_err(|mut inc| {
+        for made in inc.records.all().into_values() {
+            records.insert(made);
+        }
+        inc.records = records;
+        inc
     })
 }
 

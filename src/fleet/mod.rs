@@ -2,6 +2,7 @@
 
 pub mod apply;
 pub mod args;
+pub mod converge;
 pub mod destroy;
 pub mod discover;
 pub mod naming;

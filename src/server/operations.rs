@@ -14,13 +14,13 @@ use super::props::{encode_struct, PropertyMap};
 use super::{typed, Provider};
 use crate::aws::wait::human;
 use crate::aws::{Clients, Waits};
-use crate::fleet::apply::{apply, Incomplete};
-use crate::fleet::destroy::destroy;
+use crate::fleet::converge::{converge, How};
+use crate::fleet::destroy::{self, destroy};
 use crate::fleet::discover;
 use crate::fleet::plan::{self, Node};
 use crate::fleet::refresh::refresh;
 use crate::fleet::state::Records;
-use crate::fleet::{naming, ready, FleetArgs};
+use crate::fleet::{naming, FleetArgs};
 use crate::proto::pulumirpc as rpc;
 use crate::resources::lb::listeners;
 use crate::resources::Ctx;
@@ -114,39 +114,20 @@ impl Provider {
 
     /// Makes what `args` needs that `have` lacks, waits until the fleet serves, and removes what the
     /// inputs no longer want. Returns the records, or the error carrying the state for the engine.
-    async fn converge(
+    async fn converge_fleet(
         &self,
         op: &Op,
         inputs: &PropertyMap,
         args: &FleetArgs,
         have: Records,
-        resume: bool,
+        how: How,
         secret: Option<&str>,
     ) -> Result<Records, Status> {
         let prefix = prefix_of(args)?;
         let cx = op.cx(args, &prefix);
-        let progress = op.progress("ready:");
-        let result = match apply(
-            &cx,
-            secret,
-            have,
-            resume,
-            self.cancel.subscribe(),
-            &progress,
-        )
-        .await
-        {
-            Ok(records) => match ready::wait(&cx, &records).await {
-                Ok(()) => self.remove_unwanted(op, &cx, records).await,
-                Err(e) => Err(Incomplete {
-                    records,
-                    failed: vec![(Node::AutoScalingGroup, e)],
-                    not_started: Vec::new(),
-                    cancelled: false,
-                }),
-            },
-            Err(inc) => Err(inc),
-        };
+        let (made, removed) = (op.progress("ready:"), op.progress("removed:"));
+        let cancel = self.cancel.subscribe();
+        let result = converge(&cx, secret, have, how, cancel, (&made, &removed)).await;
         if let Ok(records) = &result {
             let line = format!(
                 "fleet {prefix} is serving: {} sub-resources in {:.1}s",
@@ -166,40 +147,6 @@ impl Provider {
         })
     }
 
-    /// Deletes recorded sub-resources the inputs no longer ask for (the CDN turned off, say).
-    async fn remove_unwanted(
-        &self,
-        op: &Op,
-        cx: &Ctx<'_>,
-        mut records: Records,
-    ) -> Result<Records, Incomplete> {
-        let wanted: Vec<Node> = plan::graph(cx.args).into_iter().map(|(n, _)| n).collect();
-        let unwanted: Records = records
-            .all()
-            .into_iter()
-            .filter(|(n, _)| !wanted.contains(n))
-            .map(|(_, m)| m)
-            .collect();
-        if unwanted.is_empty() {
-            return Ok(records);
-        }
-        let progress = op.progress("removed:");
-        let result = destroy(cx, &unwanted, self.cancel.subscribe(), &progress).await;
-        for (node, _) in unwanted.all() {
-            records.remove(node);
-        }
-        match result {
-            Ok(()) => Ok(records),
-            Err(mut inc) => {
-                for made in inc.records.all().into_values() {
-                    records.insert(made);
-                }
-                inc.records = records;
-                Err(inc)
-            }
-        }
-    }
-
     pub(super) async fn create_fleet(
         &self,
         req: rpc::CreateRequest,
@@ -210,12 +157,12 @@ impl Provider {
         let op = self.op(&req.urn, req.timeout).await?;
         let secret = args.cdn.enabled.then(lifecycle::new_secret).transpose()?;
         let records = self
-            .converge(
+            .converge_fleet(
                 &op,
                 &inputs,
                 &args,
                 Records::default(),
-                true,
+                How::default(),
                 secret.as_deref(),
             )
             .await?;
@@ -255,9 +202,12 @@ impl Provider {
         let op = self.op(&req.urn, req.timeout).await?;
         // Same inputs: resume, making only what is missing. New inputs: every node reconciles its
         // object (each adopts what exists and brings it to the new settings).
-        let resume = typed::to_json(&old_inputs) == typed::to_json(&news);
+        let how = How {
+            resume: typed::to_json(&old_inputs) == typed::to_json(&news),
+            replace: destroy::replaced(&args_of(&old_inputs)?, &args),
+        };
         let records = self
-            .converge(&op, &news, &args, records, resume, secret.as_deref())
+            .converge_fleet(&op, &news, &args, records, how, secret.as_deref())
             .await?;
         let state = lifecycle::state(&news, &args, &prefix, &records, secret.as_deref());
         Ok(rpc::UpdateResponse {
