@@ -53,7 +53,9 @@ pub async fn refresh(cx: &Ctx<'_>, have: &Records) -> Result<Live, AwsError> {
         }
     }
     if capacity.as_ref().is_ok_and(Option::is_none) {
+        // Scheduled actions die with their group.
         records.remove(Node::AutoScalingGroup);
+        records.remove(Node::ScheduledActions);
     }
     Ok(Live {
         records,

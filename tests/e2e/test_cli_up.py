@@ -4,6 +4,8 @@ import json
 
 import yaml
 
+from conftest import Pulumi
+
 SERVICES = ["autoscaling", "cloudfront", "cloudtrail", "codedeploy", "codepipeline", "ec2", "elbv2", "events",
             "iam", "logs", "route53", "s3", "ssm", "sts"]
 
@@ -48,3 +50,35 @@ def test_up_refresh_destroy_builds_the_fleet_shows_progress_and_leaves_nothing(p
     assert "sub-resources deleted" in down.stdout + down.stderr, down.stdout
     report = control.leaks(account)
     assert report["count"] == 0 and not report["errors"], report
+
+
+def test_import_by_name_prefix_adopts_a_fleet_that_a_destroy_then_removes(pulumi, emulator_url, control, account,
+                                                                          tmp_path):
+    emulator_config(pulumi, emulator_url, account)
+    pulumi.run("up", "--yes", "--non-interactive", "--skip-preview", timeout=600)
+    state = json.loads(pulumi.run("stack", "export").stdout)
+    made = next(r for r in state["deployment"]["resources"] if r["type"] == "ec2fleet:index:Ec2Fleet")
+    prefix = made["outputs"]["namePrefix"]
+
+    # Another project with no resources of its own imports the fleet by its ID, the name prefix.
+    other = Pulumi(tmp_path / "other", pulumi.env)
+    other.cwd.mkdir()
+    (other.cwd / "Pulumi.yaml").write_text("name: adopter\nruntime: yaml\nresources: {}\n")
+    other.run("stack", "init", "dev", "--non-interactive")
+    emulator_config(other, emulator_url, account)
+    out = other.run("import", "ec2fleet:index:Ec2Fleet", "web", prefix, "--yes", "--non-interactive",
+                    "--protect=false", "--generate-code=false", timeout=600)
+    assert "1 imported" in out.stdout, out.stdout
+    imported = json.loads(other.run("stack", "export").stdout)
+    fleet = next(r for r in imported["deployment"]["resources"] if r["type"] == "ec2fleet:index:Ec2Fleet")
+    assert fleet["outputs"]["vpcId"] == made["outputs"]["vpcId"]
+    assert fleet["outputs"]["__fleet"] == made["outputs"]["__fleet"]
+    assert fleet["inputs"]["healthCheck"]["path"] == "/health"
+    assert fleet["inputs"]["sshIngressCidrs"] == ["203.0.113.0/24"]
+
+    # The importer deletes it; the original stack's refresh then sees it gone.
+    other.run("destroy", "--yes", "--non-interactive", "--skip-preview", timeout=600)
+    report = control.leaks(account)
+    assert report["count"] == 0 and not report["errors"], report
+    refreshed = pulumi.run("refresh", "--yes", "--non-interactive")
+    assert "1 deleted" in refreshed.stdout, refreshed.stdout
