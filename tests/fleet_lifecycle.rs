@@ -60,7 +60,9 @@ async fn the_default_fleet_is_built_in_full_reads_back_clean_shows_drift_and_del
     assert_edge(&f, &records, &zone_id).await;
 
     // Read after create: no drift.
+    let before_read = emu.calls(&account).len();
     let live = refresh(&cx, &records).await.expect("read");
+    let read_calls = emu.calls(&account).len() - before_read;
     assert_eq!(live.records, records);
     assert_eq!(
         live.capacity,
@@ -97,7 +99,7 @@ async fn the_default_fleet_is_built_in_full_reads_back_clean_shows_drift_and_del
     stacks::delete_hosted_zone(&f.aws, &zone_id).await;
     f.assert_no_leaks();
     eprintln!(
-        "fleet against the emulator: create {:?} in {} calls, delete {:?} in {} calls",
+        "fleet against the emulator: create {:?} in {} calls, read in {read_calls} calls, delete {:?} in {} calls",
         create.0, create.1, delete.0, delete.1
     );
 }
