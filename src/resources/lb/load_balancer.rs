@@ -188,23 +188,30 @@ pub async fn delete(cx: &Ctx<'_>, state: &LoadBalancerState) -> Result<(), AwsEr
         .await
 }
 
+/// The load balancer with this ARN as AWS describes it; `None` when it is gone.
+async fn by_arn(
+    cx: &Ctx<'_>,
+    arn: &str,
+) -> Result<Option<aws_sdk_elasticloadbalancingv2::types::LoadBalancer>, AwsError> {
+    let found = cx
+        .aws
+        .elbv2
+        .describe_load_balancers()
+        .load_balancer_arns(arn)
+        .send()
+        .await;
+    let found = none_if_gone(found.map_err(on("elbv2", "DescribeLoadBalancers")))?;
+    Ok(found.and_then(|o| o.load_balancers().first().cloned()))
+}
+
 /// The load balancer as it is now; `None` when it is gone.
 pub async fn read(
     cx: &Ctx<'_>,
     state: &LoadBalancerState,
 ) -> Result<Option<LoadBalancerState>, AwsError> {
-    let found = cx
-        .aws
-        .elbv2
-        .describe_load_balancers()
-        .load_balancer_arns(&state.arn)
-        .send()
-        .await;
-    let found = none_if_gone(found.map_err(on("elbv2", "DescribeLoadBalancers")))?;
-    Ok(found
-        .as_ref()
-        .and_then(|o| o.load_balancers().first())
-        .map(|lb| state_of(lb, &state.name)))
+    Ok(by_arn(cx, &state.arn)
+        .await?
+        .map(|lb| state_of(&lb, &state.name)))
 }
 
 /// Waits until the load balancer is active (a new one provisions for one to three minutes).
@@ -216,19 +223,9 @@ pub async fn wait_active(cx: &Ctx<'_>, state: &LoadBalancerState) -> Result<(), 
             &what,
             Duration::from_secs(15),
             || async {
-                let out = cx
-                    .aws
-                    .elbv2
-                    .describe_load_balancers()
-                    .load_balancer_arns(&state.arn)
-                    .send()
-                    .await
-                    .map_err(on("elbv2", "DescribeLoadBalancers"))?;
-                let code = out
-                    .load_balancers()
-                    .first()
-                    .and_then(|lb| lb.state())
-                    .and_then(|s| s.code())
+                let code = by_arn(cx, &state.arn)
+                    .await?
+                    .and_then(|lb| lb.state().and_then(|s| s.code()).cloned())
                     .map(|c| c.as_str().to_string());
                 match code.as_deref() {
                     Some("active") => Ok(Some(())),
