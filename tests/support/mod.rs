@@ -43,7 +43,10 @@ fn python() -> PathBuf {
 pub fn emulator() -> &'static Emulator {
     static EMU: OnceLock<Emulator> = OnceLock::new();
     EMU.get_or_init(|| {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/emulator");
+        // At run time first: a test binary built from another checkout that shares the target dir
+        // would otherwise look for the emulator in that checkout.
+        let root = std::env::var("CARGO_MANIFEST_DIR").unwrap_or(env!("CARGO_MANIFEST_DIR").into());
+        let dir = PathBuf::from(root).join("tests/emulator");
         let mut child = Command::new(python())
             .args([
                 "-m",
