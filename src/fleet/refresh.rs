@@ -44,12 +44,30 @@ pub async fn refresh(cx: &Ctx<'_>, have: &Records) -> Result<Live, AwsError> {
             None => Ok(None),
         }
     };
+    let groups = [
+        (Node::InstanceSecurityGroup, &have.instance_security_group),
+        (
+            Node::LoadBalancerSecurityGroup,
+            &have.load_balancer_security_group,
+        ),
+    ];
+    let recorded: Vec<_> = groups.iter().filter_map(|(_, g)| g.as_ref()).collect();
+    let live_groups = security_group::read_many(cx, &recorded);
     let reads = join_all(have.all().into_values().map(|m| read(cx, m)));
-    let (capacity, reads) = tokio::join!(capacity, reads);
+    let (capacity, live_groups, reads) = tokio::join!(capacity, live_groups, reads);
     let mut records = Records::default();
     for r in reads {
         if let Some(m) = r? {
             records.insert(m);
+        }
+    }
+    let live_groups = live_groups?;
+    for (node, group) in groups {
+        if group
+            .as_ref()
+            .is_some_and(|g| !live_groups.contains_key(&g.group_id))
+        {
+            records.remove(node);
         }
     }
     if capacity.as_ref().is_ok_and(Option::is_none) {
@@ -66,20 +84,18 @@ pub async fn refresh(cx: &Ctx<'_>, have: &Records) -> Result<Live, AwsError> {
 /// One record as AWS has it now; `None` when the object is gone.
 async fn read(cx: &Ctx<'_>, made: Made) -> Result<Option<Made>, AwsError> {
     Ok(match made {
-        // Nothing in AWS to look at: the AMI is an input, the group is read with its sizes.
-        Made::Ami(_) | Made::AutoScalingGroup(_) => Some(made),
+        // Nothing in AWS to look at (the AMI is an input), or read in one call with its
+        // neighbours in `refresh` (the group with its sizes, both security groups together).
+        Made::Ami(_)
+        | Made::AutoScalingGroup(_)
+        | Made::InstanceSecurityGroup(_)
+        | Made::LoadBalancerSecurityGroup(_) => Some(made),
         Made::Vpc(s) => vpc::read(cx, &s).await?.map(Made::Vpc),
         Made::Subnets(s) => subnets::read(cx, &s).await?.map(Made::Subnets),
         Made::InternetGateway(s) => internet_gateway::read(cx, &s)
             .await?
             .map(Made::InternetGateway),
         Made::RouteTable(s) => route_table::read(cx, &s).await?.map(Made::RouteTable),
-        Made::InstanceSecurityGroup(s) => security_group::read(cx, &s)
-            .await?
-            .map(|_| Made::InstanceSecurityGroup(s)),
-        Made::LoadBalancerSecurityGroup(s) => security_group::read(cx, &s)
-            .await?
-            .map(|_| Made::LoadBalancerSecurityGroup(s)),
         Made::InstanceRole(s) => role::read(cx, &s).await?.map(Made::InstanceRole),
         Made::CodeDeployRole(s) => role::read(cx, &s).await?.map(Made::CodeDeployRole),
         Made::PipelineRole(s) => role::read(cx, &s).await?.map(Made::PipelineRole),

@@ -1,13 +1,15 @@
 //! What both of the fleet's security groups share: find-or-create by identity tags, idempotent ingress,
 //! idempotent delete.
 
-use aws_sdk_ec2::types::{IpPermission, ResourceType};
+use std::collections::HashMap;
+
+use aws_sdk_ec2::types::{Filter, IpPermission, ResourceType};
 use serde::{Deserialize, Serialize};
 
 use super::super::Ctx;
 use super::vpc::VpcState;
 use super::{identity_filters, tag_spec};
-use crate::aws::error::{done_if_gone, none_if_gone, on};
+use crate::aws::error::{done_if_gone, on};
 use crate::aws::AwsError;
 use crate::fleet::plan::Node;
 
@@ -92,20 +94,37 @@ pub async fn read(
     cx: &Ctx<'_>,
     state: &SecurityGroupState,
 ) -> Result<Option<Vec<IpPermission>>, AwsError> {
-    Ok(none_if_gone(
-        cx.aws
-            .ec2
-            .describe_security_groups()
-            .group_ids(&state.group_id)
-            .send()
-            .await
-            .map_err(on("ec2", "DescribeSecurityGroups")),
-    )?
-    .and_then(|out| {
-        out.security_groups()
-            .first()
-            .map(|g| g.ip_permissions().to_vec())
-    }))
+    Ok(read_many(cx, &[state]).await?.remove(&state.group_id))
+}
+
+/// The ingress rules of those of `groups` that still exist, by group ID, in one call. A `group-id`
+/// filter rather than `GroupIds`, because the latter fails the whole call when any group is gone.
+pub async fn read_many(
+    cx: &Ctx<'_>,
+    groups: &[&SecurityGroupState],
+) -> Result<HashMap<String, Vec<IpPermission>>, AwsError> {
+    if groups.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let ids = groups.iter().map(|g| g.group_id.clone()).collect();
+    let out = cx
+        .aws
+        .ec2
+        .describe_security_groups()
+        .filters(
+            Filter::builder()
+                .name("group-id")
+                .set_values(Some(ids))
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(on("ec2", "DescribeSecurityGroups"))?;
+    Ok(out
+        .security_groups()
+        .iter()
+        .filter_map(|g| Some((g.group_id()?.to_string(), g.ip_permissions().to_vec())))
+        .collect())
 }
 
 /// Deletes the group; one already gone is done.

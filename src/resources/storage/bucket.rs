@@ -177,29 +177,18 @@ pub async fn create(cx: &Ctx<'_>, node: Node, versioned: bool) -> Result<BucketS
     Ok(BucketState { name, versioned })
 }
 
-/// The bucket as it is now, or `None` when it is gone.
+/// The bucket as it is now, or `None` when it is gone: one call, as asking for the versioning of a
+/// missing bucket answers `NoSuchBucket`.
 pub async fn read(cx: &Ctx<'_>, state: &BucketState) -> Result<Option<BucketState>, AwsError> {
-    let Some(_) = none_if_gone(
-        cx.aws
-            .s3
-            .head_bucket()
-            .bucket(&state.name)
-            .send()
-            .await
-            .map_err(on("s3", "HeadBucket")),
-    )?
-    else {
-        return Ok(None);
-    };
-    let v = cx
+    let versioning = cx
         .aws
         .s3
         .get_bucket_versioning()
         .bucket(&state.name)
         .send()
         .await
-        .map_err(on("s3", "GetBucketVersioning"))?;
-    Ok(Some(BucketState {
+        .map_err(on("s3", "GetBucketVersioning"));
+    Ok(none_if_gone(versioning)?.map(|v| BucketState {
         name: state.name.clone(),
         versioned: v.status() == Some(&BucketVersioningStatus::Enabled),
     }))
