@@ -15,7 +15,11 @@ fn quiet(_: Node, _: usize, _: usize) {}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn new_inputs_reach_the_template_group_health_check_listeners_and_schedule() {
-    let f = support::Fleet::new("web-0bda7e", json!({"cdn": {"enabled": false}})).await;
+    let f = support::Fleet::new(
+        "web-0bda7e",
+        json!({"cdn": {"enabled": false}, "sshIngressCidrs": ["10.9.0.0/16"]}),
+    )
+    .await;
     let (_tx, rx) = watch::channel(false);
     let first = apply(&f.cx(), None, Records::default(), true, rx.clone(), &quiet)
         .await
@@ -109,6 +113,18 @@ async fn new_inputs_reach_the_template_group_health_check_listeners_and_schedule
     let ports: Vec<_> = listeners.listeners().iter().map(|l| l.port()).collect();
     assert_eq!(ports, [Some(8080)], "the old port-80 listener is gone");
 
+    let lb_rules = ingress(&f, &second.load_balancer_security_group).await;
+    assert_eq!(
+        lb_rules,
+        [(8080, "0.0.0.0/0".to_string())],
+        "port 80 is closed"
+    );
+    let ssh = ingress(&f, &second.instance_security_group).await;
+    assert!(
+        ssh.iter().all(|(port, _)| *port != 22),
+        "SSH is closed: {ssh:?}"
+    );
+
     destroy(&cx, &second, rx, &quiet).await.expect("delete");
     f.assert_no_leaks();
 }
@@ -154,6 +170,12 @@ async fn turning_the_cdn_off_deletes_it_and_repoints_the_dns_record_at_the_load_
         .map(|l| l.items().len())
         .unwrap_or_default();
     assert_eq!(left, 0, "the distribution is deleted");
+    let lb_rules = ingress(&f, &second.load_balancer_security_group).await;
+    assert_eq!(
+        lb_rules,
+        [(80, "0.0.0.0/0".to_string())],
+        "open to all, and the CloudFront prefix list rule is gone"
+    );
     let sets = f
         .aws
         .route53
@@ -181,4 +203,40 @@ async fn turning_the_cdn_off_deletes_it_and_repoints_the_dns_record_at_the_load_
     destroy(&cx, &second, rx, &quiet).await.expect("delete");
     support::stacks::delete_hosted_zone(&f.aws, &zone).await;
     f.assert_no_leaks();
+}
+
+/// The group's ingress as (port, source) pairs; the source is a CIDR, prefix list or group ID.
+async fn ingress(
+    f: &support::Fleet,
+    group: &Option<ec2fleet::resources::network::security_group::SecurityGroupState>,
+) -> Vec<(i32, String)> {
+    let out = f
+        .aws
+        .ec2
+        .describe_security_groups()
+        .group_ids(&group.as_ref().unwrap().group_id)
+        .send()
+        .await
+        .unwrap();
+    let mut pairs = vec![];
+    for rule in out.security_groups()[0].ip_permissions() {
+        let port = rule.from_port().unwrap_or(-1);
+        let sources = rule
+            .ip_ranges()
+            .iter()
+            .filter_map(|r| r.cidr_ip())
+            .chain(
+                rule.prefix_list_ids()
+                    .iter()
+                    .filter_map(|p| p.prefix_list_id()),
+            )
+            .chain(
+                rule.user_id_group_pairs()
+                    .iter()
+                    .filter_map(|g| g.group_id()),
+            );
+        pairs.extend(sources.map(|s| (port, s.to_string())));
+    }
+    pairs.sort();
+    pairs
 }
