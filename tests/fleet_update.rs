@@ -7,6 +7,7 @@ use ec2fleet::fleet::apply::apply;
 use ec2fleet::fleet::converge::{converge, How};
 use ec2fleet::fleet::destroy::{destroy, replaced};
 use ec2fleet::fleet::plan::Node;
+use ec2fleet::fleet::retag::removed_keys;
 use ec2fleet::fleet::state::Records;
 use serde_json::json;
 use tokio::sync::watch;
@@ -159,6 +160,7 @@ async fn turning_the_cdn_off_deletes_it_and_repoints_the_dns_record_at_the_load_
     let how = How {
         resume: false,
         replace: replaced(&f.args, &off.args),
+        retag: removed_keys(&f.args, &off.args),
     };
     let second = converge(&cx, None, first.clone(), how, rx.clone(), (&quiet, &quiet))
         .await

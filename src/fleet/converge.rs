@@ -8,7 +8,9 @@ use super::apply::{apply, Incomplete};
 use super::destroy::{remove_nodes, unwanted};
 use super::plan::Node;
 use super::ready;
+use super::retag::retag;
 use super::state::Records;
+use crate::aws::AwsError;
 use crate::resources::Ctx;
 
 /// Progress per node: the node, how many are done, how many in all.
@@ -21,6 +23,9 @@ pub struct How {
     pub resume: bool,
     /// Nodes to delete before anything is made (see [`super::destroy::replaced`]).
     pub replace: Vec<Node>,
+    /// When the fleet's tags changed: the keys to take off every object (see
+    /// [`super::retag::removed_keys`]).
+    pub retag: Option<Vec<String>>,
 }
 
 /// Converges the fleet of `cx.args` from `have`. `made` hears of each node made, `removed` of each
@@ -35,14 +40,24 @@ pub async fn converge(
 ) -> Result<Records, Incomplete> {
     let have = remove_nodes(cx, have, &how.replace, cancel.clone(), removed).await?;
     let records = apply(cx, secret, have, how.resume, cancel.clone(), made).await?;
+    if let Some(removed) = &how.retag {
+        if let Err(failed) = retag(cx, &records, removed).await {
+            return Err(stopped(records, failed));
+        }
+    }
     if let Err(e) = ready::wait(cx, &records).await {
-        return Err(Incomplete {
-            records,
-            failed: vec![(Node::AutoScalingGroup, e)],
-            not_started: Vec::new(),
-            cancelled: false,
-        });
+        return Err(stopped(records, (Node::AutoScalingGroup, e)));
     }
     let unwanted = unwanted(cx, &records);
     remove_nodes(cx, records, &unwanted, cancel, removed).await
+}
+
+/// A run that stopped after every node was made: all records stand, one step failed.
+fn stopped(records: Records, failed: (Node, AwsError)) -> Incomplete {
+    Incomplete {
+        records,
+        failed: vec![failed],
+        not_started: Vec::new(),
+        cancelled: false,
+    }
 }

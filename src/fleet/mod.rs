@@ -10,6 +10,7 @@ pub mod outputs;
 pub mod plan;
 pub mod ready;
 pub mod refresh;
+pub mod retag;
 pub mod state;
 pub mod validate;
 

@@ -11,6 +11,7 @@ pub mod lb;
 pub mod network;
 pub mod observability;
 pub mod storage;
+pub mod tagging;
 
 use std::collections::BTreeMap;
 

@@ -20,6 +20,11 @@ pub const RECORDS: &str = "__fleet";
 /// State key of the secret CloudFront sends the load balancer.
 pub const ORIGIN_SECRET: &str = "__originSecret";
 
+/// State key of the inputs an update was taking the fleet away from when it stopped part way. The
+/// engine records the new inputs even then, so without it the next update (same inputs) would only
+/// make what is missing and leave the objects it had not reached at their old settings and tags.
+pub const PENDING_FROM: &str = "__pendingFrom";
+
 /// The input property names, from the typed inputs' schema.
 fn input_keys() -> BTreeSet<String> {
     let schema = serde_json::to_value(schemars::schema_for!(FleetArgs)).unwrap_or_default();
@@ -73,6 +78,19 @@ pub fn secret_of(state: &PropertyMap) -> Option<String> {
         Some(Value::String(s)) => Some(s.clone()),
         _ => None,
     }
+}
+
+/// The inputs an unfinished update started from (see [`PENDING_FROM`]).
+pub fn pending_from(state: &PropertyMap) -> Option<PropertyMap> {
+    match state.get(PENDING_FROM) {
+        Some(Value::Object(inputs)) => Some(inputs.clone()),
+        _ => None,
+    }
+}
+
+/// Marks `state` as left by an update from `inputs` that did not finish.
+pub fn mark_pending(state: &mut PropertyMap, inputs: &PropertyMap) {
+    state.insert(PENDING_FROM.into(), Value::Object(inputs.clone()));
 }
 
 /// A new origin secret: 32 random bytes, hex.

@@ -19,6 +19,7 @@ use crate::fleet::destroy::{self, destroy};
 use crate::fleet::discover;
 use crate::fleet::plan::{self, Node};
 use crate::fleet::refresh::refresh;
+use crate::fleet::retag;
 use crate::fleet::state::Records;
 use crate::fleet::{naming, FleetArgs};
 use crate::proto::pulumirpc as rpc;
@@ -120,7 +121,7 @@ impl Provider {
         inputs: &PropertyMap,
         args: &FleetArgs,
         have: Records,
-        how: How,
+        (how, from): (How, Option<&PropertyMap>),
         secret: Option<&str>,
     ) -> Result<Records, Status> {
         let prefix = prefix_of(args)?;
@@ -138,7 +139,10 @@ impl Provider {
         }
         op.flush().await;
         result.map_err(|inc| {
-            let state = lifecycle::state(inputs, args, &prefix, &inc.records, secret);
+            let mut state = lifecycle::state(inputs, args, &prefix, &inc.records, secret);
+            if let Some(from) = from {
+                lifecycle::mark_pending(&mut state, from);
+            }
             if inc.records.is_empty() {
                 Status::unknown(lifecycle::reasons(&inc).join("\n"))
             } else {
@@ -162,7 +166,7 @@ impl Provider {
                 &inputs,
                 &args,
                 Records::default(),
-                How::default(),
+                (How::default(), None),
                 secret.as_deref(),
             )
             .await?;
@@ -180,9 +184,10 @@ impl Provider {
     ) -> Result<rpc::UpdateResponse, Status> {
         let olds = super::props::decode_struct(req.olds.as_ref());
         let news = super::props::decode_struct(req.news.as_ref());
-        let old_inputs = match &req.old_inputs {
-            Some(s) => super::props::decode_struct(Some(s)),
-            None => inputs_of(&olds),
+        let old_inputs = match (lifecycle::pending_from(&olds), &req.old_inputs) {
+            (Some(from), _) => from,
+            (None, Some(s)) => super::props::decode_struct(Some(s)),
+            (None, None) => inputs_of(&olds),
         };
         let args = args_of(&news)?;
         let prefix = prefix_of(&args)?;
@@ -202,12 +207,15 @@ impl Provider {
         let op = self.op(&req.urn, req.timeout).await?;
         // Same inputs: resume, making only what is missing. New inputs: every node reconciles its
         // object (each adopts what exists and brings it to the new settings).
+        let old_args = args_of(&old_inputs)?;
         let how = How {
             resume: typed::to_json(&old_inputs) == typed::to_json(&news),
-            replace: destroy::replaced(&args_of(&old_inputs)?, &args),
+            replace: destroy::replaced(&old_args, &args),
+            retag: retag::removed_keys(&old_args, &args),
         };
+        let from = (!how.resume).then_some(&old_inputs);
         let records = self
-            .converge_fleet(&op, &news, &args, records, how, secret.as_deref())
+            .converge_fleet(&op, &news, &args, records, (how, from), secret.as_deref())
             .await?;
         let state = lifecycle::state(&news, &args, &prefix, &records, secret.as_deref());
         Ok(rpc::UpdateResponse {
@@ -277,7 +285,11 @@ impl Provider {
         lifecycle::apply_drift(&mut drifted, &live);
         inputs = lifecycle::with_inputs(&inputs, &drifted);
         let secret = secret_of(&olds);
-        let state = lifecycle::state(&inputs, &drifted, &prefix, &live.records, secret.as_deref());
+        let mut state =
+            lifecycle::state(&inputs, &drifted, &prefix, &live.records, secret.as_deref());
+        if let Some(from) = lifecycle::pending_from(&olds) {
+            lifecycle::mark_pending(&mut state, &from);
+        }
         Ok(rpc::ReadResponse {
             id: req.id,
             properties: Some(encode_struct(&state)),
@@ -342,6 +354,9 @@ impl Provider {
         let mut diffs =
             lifecycle::changed_keys(&typed::to_json(&old_inputs), &typed::to_json(&news));
         diffs.retain(|k| !req.ignore_changes.contains(k));
+        if lifecycle::pending_from(&olds).is_some() && diffs.is_empty() {
+            diffs.push(lifecycle::PENDING_FROM.into());
+        }
         // A fleet whose records miss parts its inputs need was left incomplete: an update finishes it.
         if let (Ok(args), Ok(records)) = (args_of(&news), records_of(&olds)) {
             let missing = plan::graph(&args)

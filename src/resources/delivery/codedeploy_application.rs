@@ -18,11 +18,7 @@ pub struct ApplicationState {
 
 /// Whether the existing application carries the fleet's tag.
 async fn owned(cx: &Ctx<'_>, name: &str) -> Result<bool, AwsError> {
-    let arn = format!(
-        "arn:aws:codedeploy:{}:{}:application:{name}",
-        cx.aws.region,
-        cx.aws.account_id().await?
-    );
+    let arn = super::codedeploy_arn(cx, &format!("application:{name}")).await?;
     let tags = cx
         .aws
         .codedeploy

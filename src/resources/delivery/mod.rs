@@ -6,3 +6,16 @@ pub mod deployment_group;
 pub mod event_rule;
 pub mod pipeline;
 pub mod trail;
+
+use super::Ctx;
+use crate::aws::AwsError;
+
+/// The ARN of a CodeDeploy object, from its resource part (`application:<name>`,
+/// `deploymentgroup:<application>/<name>`): CodeDeploy's own calls take names, its tagging ARNs.
+pub async fn codedeploy_arn(cx: &Ctx<'_>, what: &str) -> Result<String, AwsError> {
+    let account = cx.aws.account_id().await?;
+    Ok(format!(
+        "arn:aws:codedeploy:{}:{account}:{what}",
+        cx.aws.region
+    ))
+}

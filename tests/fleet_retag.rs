@@ -1,0 +1,235 @@
+//! Changing the fleet's `tags` on an update re-tags every object it has, in every service: the new
+//! and changed tags go on, removed keys come off, and the identity tags stay.
+
+mod support;
+
+use std::collections::BTreeMap;
+
+use ec2fleet::fleet::converge::{converge, How};
+use ec2fleet::fleet::destroy::destroy;
+use ec2fleet::fleet::plan::Node;
+use ec2fleet::fleet::retag::removed_keys;
+use ec2fleet::fleet::state::Records;
+use ec2fleet::resources::TAG_FLEET;
+use serde_json::json;
+use tokio::sync::watch;
+
+fn quiet(_: Node, _: usize, _: usize) {}
+
+type Tags = BTreeMap<String, String>;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn new_tags_reach_every_service_and_removed_ones_come_off() {
+    let account = support::fresh_account();
+    let before = json!({"tags": {"team": "web", "env": "test"}});
+    let f = support::Fleet::in_account(&account, "tag-5e7a", before).await;
+    let (_tx, rx) = watch::channel(false);
+    let first = converge(
+        &f.cx(),
+        Some("s3cr3t"),
+        Records::default(),
+        How::default(),
+        rx.clone(),
+        (&quiet, &quiet),
+    )
+    .await
+    .expect("create");
+
+    let after = json!({"tags": {"team": "platform", "owner": "ops"}});
+    let changed = support::Fleet::in_account(&account, &f.prefix, after).await;
+    let cx = changed.cx();
+    let how = How {
+        resume: false,
+        replace: vec![],
+        retag: removed_keys(&f.args, &changed.args),
+    };
+    assert_eq!(how.retag, Some(vec!["env".to_string()]));
+    let second = converge(
+        &cx,
+        Some("s3cr3t"),
+        first,
+        how,
+        rx.clone(),
+        (&quiet, &quiet),
+    )
+    .await
+    .expect("update");
+
+    for (what, tags) in all_tags(&f, &second).await {
+        assert_eq!(
+            tags.get("team").map(String::as_str),
+            Some("platform"),
+            "{what}: {tags:?}"
+        );
+        assert_eq!(
+            tags.get("owner").map(String::as_str),
+            Some("ops"),
+            "{what}: {tags:?}"
+        );
+        assert!(
+            !tags.contains_key("env"),
+            "{what} keeps the removed tag: {tags:?}"
+        );
+        assert_eq!(tags.get(TAG_FLEET), Some(&f.prefix), "{what}: {tags:?}");
+    }
+
+    destroy(&cx, &second, rx, &quiet).await.expect("delete");
+    f.assert_no_leaks();
+}
+
+/// The tags of one object of each kind the fleet tags, read with each service's own API.
+async fn all_tags(f: &support::Fleet, r: &Records) -> Vec<(&'static str, Tags)> {
+    let aws = &f.aws;
+    let pairs = |it: Vec<(Option<&str>, Option<&str>)>| -> Tags {
+        it.into_iter()
+            .filter_map(|(k, v)| Some((k?.to_string(), v.unwrap_or_default().to_string())))
+            .collect()
+    };
+    let mut out = vec![];
+
+    let subnet = &r.subnets.as_ref().unwrap().subnet_ids[0];
+    let ec2 = aws
+        .ec2
+        .describe_subnets()
+        .subnet_ids(subnet)
+        .send()
+        .await
+        .unwrap();
+    let t = ec2.subnets()[0].tags().iter().map(|t| (t.key(), t.value()));
+    out.push(("subnet", pairs(t.collect())));
+
+    let tg = &r.target_group.as_ref().unwrap().arn;
+    let elb = aws
+        .elbv2
+        .describe_tags()
+        .resource_arns(tg)
+        .send()
+        .await
+        .unwrap();
+    let t = elb.tag_descriptions()[0]
+        .tags()
+        .iter()
+        .map(|t| (t.key(), t.value()));
+    out.push(("target group", pairs(t.collect())));
+
+    let group = &r.auto_scaling_group.as_ref().unwrap().name;
+    let asg = aws
+        .autoscaling
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names(group)
+        .send()
+        .await
+        .unwrap();
+    let t = asg.auto_scaling_groups()[0]
+        .tags()
+        .iter()
+        .map(|t| (t.key(), t.value()));
+    out.push(("auto scaling group", pairs(t.collect())));
+
+    let role = &r.code_deploy_role.as_ref().unwrap().role_name;
+    let iam = aws
+        .iam
+        .list_role_tags()
+        .role_name(role)
+        .send()
+        .await
+        .unwrap();
+    let t = iam.tags().iter().map(|t| (Some(t.key()), Some(t.value())));
+    out.push(("role", pairs(t.collect())));
+
+    let profile = &r.instance_profile.as_ref().unwrap().name;
+    let iam = aws
+        .iam
+        .get_instance_profile()
+        .instance_profile_name(profile)
+        .send()
+        .await
+        .unwrap();
+    let tags = iam.instance_profile().map(|p| p.tags()).unwrap_or_default();
+    let t = tags.iter().map(|t| (Some(t.key()), Some(t.value())));
+    out.push(("instance profile", pairs(t.collect())));
+
+    let log_group = &r.log_group.as_ref().unwrap().arn;
+    let logs = aws
+        .logs
+        .list_tags_for_resource()
+        .resource_arn(log_group)
+        .send()
+        .await
+        .unwrap();
+    out.push((
+        "log group",
+        logs.tags()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .collect(),
+    ));
+
+    let trail = &r.trail.as_ref().unwrap().arn;
+    let ct = aws
+        .cloudtrail
+        .list_tags()
+        .resource_id_list(trail)
+        .send()
+        .await
+        .unwrap();
+    let t = ct.resource_tag_list()[0]
+        .tags_list()
+        .iter()
+        .map(|t| (Some(t.key()), t.value()));
+    out.push(("trail", pairs(t.collect())));
+
+    let dg = r.deployment_group.as_ref().unwrap();
+    let arn = format!(
+        "arn:aws:codedeploy:{}:{}:deploymentgroup:{}/{}",
+        f.cx().aws.region,
+        f.account,
+        dg.application,
+        dg.name
+    );
+    let cd = aws
+        .codedeploy
+        .list_tags_for_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .unwrap();
+    let t = cd.tags().iter().map(|t| (t.key(), t.value()));
+    out.push(("deployment group", pairs(t.collect())));
+
+    let pipeline = &r.pipeline.as_ref().unwrap().arn;
+    let cp = aws
+        .codepipeline
+        .list_tags_for_resource()
+        .resource_arn(pipeline)
+        .send()
+        .await
+        .unwrap();
+    let t = cp.tags().iter().map(|t| (Some(t.key()), Some(t.value())));
+    out.push(("pipeline", pairs(t.collect())));
+
+    let rule = &r.event_rule.as_ref().unwrap().arn;
+    let ev = aws
+        .events
+        .list_tags_for_resource()
+        .resource_arn(rule)
+        .send()
+        .await
+        .unwrap();
+    let t = ev.tags().iter().map(|t| (Some(t.key()), Some(t.value())));
+    out.push(("event rule", pairs(t.collect())));
+
+    let dist = &r.distribution.as_ref().unwrap().arn;
+    let cf = aws
+        .cloudfront
+        .list_tags_for_resource()
+        .resource(dist)
+        .send()
+        .await
+        .unwrap();
+    let items = cf.tags().map(|t| t.items()).unwrap_or_default();
+    let t = items.iter().map(|t| (Some(t.key()), t.value()));
+    out.push(("distribution", pairs(t.collect())));
+    out
+}
