@@ -101,8 +101,9 @@ pub struct FleetArgs {
     #[serde(default = "defaults::source_key")]
     pub source_key: String,
 
-    /// Whether deleting the fleet also deletes every object (all versions) in its buckets. When false, a
-    /// non-empty bucket stops the delete with an error.
+    /// Whether deleting the fleet also deletes every object (all versions) in its asset and source
+    /// buckets. When false, a non-empty one stops the delete with an error. The artifacts bucket
+    /// (pipeline artifacts and the trail's logs, written only by the fleet) is always emptied.
     #[serde(default = "defaults::yes")]
     pub force_destroy: bool,
 

@@ -151,9 +151,8 @@ async fn remove(cx: &Ctx<'_>, made: &Made) -> Result<(), AwsError> {
         Made::InstanceProfile(s) => instance_profile::delete(cx, s).await,
         Made::LogGroup(s) => log_group::delete(cx, s).await,
         Made::LaunchTemplate(s) => launch_template::delete(cx, s).await,
-        Made::AssetBucket(s) | Made::SourceBucket(s) | Made::ArtifactBucket(s) => {
-            bucket::delete(cx, s).await
-        }
+        Made::AssetBucket(s) | Made::SourceBucket(s) => bucket::delete(cx, s).await,
+        Made::ArtifactBucket(s) => bucket::delete_with_objects(cx, s).await,
         Made::Trail(s) => trail::delete(cx, s).await,
         Made::LoadBalancer(s) => load_balancer::delete(cx, s).await,
         Made::TargetGroup(s) => target_group::delete(cx, s).await,

@@ -245,17 +245,32 @@ async fn empty(cx: &Ctx<'_>, bucket: &str) -> Result<usize, AwsError> {
 /// Deletes the bucket (emptying it first when forceDestroy is on); one already gone is done.
 pub async fn delete(cx: &Ctx<'_>, state: &BucketState) -> Result<(), AwsError> {
     if cx.args.force_destroy {
-        match empty(cx, &state.name).await {
-            Err(e) if e.class == ErrorClass::NotFound => return Ok(()),
-            other => other.map(|_| ())?,
-        }
+        return delete_with_objects(cx, state).await;
     }
     match cx.aws.s3.delete_bucket().bucket(&state.name).send().await.map_err(on("s3", "DeleteBucket")) {
         Err(e) if e.code.as_deref() == Some("BucketNotEmpty") => Err(AwsError::conflict(
             "s3",
             "DeleteBucket",
-            format!("bucket {} still holds objects and forceDestroy is false; empty it yourself or set forceDestroy: true", state.name),
+            format!("bucket {} still holds objects or object versions and forceDestroy is false; delete them (every version) yourself or set forceDestroy: true", state.name),
         )),
         other => done_if_gone(other),
     }
+}
+
+/// Deletes the bucket with every object version in it, whatever `forceDestroy` says: for the bucket
+/// of pipeline artifacts and trail logs, which only the fleet itself writes.
+pub async fn delete_with_objects(cx: &Ctx<'_>, state: &BucketState) -> Result<(), AwsError> {
+    match empty(cx, &state.name).await {
+        Err(e) if e.class == ErrorClass::NotFound => return Ok(()),
+        other => other.map(|_| ())?,
+    }
+    done_if_gone(
+        cx.aws
+            .s3
+            .delete_bucket()
+            .bucket(&state.name)
+            .send()
+            .await
+            .map_err(on("s3", "DeleteBucket")),
+    )
 }
