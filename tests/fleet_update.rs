@@ -242,3 +242,157 @@ async fn ingress(
     pairs.sort();
     pairs
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn new_inputs_reach_the_release_path_cache_drain_time_capacity_and_user_data() {
+    let f = support::Fleet::new("web-2d9a1", json!({})).await;
+    let (_tx, rx) = watch::channel(false);
+    let first = apply(
+        &f.cx(),
+        Some("s3cr3t"),
+        Records::default(),
+        true,
+        rx.clone(),
+        &quiet,
+    )
+    .await
+    .expect("create");
+
+    let changed = support::Fleet::in_account(
+        &f.account,
+        &f.prefix,
+        json!({
+            "sourceKey": "releases/app.zip",
+            "deploymentConfig": "CodeDeployDefault.OneAtATime",
+            "cdn": {"defaultTtl": 60, "minTtl": 5, "maxTtl": 7200},
+            "deregistrationDelaySeconds": 30,
+            "maxCapacity": 6,
+            "desiredCapacity": 4,
+            "userData": "echo second-release-path",
+        }),
+    )
+    .await;
+    let cx = changed.cx();
+    let r = apply(
+        &cx,
+        Some("s3cr3t"),
+        first.clone(),
+        false,
+        rx.clone(),
+        &quiet,
+    )
+    .await
+    .expect("update");
+    assert_eq!(r.pipeline, first.pipeline);
+    assert_eq!(r.distribution, first.distribution);
+    let aws = &f.aws;
+
+    // The release path: pipeline source, trail selector and event rule all follow the new key.
+    let p = aws
+        .codepipeline
+        .get_pipeline()
+        .name(&r.pipeline.as_ref().unwrap().name)
+        .send()
+        .await
+        .unwrap();
+    let source = &p.pipeline().unwrap().stages()[0].actions()[0];
+    let key = source.configuration().and_then(|c| c.get("S3ObjectKey"));
+    assert_eq!(key.map(String::as_str), Some("releases/app.zip"));
+    let sel = aws
+        .cloudtrail
+        .get_event_selectors()
+        .trail_name(&r.trail.as_ref().unwrap().arn)
+        .send()
+        .await
+        .unwrap();
+    let selectors = format!("{:?}", sel.advanced_event_selectors());
+    assert!(selectors.contains("/releases/app.zip"), "{selectors}");
+    assert!(!selectors.contains("source.zip"), "{selectors}");
+    let rule = aws
+        .events
+        .describe_rule()
+        .name(&r.event_rule.as_ref().unwrap().name)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        rule.event_pattern().unwrap().contains("releases/app.zip"),
+        "{:?}",
+        rule.event_pattern()
+    );
+
+    let dg = r.deployment_group.as_ref().unwrap();
+    let got = aws
+        .codedeploy
+        .get_deployment_group()
+        .application_name(&dg.application)
+        .deployment_group_name(&dg.name)
+        .send()
+        .await
+        .unwrap();
+    let config = got
+        .deployment_group_info()
+        .and_then(|i| i.deployment_config_name());
+    assert_eq!(config, Some("CodeDeployDefault.OneAtATime"));
+
+    let policy = aws
+        .cloudfront
+        .get_cache_policy()
+        .id(&r.cache_policy.as_ref().unwrap().id)
+        .send()
+        .await
+        .unwrap();
+    let c = policy
+        .cache_policy()
+        .unwrap()
+        .cache_policy_config()
+        .unwrap();
+    assert_eq!(
+        (c.default_ttl(), c.min_ttl(), c.max_ttl()),
+        (Some(60), 5, Some(7200))
+    );
+
+    let attrs = aws
+        .elbv2
+        .describe_target_group_attributes()
+        .target_group_arn(&r.target_group.as_ref().unwrap().arn)
+        .send()
+        .await
+        .unwrap();
+    let delay = attrs
+        .attributes()
+        .iter()
+        .find(|a| a.key() == Some("deregistration_delay.timeout_seconds"))
+        .and_then(|a| a.value());
+    assert_eq!(delay, Some("30"));
+
+    let asg = aws
+        .autoscaling
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names(&r.auto_scaling_group.as_ref().unwrap().name)
+        .send()
+        .await
+        .unwrap();
+    let g = &asg.auto_scaling_groups()[0];
+    assert_eq!((g.max_size(), g.desired_capacity()), (Some(6), Some(4)));
+
+    let lt = r.launch_template.as_ref().unwrap();
+    let versions = aws
+        .ec2
+        .describe_launch_template_versions()
+        .launch_template_id(&lt.launch_template_id)
+        .versions("$Default")
+        .send()
+        .await
+        .unwrap();
+    let data = versions.launch_template_versions()[0]
+        .launch_template_data()
+        .unwrap();
+    let script = data.user_data().unwrap();
+    let script = aws_smithy_types::base64::decode(script).unwrap();
+    let script = String::from_utf8(script).unwrap();
+    assert!(script.contains("echo second-release-path"), "{script}");
+
+    destroy(&cx, &r, rx, &quiet).await.expect("delete");
+    f.assert_no_leaks();
+}

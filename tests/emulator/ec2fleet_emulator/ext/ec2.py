@@ -1,5 +1,6 @@
 """EC2 corrections: CreateLaunchTemplateVersion honours SourceVersion (moto drops
-it, so the new version lost every inherited field), and RunInstances attaches the
+it, so the new version lost every inherited field, and keeps its UserData as a
+plain string, so scaling out on it crashed), and RunInstances attaches the
 instance profile to every instance it starts, also when it comes from the launch
 template (moto only did the first instance, and only for an explicit parameter)."""
 import copy
@@ -92,3 +93,21 @@ def _terminate(self, *args, **kwargs):
 
 
 _instances.Instance.terminate = _terminate
+
+
+# moto parses UserData into its base64 type for CreateLaunchTemplate but not for a new
+# version, and an Auto Scaling group launching from such a version then fails an assert.
+from moto.core.types import Base64EncodedString  # noqa: E402
+from moto.ec2.models import launch_templates as _templates  # noqa: E402
+from moto.ec2.utils import parse_user_data  # noqa: E402
+
+_orig_create_version = _templates.LaunchTemplate.create_version
+
+
+def _create_version(self, data, description):
+    if isinstance(data.get("UserData"), str) and not isinstance(data["UserData"], Base64EncodedString):
+        data = {**data, "UserData": parse_user_data(data["UserData"])}
+    return _orig_create_version(self, data, description)
+
+
+_templates.LaunchTemplate.create_version = _create_version
