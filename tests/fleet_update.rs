@@ -396,3 +396,96 @@ async fn new_inputs_reach_the_release_path_cache_drain_time_capacity_and_user_da
     destroy(&cx, &r, rx, &quiet).await.expect("delete");
     f.assert_no_leaks();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_new_instance_type_replaces_the_running_instances_and_only_new_ones_take_traffic() {
+    let f = support::Fleet::new("web-5f1ee7", json!({"cdn": {"enabled": false}})).await;
+    let (_tx, rx) = watch::channel(false);
+    let first = converge(
+        &f.cx(),
+        None,
+        Records::default(),
+        How::default(),
+        rx.clone(),
+        (&quiet, &quiet),
+    )
+    .await
+    .expect("create");
+    let before = group_instances(&f, &first).await;
+    assert_eq!(before.len(), 3);
+
+    let bigger = json!({"cdn": {"enabled": false}, "instanceType": "t3.large"});
+    let changed = support::Fleet::in_account(&f.account, &f.prefix, bigger).await;
+    let cx = changed.cx();
+    let how = How {
+        resume: false,
+        replace: replaced(&f.args, &changed.args),
+        retag: removed_keys(&f.args, &changed.args),
+    };
+    let second = converge(&cx, None, first, how, rx.clone(), (&quiet, &quiet))
+        .await
+        .expect("update");
+
+    let after = group_instances(&f, &second).await;
+    assert_eq!(after.len(), 3, "{after:?}");
+    assert!(
+        after
+            .iter()
+            .all(|(id, t)| t == "t3.large" && !before.iter().any(|(b, _)| b == id)),
+        "every instance is new and of the new type: {after:?} (before: {before:?})"
+    );
+    let health = f
+        .aws
+        .elbv2
+        .describe_target_health()
+        .target_group_arn(&second.target_group.as_ref().unwrap().arn)
+        .send()
+        .await
+        .unwrap();
+    let mut targets: Vec<_> = health
+        .target_health_descriptions()
+        .iter()
+        .filter_map(|d| d.target().and_then(|t| t.id()))
+        .collect();
+    targets.sort();
+    let mut ids: Vec<_> = after.iter().map(|(id, _)| id.as_str()).collect();
+    ids.sort();
+    assert_eq!(targets, ids, "the old instances are deregistered");
+
+    destroy(&cx, &second, rx, &quiet).await.expect("delete");
+    f.assert_no_leaks();
+}
+
+/// The group's instances as (ID, instance type).
+async fn group_instances(f: &support::Fleet, r: &Records) -> Vec<(String, String)> {
+    let group = &r.auto_scaling_group.as_ref().unwrap().name;
+    let asg = f
+        .aws
+        .autoscaling
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names(group)
+        .send()
+        .await
+        .unwrap();
+    let ids: Vec<String> = asg.auto_scaling_groups()[0]
+        .instances()
+        .iter()
+        .filter_map(|i| i.instance_id().map(str::to_string))
+        .collect();
+    let out = f
+        .aws
+        .ec2
+        .describe_instances()
+        .set_instance_ids(Some(ids))
+        .send()
+        .await
+        .unwrap();
+    out.reservations()
+        .iter()
+        .flat_map(|r| r.instances())
+        .map(|i| {
+            let kind = i.instance_type().map(|t| t.as_str()).unwrap_or_default();
+            (i.instance_id().unwrap().to_string(), kind.to_string())
+        })
+        .collect()
+}

@@ -37,7 +37,10 @@ pub struct Refs<'a> {
     pub target_group: &'a TargetGroupState,
 }
 
-async fn describe(cx: &Ctx<'_>, name: &str) -> Result<Option<AutoScalingGroup>, AwsError> {
+pub(crate) async fn describe(
+    cx: &Ctx<'_>,
+    name: &str,
+) -> Result<Option<AutoScalingGroup>, AwsError> {
     let out = cx
         .aws
         .autoscaling

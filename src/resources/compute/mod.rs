@@ -3,6 +3,7 @@
 
 pub mod ami;
 pub mod auto_scaling_group;
+pub mod instance_refresh;
 pub mod launch_template;
 pub mod scheduled_actions;
 pub mod user_data;

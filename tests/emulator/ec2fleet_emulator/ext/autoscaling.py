@@ -1,9 +1,13 @@
-"""Auto Scaling: traffic sources (missing in moto) and instance placement.
+"""Auto Scaling: traffic sources and instance refreshes (missing in moto), and
+instance placement.
 
 moto starts every ASG instance in the first subnet without the launch template's
 instance profile; AWS balances across the group's subnets/AZs and launches with
-the profile. We replace moto's instance-launch method to do the same."""
+the profile. We replace moto's instance-launch method to do the same, and record the
+template version each instance was launched from (moto reports the template's
+default version for every instance, so nothing could tell an outdated one)."""
 import random as _random
+import uuid
 
 from moto.autoscaling import models as asg_models
 from moto.autoscaling.models import autoscaling_backends
@@ -15,6 +19,8 @@ from .ec2 import associate_profile, profile_spec, version_of
 
 _lattice = {}  # (account, region, group) -> [identifier] for vpc-lattice sources
 STATE.on_reset(_lattice.clear)
+_refreshes = {}  # (account, region, group) -> [refresh dict], newest first
+STATE.on_reset(_refreshes.clear)
 
 
 def backend(call):
@@ -87,11 +93,12 @@ def _replace_instances(self, count_needed, propagated_tags):
         if sid in counts:
             counts[sid] += 1
     associate_public_ip = self.launch_config.associate_public_ip_address if self.launch_config else None
-    launch_template, spec = None, None
+    launch_template, spec, launched = None, None, None
     if self.ec2_launch_template:
         launch_template = {"LaunchTemplateId": self.ec2_launch_template.id,
                            "Version": self.launch_template_version}
-        spec = profile_spec(version_of(self.ec2_launch_template, self.launch_template_version).data)
+        version = version_of(self.ec2_launch_template, self.launch_template_version)
+        spec, launched = profile_spec(version.data), str(version.number)
     elif self.launch_config and self.launch_config.iam_instance_profile:
         name = self.launch_config.iam_instance_profile
         spec = {"iam_instance_profile_arn": name} if name.startswith("arn:") else {"iam_instance_profile_name": name}
@@ -108,8 +115,68 @@ def _replace_instances(self, count_needed, propagated_tags):
             instance.autoscaling_group = self
             if spec:
                 associate_profile(ec2, [instance.id], spec)
-            self.instance_states.append(asg_models.InstanceState(
-                instance, protected_from_scale_in=self.new_instances_protected_from_scale_in))
+            state = asg_models.InstanceState(
+                instance, protected_from_scale_in=self.new_instances_protected_from_scale_in)
+            state.launched_version = launched
+            self.instance_states.append(state)
 
 
 asg_models.FakeAutoScalingGroup.replace_autoscaling_group_instances = _replace_instances
+
+_moto_instance_template = asg_models.InstanceState.launch_template
+
+
+def _instance_template(self):
+    lt = _moto_instance_template.fget(self)
+    launched = getattr(self, "launched_version", None)
+    return {**lt, "Version": launched} if lt and launched else lt
+
+
+asg_models.InstanceState.launch_template = property(_instance_template)
+
+
+def _outdated(g):
+    if not g.ec2_launch_template:
+        return []
+    current = str(version_of(g.ec2_launch_template, g.launch_template_version).number)
+    return [st for st in g.instance_states if (st.launch_template or {}).get("Version") != current]
+
+
+@pre("autoscaling:StartInstanceRefresh")
+def start_instance_refresh(call):
+    """Replaces every outdated instance at once (AWS goes a batch at a time), deregistering it
+    from the group's target groups; the refresh is InProgress until the new ones are InService."""
+    g = group_of(call)
+    key = (call.account, call.region, g.name)
+    runs = _refreshes.setdefault(key, [])
+    if any(r["Status"] == "InProgress" for r in runs):
+        raise AwsError("InstanceRefreshInProgress",
+                       "An Instance Refresh is already in progress and blocks the execution of this Instance Refresh.")
+    prefs = call.params.get("Preferences") or {}
+    outdated = _outdated(g) if str(prefs.get("SkipMatching", "false")).lower() == "true" else list(g.instance_states)
+    be = backend(call)
+    old = [st.instance.id for st in outdated]
+    for iid in old:
+        be.terminate_instance(iid, should_decrement=False)
+    for arn in g.target_group_arns if old else []:
+        be.elbv2_backend.deregister_targets(arn, [{"Id": iid} for iid in old])
+    run = {"InstanceRefreshId": str(uuid.uuid4()), "Status": "InProgress"}
+    runs.insert(0, run)
+    return {"InstanceRefreshId": run["InstanceRefreshId"]}
+
+
+@pre("autoscaling:DescribeInstanceRefreshes")
+def describe_instance_refreshes(call):
+    g = group_of(call)
+    ids = call.params.get("InstanceRefreshIds") or []
+    out = []
+    for run in _refreshes.get((call.account, call.region, g.name), []):
+        if ids and run["InstanceRefreshId"] not in ids:
+            continue
+        if run["Status"] == "InProgress" and all(
+                st.lifecycle_state == "InService" for st in g.instance_states):
+            run["Status"] = "Successful"
+        out.append({"InstanceRefreshId": run["InstanceRefreshId"],
+                    "AutoScalingGroupName": g.name, "Status": run["Status"],
+                    "PercentageComplete": 100 if run["Status"] == "Successful" else 0})
+    return {"InstanceRefreshes": out}

@@ -1,0 +1,145 @@
+//! Rolling the group's instances onto a new launch template version (a new instance type, AMI, key
+//! or user data). Updating the group alone only changes the instances it launches next; the running
+//! ones would keep the old settings until something replaced them. An instance refresh replaces them
+//! a batch at a time, keeping half the fleet in service, and skips instances already up to date.
+
+use std::time::Duration;
+
+use aws_sdk_autoscaling::types::{RefreshPreferences, RefreshStrategy};
+
+use super::auto_scaling_group::{self, AutoScalingGroupState, HEALTH_CHECK_GRACE};
+use super::launch_template::LaunchTemplateState;
+use crate::aws::error::on;
+use crate::aws::AwsError;
+use crate::resources::Ctx;
+
+/// Share of the group that stays in service while instances are replaced.
+const MIN_HEALTHY_PERCENT: i32 = 50;
+
+/// Replaces the instances not launched from `template`'s version, and waits until that is done.
+/// Nothing to replace costs one describe.
+pub async fn roll(
+    cx: &Ctx<'_>,
+    group: &AutoScalingGroupState,
+    template: &LaunchTemplateState,
+) -> Result<(), AwsError> {
+    let stale = stale(cx, group, template.version).await?;
+    if stale == 0 {
+        return Ok(());
+    }
+    let id = start(cx, group).await?;
+    let what = format!(
+        "{stale} instance(s) of group {} to be replaced with launch template version {}",
+        group.name, template.version
+    );
+    cx.waits
+        .until(
+            ("autoscaling", "DescribeInstanceRefreshes"),
+            &what,
+            Duration::from_secs(15),
+            || status(cx, group, &id),
+        )
+        .await
+}
+
+/// How many of the group's instances run another launch template version.
+async fn stale(
+    cx: &Ctx<'_>,
+    group: &AutoScalingGroupState,
+    version: i64,
+) -> Result<usize, AwsError> {
+    let wanted = version.to_string();
+    let g = auto_scaling_group::describe(cx, &group.name).await?;
+    Ok(g.map(|g| {
+        g.instances()
+            .iter()
+            .filter(|i| i.launch_template().and_then(|t| t.version()) != Some(wanted.as_str()))
+            .count()
+    })
+    .unwrap_or_default())
+}
+
+/// Starts a refresh, or joins the one already running (an earlier run that stopped waiting).
+async fn start(cx: &Ctx<'_>, group: &AutoScalingGroupState) -> Result<String, AwsError> {
+    let preferences = RefreshPreferences::builder()
+        .min_healthy_percentage(MIN_HEALTHY_PERCENT)
+        .instance_warmup(HEALTH_CHECK_GRACE)
+        .skip_matching(true)
+        .build();
+    let started = cx
+        .aws
+        .autoscaling
+        .start_instance_refresh()
+        .auto_scaling_group_name(&group.name)
+        .strategy(RefreshStrategy::Rolling)
+        .preferences(preferences)
+        .send()
+        .await
+        .map_err(on("autoscaling", "StartInstanceRefresh"));
+    match started {
+        Ok(out) => Ok(out.instance_refresh_id().unwrap_or_default().to_string()),
+        Err(e) if e.code.as_deref() == Some("InstanceRefreshInProgress") => {
+            running(cx, group).await?.ok_or(e)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The refresh of the group that is still going, if any.
+async fn running(cx: &Ctx<'_>, group: &AutoScalingGroupState) -> Result<Option<String>, AwsError> {
+    let out = cx
+        .aws
+        .autoscaling
+        .describe_instance_refreshes()
+        .auto_scaling_group_name(&group.name)
+        .send()
+        .await
+        .map_err(on("autoscaling", "DescribeInstanceRefreshes"))?;
+    Ok(out
+        .instance_refreshes()
+        .iter()
+        .find(|r| r.status().is_some_and(|s| !finished(s.as_str())))
+        .and_then(|r| r.instance_refresh_id())
+        .map(str::to_string))
+}
+
+fn finished(status: &str) -> bool {
+    !matches!(
+        status,
+        "Pending" | "InProgress" | "Cancelling" | "RollbackInProgress" | "Baking"
+    )
+}
+
+/// `Some(())` once the refresh succeeded; an error naming AWS's reason when it did not.
+async fn status(
+    cx: &Ctx<'_>,
+    group: &AutoScalingGroupState,
+    id: &str,
+) -> Result<Option<()>, AwsError> {
+    let out = cx
+        .aws
+        .autoscaling
+        .describe_instance_refreshes()
+        .auto_scaling_group_name(&group.name)
+        .instance_refresh_ids(id)
+        .send()
+        .await
+        .map_err(on("autoscaling", "DescribeInstanceRefreshes"))?;
+    let Some(refresh) = out.instance_refreshes().first() else {
+        return Ok(None);
+    };
+    let status = refresh.status().map(|s| s.as_str()).unwrap_or("Pending");
+    match status {
+        "Successful" => Ok(Some(())),
+        s if finished(s) => Err(AwsError::conflict(
+            "autoscaling",
+            "DescribeInstanceRefreshes",
+            format!(
+                "the instance refresh {id} of group {} ended {s}: {}",
+                group.name,
+                refresh.status_reason().unwrap_or("no reason given")
+            ),
+        )),
+        _ => Ok(None),
+    }
+}
