@@ -41,7 +41,7 @@ async fn new_tags_reach_every_service_and_removed_ones_come_off() {
     let how = How {
         resume: false,
         replace: vec![],
-        retag: removed_keys(&f.args, &changed.args),
+        retag: removed_keys(&f.args.tags, &changed.args.tags),
     };
     assert_eq!(how.retag, Some(vec!["env".to_string()]));
     let second = converge(

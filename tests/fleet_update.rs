@@ -160,7 +160,7 @@ async fn turning_the_cdn_off_deletes_it_and_repoints_the_dns_record_at_the_load_
     let how = How {
         resume: false,
         replace: replaced(&f.args, &off.args),
-        retag: removed_keys(&f.args, &off.args),
+        retag: removed_keys(&f.args.tags, &off.args.tags),
     };
     let second = converge(&cx, None, first.clone(), how, rx.clone(), (&quiet, &quiet))
         .await
@@ -420,7 +420,7 @@ async fn a_new_instance_type_replaces_the_running_instances_and_only_new_ones_ta
     let how = How {
         resume: false,
         replace: replaced(&f.args, &changed.args),
-        retag: removed_keys(&f.args, &changed.args),
+        retag: removed_keys(&f.args.tags, &changed.args.tags),
     };
     let second = converge(&cx, None, first, how, rx.clone(), (&quiet, &quiet))
         .await

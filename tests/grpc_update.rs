@@ -8,10 +8,11 @@ mod support;
 
 use support::plugin::*;
 
+fn object(pairs: Vec<(&str, Value)>) -> Value {
+    Value::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+}
+
 fn inputs(team: &str) -> prost_types::Struct {
-    let object = |pairs: Vec<(&str, Value)>| {
-        Value::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
-    };
     props(vec![
         ("namePrefix", s("upd-7a9c")),
         ("cdn", object(vec![("enabled", Value::Bool(false))])),
@@ -107,6 +108,11 @@ async fn an_update_that_stopped_part_way_is_finished_by_the_next_one_with_the_sa
 
 /// The `team` tag of a target group.
 async fn team_of(account: &str, arn: &str) -> String {
+    tag_of(account, arn, "team").await
+}
+
+/// One tag of a target group; empty when it has none.
+async fn tag_of(account: &str, arn: &str, key: &str) -> String {
     let aws = support::clients(account).await;
     let out = aws
         .elbv2
@@ -118,8 +124,87 @@ async fn team_of(account: &str, arn: &str) -> String {
     out.tag_descriptions()[0]
         .tags()
         .iter()
-        .find(|t| t.key() == Some("team"))
+        .find(|t| t.key() == Some(key))
         .and_then(|t| t.value())
         .unwrap_or_default()
         .to_string()
+}
+
+#[tokio::test]
+async fn new_provider_default_tags_show_in_diff_and_reach_the_objects_on_update() {
+    use rpc::diff_response::DiffChanges;
+    let emu = support::emulator();
+    let account = support::fresh_account();
+    let defaults = |cost: &str| vec![("defaultTags", object(vec![("cost", s(cost))]))];
+    let (_engine, addr) = start_engine().await;
+    let mut p = start_plugin(&[&addr.to_string()]).await;
+    p.configure_emulator_with(&account, defaults("a")).await;
+    let given = props(vec![
+        ("namePrefix", s("dft-3c1d")),
+        ("cdn", object(vec![("enabled", Value::Bool(false))])),
+    ]);
+    let inputs = p.check_fleet(given).await.inputs;
+    let made = p.create_fleet(inputs.clone()).await.expect("create");
+    let tg = match decode_struct(made.properties.as_ref()).get("targetGroupArn") {
+        Some(Value::String(arn)) => arn.clone(),
+        other => panic!("no target group ARN: {other:?}"),
+    };
+    assert_eq!(tag_of(&account, &tg, "cost").await, "a");
+
+    // Same program, new provider configuration (as after `pulumi config set`).
+    let (_engine, addr) = start_engine().await;
+    let mut p2 = start_plugin(&[&addr.to_string()]).await;
+    p2.configure_emulator_with(&account, defaults("b")).await;
+    let diff = |olds: Option<prost_types::Struct>| rpc::DiffRequest {
+        id: made.id.clone(),
+        urn: URN.into(),
+        r#type: FLEET.into(),
+        olds,
+        news: inputs.clone(),
+        old_inputs: inputs.clone(),
+        ..Default::default()
+    };
+    let d = p2
+        .client
+        .diff(diff(made.properties.clone()))
+        .await
+        .unwrap()
+        .into_inner();
+    let changes =
+        |d: &rpc::DiffResponse| rpc::diff_response::DiffChanges::try_from(d.changes).unwrap();
+    assert_eq!(changes(&d), DiffChanges::DiffSome);
+    assert_eq!(d.diffs, ["tags"]);
+    let update = rpc::UpdateRequest {
+        id: made.id.clone(),
+        urn: URN.into(),
+        r#type: FLEET.into(),
+        olds: made.properties.clone(),
+        news: inputs.clone(),
+        old_inputs: inputs.clone(),
+        timeout: 300.0,
+        ..Default::default()
+    };
+    let done = p2.client.update(update).await.expect("update").into_inner();
+    assert_eq!(tag_of(&account, &tg, "cost").await, "b");
+    let d = p2
+        .client
+        .diff(diff(done.properties.clone()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(changes(&d), DiffChanges::DiffNone, "{:?}", d.diffs);
+
+    let delete = rpc::DeleteRequest {
+        id: made.id.clone(),
+        urn: URN.into(),
+        r#type: FLEET.into(),
+        properties: done.properties.clone(),
+        old_inputs: inputs.clone(),
+        timeout: 300.0,
+        ..Default::default()
+    };
+    p2.client.delete(delete).await.expect("delete");
+    emu.assert_no_leaks(&account);
+    p.child.kill().await.ok();
+    p2.child.kill().await.ok();
 }

@@ -1,21 +1,26 @@
-//! An update that changes the fleet's `tags` re-tags every object the fleet has: the new tags go on,
-//! the removed keys come off (unless a provider default or the generated Name still wants them).
+//! An update that changes the fleet's `tags` or the provider's `defaultTags` re-tags every object the
+//! fleet has: the new tags go on, the removed keys come off (unless the generated Name still wants
+//! them).
+
+use std::collections::BTreeMap;
 
 use futures::future::join_all;
 
 use super::plan::Node;
 use super::state::{Made, Records};
-use super::FleetArgs;
 use crate::aws::AwsError;
 use crate::resources::tagging::{retag as retag_one, Target};
 use crate::resources::Ctx;
 
-/// The tag keys to take off, when the tags changed between `old` and `new`; `None` when they did not.
-pub fn removed_keys(old: &FleetArgs, new: &FleetArgs) -> Option<Vec<String>> {
-    (old.tags != new.tags).then(|| {
-        old.tags
-            .keys()
-            .filter(|k| !new.tags.contains_key(*k))
+/// The tag keys to take off, when the fleet's tags (see [`crate::resources::fleet_tags`]) changed
+/// from `old` to `new`; `None` when they did not.
+pub fn removed_keys(
+    old: &BTreeMap<String, String>,
+    new: &BTreeMap<String, String>,
+) -> Option<Vec<String>> {
+    (old != new).then(|| {
+        old.keys()
+            .filter(|k| !new.contains_key(*k))
             .cloned()
             .collect()
     })

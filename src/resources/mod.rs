@@ -60,6 +60,17 @@ impl Ctx<'_> {
     }
 }
 
+/// The tags every object of a fleet carries besides its identity: the provider's defaultTags with the
+/// fleet's own `tags` over them.
+pub fn fleet_tags(
+    defaults: &BTreeMap<String, String>,
+    own: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let mut t = defaults.clone();
+    t.extend(own.clone());
+    t
+}
+
 /// See [`Ctx::tags`].
 fn tags_for(
     defaults: &BTreeMap<String, String>,
@@ -67,8 +78,7 @@ fn tags_for(
     prefix: &str,
     node: Node,
 ) -> BTreeMap<String, String> {
-    let mut t = defaults.clone();
-    t.extend(own.clone());
+    let mut t = fleet_tags(defaults, own);
     t.insert(TAG_FLEET.into(), prefix.into());
     t.insert(TAG_NODE.into(), node.to_string());
     t.entry("Name".into())

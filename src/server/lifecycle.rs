@@ -2,7 +2,7 @@
 //! SDK shows) the per-sub-resource records and the origin secret. Also the error that hands the
 //! engine a half-made fleet.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use prost::Message;
 use tonic::Status;
@@ -24,6 +24,11 @@ pub const ORIGIN_SECRET: &str = "__originSecret";
 /// engine records the new inputs even then, so without it the next update (same inputs) would only
 /// make what is missing and leave the objects it had not reached at their old settings and tags.
 pub const PENDING_FROM: &str = "__pendingFrom";
+
+/// State key of the tags the fleet's objects carry besides their identity (provider defaultTags with
+/// the fleet's `tags` over them), so a change of either, the provider's included, shows in Diff and
+/// re-tags on Update.
+pub const TAGS_ALL: &str = "__tagsAll";
 
 /// The input property names, from the typed inputs' schema.
 fn input_keys() -> BTreeSet<String> {
@@ -91,6 +96,29 @@ pub fn pending_from(state: &PropertyMap) -> Option<PropertyMap> {
 /// Marks `state` as left by an update from `inputs` that did not finish.
 pub fn mark_pending(state: &mut PropertyMap, inputs: &PropertyMap) {
     state.insert(PENDING_FROM.into(), Value::Object(inputs.clone()));
+}
+
+/// The tags recorded as on the fleet's objects (see [`TAGS_ALL`]); `None` in a state from before
+/// they were recorded.
+pub fn tags_all_of(state: &PropertyMap) -> Option<BTreeMap<String, String>> {
+    let Some(Value::Object(tags)) = state.get(TAGS_ALL) else {
+        return None;
+    };
+    tags.iter()
+        .map(|(k, v)| match v {
+            Value::String(v) => Some((k.clone(), v.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Records `tags` as on the fleet's objects.
+pub fn set_tags_all(state: &mut PropertyMap, tags: &BTreeMap<String, String>) {
+    let tags = tags
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    state.insert(TAGS_ALL.into(), Value::Object(tags));
 }
 
 /// A new origin secret: 32 random bytes, hex.

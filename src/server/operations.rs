@@ -24,7 +24,7 @@ use crate::fleet::state::Records;
 use crate::fleet::{naming, FleetArgs};
 use crate::proto::pulumirpc as rpc;
 use crate::resources::lb::listeners;
-use crate::resources::Ctx;
+use crate::resources::{fleet_tags, Ctx};
 
 /// How long a create, update or delete may take when the program sets no customTimeouts: a new
 /// distribution alone can take 15 minutes to deploy.
@@ -63,6 +63,11 @@ impl Op {
         }
     }
 
+    /// The tags the fleet's objects carry besides their identity, under this configuration.
+    fn fleet_tags(&self, args: &FleetArgs) -> BTreeMap<String, String> {
+        fleet_tags(&self.default_tags, &args.tags)
+    }
+
     /// A line kept in the operation's output.
     fn say(&self, line: String) {
         let _ = self.lines.send(Line::Info(line));
@@ -93,7 +98,23 @@ fn prefix_of(args: &FleetArgs) -> Result<String, Status> {
     })
 }
 
+/// What an unfinished run leaves in the state so the next one finishes it: the inputs an update
+/// started from, and the tags the objects carried before it.
+struct Before<'a> {
+    inputs: Option<&'a PropertyMap>,
+    tags: &'a BTreeMap<String, String>,
+}
+
 impl Provider {
+    /// The configured defaultTags (none before Configure).
+    async fn default_tags(&self) -> BTreeMap<String, String> {
+        let guard = self.configured.read().await;
+        guard
+            .as_ref()
+            .map(|c| c.default_tags.clone())
+            .unwrap_or_default()
+    }
+
     async fn op(&self, urn: &str, seconds: f64) -> Result<Op, Status> {
         let guard = self.configured.read().await;
         let c = guard.as_ref().ok_or_else(|| {
@@ -121,7 +142,7 @@ impl Provider {
         inputs: &PropertyMap,
         args: &FleetArgs,
         have: Records,
-        (how, from): (How, Option<&PropertyMap>),
+        (how, before): (How, Before<'_>),
         secret: Option<&str>,
     ) -> Result<Records, Status> {
         let prefix = prefix_of(args)?;
@@ -140,9 +161,10 @@ impl Provider {
         op.flush().await;
         result.map_err(|inc| {
             let mut state = lifecycle::state(inputs, args, &prefix, &inc.records, secret);
-            if let Some(from) = from {
+            if let Some(from) = before.inputs {
                 lifecycle::mark_pending(&mut state, from);
             }
+            lifecycle::set_tags_all(&mut state, before.tags);
             if inc.records.is_empty() {
                 Status::unknown(lifecycle::reasons(&inc).join("\n"))
             } else {
@@ -160,17 +182,23 @@ impl Provider {
         let prefix = prefix_of(&args)?;
         let op = self.op(&req.urn, req.timeout).await?;
         let secret = args.cdn.enabled.then(lifecycle::new_secret).transpose()?;
+        let tags = op.fleet_tags(&args);
+        let before = Before {
+            inputs: None,
+            tags: &tags,
+        };
         let records = self
             .converge_fleet(
                 &op,
                 &inputs,
                 &args,
                 Records::default(),
-                (How::default(), None),
+                (How::default(), before),
                 secret.as_deref(),
             )
             .await?;
-        let state = lifecycle::state(&inputs, &args, &prefix, &records, secret.as_deref());
+        let mut state = lifecycle::state(&inputs, &args, &prefix, &records, secret.as_deref());
+        lifecycle::set_tags_all(&mut state, &tags);
         Ok(rpc::CreateResponse {
             id: prefix,
             properties: Some(encode_struct(&state)),
@@ -198,7 +226,9 @@ impl Provider {
             (None, false) => None,
         };
         if req.preview {
-            let state = lifecycle::state(&news, &args, &prefix, &records, secret.as_deref());
+            let mut state = lifecycle::state(&news, &args, &prefix, &records, secret.as_deref());
+            let tags = fleet_tags(&self.default_tags().await, &args.tags);
+            lifecycle::set_tags_all(&mut state, &tags);
             return Ok(rpc::UpdateResponse {
                 properties: Some(encode_struct(&state)),
                 refresh_before_update: false,
@@ -208,16 +238,22 @@ impl Provider {
         // Same inputs: resume, making only what is missing. New inputs: every node reconciles its
         // object (each adopts what exists and brings it to the new settings).
         let old_args = args_of(&old_inputs)?;
+        let old_tags = lifecycle::tags_all_of(&olds).unwrap_or_else(|| op.fleet_tags(&old_args));
+        let tags = op.fleet_tags(&args);
         let how = How {
             resume: typed::to_json(&old_inputs) == typed::to_json(&news),
             replace: destroy::replaced(&old_args, &args),
-            retag: retag::removed_keys(&old_args, &args),
+            retag: retag::removed_keys(&old_tags, &tags),
         };
-        let from = (!how.resume).then_some(&old_inputs);
+        let before = Before {
+            inputs: (!how.resume).then_some(&old_inputs),
+            tags: &old_tags,
+        };
         let records = self
-            .converge_fleet(&op, &news, &args, records, (how, from), secret.as_deref())
+            .converge_fleet(&op, &news, &args, records, (how, before), secret.as_deref())
             .await?;
-        let state = lifecycle::state(&news, &args, &prefix, &records, secret.as_deref());
+        let mut state = lifecycle::state(&news, &args, &prefix, &records, secret.as_deref());
+        lifecycle::set_tags_all(&mut state, &tags);
         Ok(rpc::UpdateResponse {
             properties: Some(encode_struct(&state)),
             refresh_before_update: false,
@@ -290,6 +326,9 @@ impl Provider {
         if let Some(from) = lifecycle::pending_from(&olds) {
             lifecycle::mark_pending(&mut state, &from);
         }
+        if let Some(tags) = lifecycle::tags_all_of(&olds) {
+            lifecycle::set_tags_all(&mut state, &tags);
+        }
         Ok(rpc::ReadResponse {
             id: req.id,
             properties: Some(encode_struct(&state)),
@@ -332,7 +371,8 @@ impl Provider {
         ));
         op.flush().await;
         let inputs = typed::map_from_json(&serde_json::to_value(&found).unwrap_or_default());
-        let state = lifecycle::state(&inputs, &found, &prefix, &records, secret.as_deref());
+        let mut state = lifecycle::state(&inputs, &found, &prefix, &records, secret.as_deref());
+        lifecycle::set_tags_all(&mut state, &op.fleet_tags(&found));
         Ok(rpc::ReadResponse {
             id: prefix,
             properties: Some(encode_struct(&state)),
@@ -356,6 +396,13 @@ impl Provider {
         diffs.retain(|k| !req.ignore_changes.contains(k));
         if lifecycle::pending_from(&olds).is_some() && diffs.is_empty() {
             diffs.push(lifecycle::PENDING_FROM.into());
+        }
+        // The provider's defaultTags changed under the fleet: its objects need the new ones.
+        if let (Some(old), Ok(args)) = (lifecycle::tags_all_of(&olds), args_of(&news)) {
+            let tags = fleet_tags(&self.default_tags().await, &args.tags);
+            if old != tags && !diffs.iter().any(|k| k == "tags") {
+                diffs.push("tags".into());
+            }
         }
         // A fleet whose records miss parts its inputs need was left incomplete: an update finishes it.
         if let (Ok(args), Ok(records)) = (args_of(&news), records_of(&olds)) {

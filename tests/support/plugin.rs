@@ -133,16 +133,23 @@ impl Plugin {
 
     /// Configure against the emulator, in `account`.
     pub async fn configure_emulator(&mut self, account: &str) {
+        self.configure_emulator_with(account, vec![]).await
+    }
+
+    /// Configure against the emulator, in `account`, with more provider configuration.
+    pub async fn configure_emulator_with(&mut self, account: &str, more: Vec<(&str, Value)>) {
         let endpoints = ec2fleet::config::SERVICES
             .iter()
             .map(|s| (s.to_string(), Value::String(super::emulator().url.clone())))
             .collect();
-        let cfg = props(vec![
+        let mut cfg = vec![
             ("region", s("us-east-1")),
             ("accessKey", Value::Secret(Box::new(s(account)))),
             ("secretKey", Value::Secret(Box::new(s("x")))),
             ("endpoints", Value::Object(endpoints)),
-        ]);
+        ];
+        cfg.extend(more);
+        let cfg = props(cfg);
         self.client
             .configure(rpc::ConfigureRequest {
                 args: Some(cfg),
