@@ -21,24 +21,34 @@ use tokio::sync::watch;
 
 fn quiet(_: Node, _: usize, _: usize) {}
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn slow_readiness_is_waited_for_and_reported_then_delete_waits_for_the_distribution() {
-    let emu = support::emulator();
-    emu.control_post(
+/// The slow profile every test of this binary sets (they share the emulator).
+fn slow_profile() {
+    support::emulator().control_post(
         "/profile",
         json!({"readiness": {
             "elbv2.load_balancer": 2, "iam.instance_profile": 2, "elbv2.target": 8,
             "autoscaling.instance": 2, "cloudfront.distribution": 3, "route53.change": 2
         }}),
     );
-    let account = support::fresh_account();
-    let (f, zone_id) = stacks::fleet_with_zone(&account, "web-5107", "slow.example.com").await;
+}
+
+/// Waits that keep every progress line.
+fn recording() -> (Waits, Arc<Mutex<Vec<String>>>) {
     let lines = Arc::new(Mutex::new(Vec::<String>::new()));
     let sink = lines.clone();
     let waits = Waits::new(
         Duration::from_secs(300),
         Arc::new(move |l| sink.lock().unwrap().push(l)),
     );
+    (waits, lines)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn slow_readiness_is_waited_for_and_reported_then_delete_waits_for_the_distribution() {
+    slow_profile();
+    let account = support::fresh_account();
+    let (f, zone_id) = stacks::fleet_with_zone(&account, "web-5107", "slow.example.com").await;
+    let (waits, lines) = recording();
     let defaults = Default::default();
     let cx = Ctx {
         aws: &f.aws,
@@ -88,5 +98,50 @@ async fn slow_readiness_is_waited_for_and_reported_then_delete_waits_for_the_dis
         "{said:#?}"
     );
     stacks::delete_hosted_zone(&f.aws, &zone_id).await;
+    f.assert_no_leaks();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_new_instance_type_waits_for_the_instance_refresh_and_says_so() {
+    slow_profile();
+    let f = support::Fleet::new("web-5108", json!({"cdn": {"enabled": false}})).await;
+    let (_tx, rx) = watch::channel(false);
+    let first = f.cx();
+    let made = apply(&first, None, Records::default(), true, rx.clone(), &quiet)
+        .await
+        .expect("create");
+    ready::wait(&first, &made).await.expect("the fleet serves");
+
+    let bigger = json!({"cdn": {"enabled": false}, "instanceType": "t3.large"});
+    let changed = support::Fleet::in_account(&f.account, &f.prefix, bigger).await;
+    let (waits, lines) = recording();
+    let defaults = Default::default();
+    let cx = Ctx {
+        aws: &f.aws,
+        args: &changed.args,
+        prefix: &f.prefix,
+        default_tags: &defaults,
+        waits: &waits,
+    };
+    let records = apply(&cx, None, made, false, rx.clone(), &quiet)
+        .await
+        .expect("update");
+    ready::wait(&cx, &records)
+        .await
+        .expect("the fleet serves again");
+    let said = lines.lock().unwrap().clone();
+    let group = &records.auto_scaling_group.as_ref().unwrap().name;
+    let want = format!("waiting for 3 instance(s) of group {group} to be replaced");
+    assert!(
+        said.iter().any(|l| l.starts_with(&want)),
+        "no {want:?} among {said:#?}"
+    );
+    assert!(
+        said.iter()
+            .any(|l| l.starts_with("waiting for 3 healthy target(s)")),
+        "the new instances' targets are waited for too: {said:#?}"
+    );
+
+    destroy(&cx, &records, rx, &quiet).await.expect("delete");
     f.assert_no_leaks();
 }
