@@ -35,6 +35,9 @@ async fn new_tags_reach_every_service_and_removed_ones_come_off() {
     .await
     .expect("create");
 
+    let instances_before = instances(&f, &first).await;
+    assert_eq!(instances_before.len(), 3);
+
     let after = json!({"tags": {"team": "platform", "owner": "ops"}});
     let changed = support::Fleet::in_account(&account, &f.prefix, after).await;
     let cx = changed.cx();
@@ -56,35 +59,93 @@ async fn new_tags_reach_every_service_and_removed_ones_come_off() {
     .expect("update");
 
     for (what, tags) in all_tags(&f, &second).await {
-        assert_eq!(
-            tags.get("team").map(String::as_str),
-            Some("platform"),
-            "{what}: {tags:?}"
+        check(what, &tags, &f.prefix);
+    }
+
+    // A tag change rolls no instance: the running ones and their volumes are re-tagged in place.
+    assert_eq!(instances(&f, &second).await, instances_before);
+    let described = f
+        .aws
+        .ec2
+        .describe_instances()
+        .set_instance_ids(Some(instances_before.clone()))
+        .send()
+        .await
+        .unwrap();
+    let mut volumes = vec![];
+    for i in described.reservations().iter().flat_map(|r| r.instances()) {
+        let t = i.tags().iter().map(|t| (t.key(), t.value())).collect();
+        let what = format!("instance {}", i.instance_id().unwrap());
+        check(&what, &pairs(t), &f.prefix);
+        volumes.extend(
+            i.block_device_mappings()
+                .iter()
+                .filter_map(|m| m.ebs().and_then(|e| e.volume_id()).map(str::to_string)),
         );
-        assert_eq!(
-            tags.get("owner").map(String::as_str),
-            Some("ops"),
-            "{what}: {tags:?}"
+    }
+    assert!(!volumes.is_empty());
+    let vols = f
+        .aws
+        .ec2
+        .describe_volumes()
+        .set_volume_ids(Some(volumes))
+        .send()
+        .await
+        .unwrap();
+    for v in vols.volumes() {
+        let t = v.tags().iter().map(|t| (t.key(), t.value())).collect();
+        check(
+            &format!("volume {}", v.volume_id().unwrap()),
+            &pairs(t),
+            &f.prefix,
         );
-        assert!(
-            !tags.contains_key("env"),
-            "{what} keeps the removed tag: {tags:?}"
-        );
-        assert_eq!(tags.get(TAG_FLEET), Some(&f.prefix), "{what}: {tags:?}");
     }
 
     destroy(&cx, &second, rx, &quiet).await.expect("delete");
     f.assert_no_leaks();
 }
 
+/// The new tags are on, the removed one is off, the identity stays.
+fn check(what: &str, tags: &Tags, prefix: &String) {
+    let get = |k: &str| tags.get(k).map(String::as_str);
+    assert_eq!(get("team"), Some("platform"), "{what}: {tags:?}");
+    assert_eq!(get("owner"), Some("ops"), "{what}: {tags:?}");
+    assert!(
+        !tags.contains_key("env"),
+        "{what} keeps the removed tag: {tags:?}"
+    );
+    assert_eq!(tags.get(TAG_FLEET), Some(prefix), "{what}: {tags:?}");
+}
+
+fn pairs(it: Vec<(Option<&str>, Option<&str>)>) -> Tags {
+    it.into_iter()
+        .filter_map(|(k, v)| Some((k?.to_string(), v.unwrap_or_default().to_string())))
+        .collect()
+}
+
+/// The IDs of the group's instances, sorted.
+async fn instances(f: &support::Fleet, r: &Records) -> Vec<String> {
+    let group = &r.auto_scaling_group.as_ref().unwrap().name;
+    let asg = f
+        .aws
+        .autoscaling
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names(group)
+        .send()
+        .await
+        .unwrap();
+    let mut ids: Vec<String> = asg.auto_scaling_groups()[0]
+        .instances()
+        .iter()
+        .filter_map(|i| i.instance_id().map(str::to_string))
+        .collect();
+    ids.sort();
+    ids
+}
+
 /// The tags of one object of each kind the fleet tags, read with each service's own API.
 async fn all_tags(f: &support::Fleet, r: &Records) -> Vec<(&'static str, Tags)> {
     let aws = &f.aws;
-    let pairs = |it: Vec<(Option<&str>, Option<&str>)>| -> Tags {
-        it.into_iter()
-            .filter_map(|(k, v)| Some((k?.to_string(), v.unwrap_or_default().to_string())))
-            .collect()
-    };
     let mut out = vec![];
 
     let subnet = &r.subnets.as_ref().unwrap().subnet_ids[0];

@@ -45,7 +45,7 @@ pub async fn retag(
 ) -> Result<(), AwsError> {
     use Target::*;
     match target {
-        Ec2(id) => ec2(cx, id, set, remove).await,
+        Ec2(id) => ec2(cx, std::slice::from_ref(id), set, remove).await,
         Elb(arn) => elb(cx, arn, set, remove).await,
         AutoScalingGroup(name) => auto_scaling_group(cx, name, set, remove).await,
         Role(name) => role(cx, name, set, remove).await,
@@ -76,9 +76,10 @@ macro_rules! tags {
     };
 }
 
-async fn ec2(
+/// Puts `set` on EC2 resources and takes the `remove` keys off them, all in one call each.
+pub async fn ec2(
     cx: &Ctx<'_>,
-    id: &str,
+    ids: &[String],
     set: &BTreeMap<String, String>,
     remove: &[String],
 ) -> Result<(), AwsError> {
@@ -86,7 +87,7 @@ async fn ec2(
     let tags = set.iter().map(|(k, v)| tag!(Tag, k, v)).collect();
     let c = &cx.aws.ec2;
     c.create_tags()
-        .resources(id)
+        .set_resources(Some(ids.to_vec()))
         .set_tags(Some(tags))
         .send()
         .await
@@ -97,7 +98,7 @@ async fn ec2(
             .map(|k| Tag::builder().key(k).build())
             .collect();
         c.delete_tags()
-            .resources(id)
+            .set_resources(Some(ids.to_vec()))
             .set_tags(Some(keys))
             .send()
             .await

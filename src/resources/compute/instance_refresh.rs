@@ -8,6 +8,7 @@ use std::time::Duration;
 use aws_sdk_autoscaling::types::{RefreshPreferences, RefreshStrategy};
 
 use super::auto_scaling_group::{self, AutoScalingGroupState, HEALTH_CHECK_GRACE};
+use super::instance_tags::{self, Outdated};
 use super::launch_template::LaunchTemplateState;
 use crate::aws::error::on;
 use crate::aws::AwsError;
@@ -17,20 +18,23 @@ use crate::resources::Ctx;
 const MIN_HEALTHY_PERCENT: i32 = 50;
 
 /// Replaces the instances not launched from `template`'s version, and waits until that is done.
-/// Nothing to replace costs one describe.
+/// Instances whose version differs only in its tags are re-tagged in place instead (a tag change
+/// never rolls the fleet). Nothing outdated costs one describe.
 pub async fn roll(
     cx: &Ctx<'_>,
     group: &AutoScalingGroupState,
     template: &LaunchTemplateState,
 ) -> Result<(), AwsError> {
-    let stale = stale(cx, group, template.version).await?;
-    if stale == 0 {
+    let outdated = outdated(cx, group, template.version).await?;
+    if outdated.is_empty() || instance_tags::retag_if_only_tags(cx, template, &outdated).await? {
         return Ok(());
     }
     let id = start(cx, group).await?;
     let what = format!(
-        "{stale} instance(s) of group {} to be replaced with launch template version {}",
-        group.name, template.version
+        "{} instance(s) of group {} to be replaced with launch template version {}",
+        outdated.len(),
+        group.name,
+        template.version
     );
     cx.waits
         .until(
@@ -42,21 +46,24 @@ pub async fn roll(
         .await
 }
 
-/// How many of the group's instances run another launch template version.
-async fn stale(
+/// The group's instances that run another launch template version than `version`.
+async fn outdated(
     cx: &Ctx<'_>,
     group: &AutoScalingGroupState,
     version: i64,
-) -> Result<usize, AwsError> {
+) -> Result<Vec<Outdated>, AwsError> {
     let wanted = version.to_string();
     let g = auto_scaling_group::describe(cx, &group.name).await?;
-    Ok(g.map(|g| {
-        g.instances()
-            .iter()
-            .filter(|i| i.launch_template().and_then(|t| t.version()) != Some(wanted.as_str()))
-            .count()
-    })
-    .unwrap_or_default())
+    Ok(g.iter()
+        .flat_map(|g| g.instances())
+        .filter_map(|i| {
+            let version = i.launch_template().and_then(|t| t.version()).unwrap_or("");
+            (version != wanted).then(|| Outdated {
+                instance_id: i.instance_id().unwrap_or_default().to_string(),
+                version: version.to_string(),
+            })
+        })
+        .collect())
 }
 
 /// Starts a refresh, or joins the one already running (an earlier run that stopped waiting).

@@ -1,6 +1,8 @@
 //! The launch template: IMDSv2 required, encrypted root volume, the instance profile and security group,
 //! the boot script, and the fleet's tags on every instance and volume it launches.
 
+use std::collections::BTreeSet;
+
 use aws_sdk_ec2::types::{
     LaunchTemplate, LaunchTemplateBlockDeviceMappingRequest, LaunchTemplateEbsBlockDeviceRequest,
     LaunchTemplateHttpTokensState, LaunchTemplateIamInstanceProfileSpecificationRequest,
@@ -249,6 +251,33 @@ fn same(have: &ResponseLaunchTemplateData, want: &RequestLaunchTemplateData) -> 
         && have.security_group_ids() == want.security_group_ids()
         && have.iam_instance_profile().and_then(|p| p.arn())
             == want.iam_instance_profile().and_then(|p| p.arn())
+        && launch_tags(
+            have.tag_specifications()
+                .iter()
+                .map(|s| (s.resource_type(), s.tags())),
+        ) == launch_tags(
+            want.tag_specifications()
+                .iter()
+                .map(|s| (s.resource_type(), s.tags())),
+        )
+}
+
+/// The tags a version puts on instances and volumes, as (type, key, value). Other types are left
+/// out: AWS may list the template's own tags among them.
+fn launch_tags<'a>(
+    specs: impl Iterator<Item = (Option<&'a ResourceType>, &'a [Tag])>,
+) -> BTreeSet<(String, String, String)> {
+    specs
+        .filter_map(|(kind, tags)| {
+            let kind =
+                kind.filter(|k| matches!(k, ResourceType::Instance | ResourceType::Volume))?;
+            Some(tags.iter().map(move |t| {
+                let (k, v) = (t.key().unwrap_or_default(), t.value().unwrap_or_default());
+                (kind.as_str().to_string(), k.to_string(), v.to_string())
+            }))
+        })
+        .flatten()
+        .collect()
 }
 
 /// Deletes the template (all versions); one already gone is done.

@@ -4,6 +4,7 @@
 pub mod ami;
 pub mod auto_scaling_group;
 pub mod instance_refresh;
+pub mod instance_tags;
 pub mod launch_template;
 pub mod scheduled_actions;
 pub mod user_data;
