@@ -76,6 +76,29 @@ macro_rules! tags {
     };
 }
 
+/// TagResource and UntagResource by `resource_arn`: the shape CloudWatch Logs, CodeDeploy,
+/// CodePipeline and EventBridge share.
+macro_rules! by_resource_arn {
+    ($cx:expr, $client:ident, $svc:literal, $arn:expr, $tags:expr, $remove:expr) => {{
+        let c = &$cx.aws.$client;
+        c.tag_resource()
+            .resource_arn($arn)
+            .set_tags(Some($tags))
+            .send()
+            .await
+            .map_err(on($svc, "TagResource"))?;
+        if !$remove.is_empty() {
+            c.untag_resource()
+                .resource_arn($arn)
+                .set_tag_keys(Some($remove.to_vec()))
+                .send()
+                .await
+                .map_err(on($svc, "UntagResource"))?;
+        }
+        Ok(())
+    }};
+}
+
 /// Puts `set` on EC2 resources and takes the `remove` keys off them, all in one call each.
 pub async fn ec2(
     cx: &Ctx<'_>,
@@ -223,22 +246,8 @@ async fn log_group(
     set: &BTreeMap<String, String>,
     remove: &[String],
 ) -> Result<(), AwsError> {
-    let c = &cx.aws.logs;
-    c.tag_resource()
-        .resource_arn(arn)
-        .set_tags(Some(set.clone().into_iter().collect()))
-        .send()
-        .await
-        .map_err(on("logs", "TagResource"))?;
-    if !remove.is_empty() {
-        c.untag_resource()
-            .resource_arn(arn)
-            .set_tag_keys(Some(remove.to_vec()))
-            .send()
-            .await
-            .map_err(on("logs", "UntagResource"))?;
-    }
-    Ok(())
+    let tags = set.clone().into_iter().collect();
+    by_resource_arn!(cx, logs, "logs", arn, tags, remove)
 }
 
 async fn trail(
@@ -280,24 +289,8 @@ async fn codedeploy(
 ) -> Result<(), AwsError> {
     use aws_sdk_codedeploy::types::Tag;
     let arn = super::delivery::codedeploy_arn(cx, what).await?;
-    let arn = arn.as_str();
     let tags = set.iter().map(|(k, v)| tag!(Tag, k, v)).collect();
-    let c = &cx.aws.codedeploy;
-    c.tag_resource()
-        .resource_arn(arn)
-        .set_tags(Some(tags))
-        .send()
-        .await
-        .map_err(on("codedeploy", "TagResource"))?;
-    if !remove.is_empty() {
-        c.untag_resource()
-            .resource_arn(arn)
-            .set_tag_keys(Some(remove.to_vec()))
-            .send()
-            .await
-            .map_err(on("codedeploy", "UntagResource"))?;
-    }
-    Ok(())
+    by_resource_arn!(cx, codedeploy, "codedeploy", &arn, tags, remove)
 }
 
 async fn pipeline(
@@ -308,22 +301,7 @@ async fn pipeline(
 ) -> Result<(), AwsError> {
     use aws_sdk_codepipeline::types::Tag;
     let tags = tags!(Tag, set, "codepipeline", "TagResource");
-    let c = &cx.aws.codepipeline;
-    c.tag_resource()
-        .resource_arn(arn)
-        .set_tags(Some(tags))
-        .send()
-        .await
-        .map_err(on("codepipeline", "TagResource"))?;
-    if !remove.is_empty() {
-        c.untag_resource()
-            .resource_arn(arn)
-            .set_tag_keys(Some(remove.to_vec()))
-            .send()
-            .await
-            .map_err(on("codepipeline", "UntagResource"))?;
-    }
-    Ok(())
+    by_resource_arn!(cx, codepipeline, "codepipeline", arn, tags, remove)
 }
 
 async fn event_rule(
@@ -334,22 +312,7 @@ async fn event_rule(
 ) -> Result<(), AwsError> {
     use aws_sdk_eventbridge::types::Tag;
     let tags = tags!(Tag, set, "events", "TagResource");
-    let c = &cx.aws.events;
-    c.tag_resource()
-        .resource_arn(arn)
-        .set_tags(Some(tags))
-        .send()
-        .await
-        .map_err(on("events", "TagResource"))?;
-    if !remove.is_empty() {
-        c.untag_resource()
-            .resource_arn(arn)
-            .set_tag_keys(Some(remove.to_vec()))
-            .send()
-            .await
-            .map_err(on("events", "UntagResource"))?;
-    }
-    Ok(())
+    by_resource_arn!(cx, events, "events", arn, tags, remove)
 }
 
 async fn distribution(
