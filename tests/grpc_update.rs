@@ -186,6 +186,64 @@ async fn new_provider_default_tags_show_in_diff_and_reach_the_objects_on_update(
     };
     let done = p2.client.update(update).await.expect("update").into_inner();
     assert_eq!(tag_of(&account, &tg, "cost").await, "b");
+    let group = match decode_struct(done.properties.as_ref()).get("autoScalingGroupName") {
+        Some(Value::String(name)) => name.clone(),
+        other => panic!("no group name: {other:?}"),
+    };
+    let aws = support::clients(&account).await;
+    let asg = aws
+        .autoscaling
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names(&group)
+        .send()
+        .await
+        .unwrap();
+    let g = &asg.auto_scaling_groups()[0];
+    let version = g
+        .launch_template()
+        .and_then(|t| t.version())
+        .unwrap()
+        .to_string();
+    let template = g
+        .launch_template()
+        .and_then(|t| t.launch_template_id())
+        .unwrap();
+    let launched = aws
+        .ec2
+        .describe_launch_template_versions()
+        .launch_template_id(template)
+        .versions(version)
+        .send()
+        .await
+        .unwrap();
+    let spec = format!(
+        "{:?}",
+        launched.launch_template_versions()[0].launch_template_data()
+    );
+    assert!(
+        spec.contains("\"b\""),
+        "new instances launch with the new default tags: {spec}"
+    );
+    let ids: Vec<String> = g
+        .instances()
+        .iter()
+        .filter_map(|i| i.instance_id().map(str::to_string))
+        .collect();
+    let running = aws
+        .ec2
+        .describe_instances()
+        .set_instance_ids(Some(ids))
+        .send()
+        .await
+        .unwrap();
+    for i in running.reservations().iter().flat_map(|r| r.instances()) {
+        let cost = i
+            .tags()
+            .iter()
+            .find(|t| t.key() == Some("cost"))
+            .and_then(|t| t.value());
+        assert_eq!(cost, Some("b"), "running instance {:?}", i.instance_id());
+    }
     let d = p2
         .client
         .diff(diff(done.properties.clone()))

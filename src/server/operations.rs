@@ -235,13 +235,14 @@ impl Provider {
             });
         }
         let op = self.op(&req.urn, req.timeout).await?;
-        // Same inputs: resume, making only what is missing. New inputs: every node reconciles its
-        // object (each adopts what exists and brings it to the new settings).
+        // Same inputs and tags: resume, making only what is missing. Otherwise every node reconciles
+        // its object (each adopts what exists and brings it to the new settings; the launch
+        // template's instance tags come from the provider's defaultTags too).
         let old_args = args_of(&old_inputs)?;
         let old_tags = lifecycle::tags_all_of(&olds).unwrap_or_else(|| op.fleet_tags(&old_args));
         let tags = op.fleet_tags(&args);
         let how = How {
-            resume: typed::to_json(&old_inputs) == typed::to_json(&news),
+            resume: typed::to_json(&old_inputs) == typed::to_json(&news) && old_tags == tags,
             replace: destroy::replaced(&old_args, &args),
             retag: retag::removed_keys(&old_tags, &tags),
         };
