@@ -7,9 +7,11 @@
 //! [`schema`] generates the package schema from the typed structs.
 
 pub mod aws;
+pub mod cidr;
 pub mod config;
 pub mod fleet;
 pub mod graph;
+pub mod identity;
 pub mod proto;
 pub mod resources;
 pub mod schema;

@@ -10,8 +10,8 @@ mod support;
 
 use ec2fleet::fleet::apply::apply;
 use ec2fleet::fleet::destroy::destroy;
-use ec2fleet::fleet::plan::{self, Node};
-use ec2fleet::fleet::state::Records;
+use ec2fleet::fleet::Records;
+use ec2fleet::fleet::{plan, Node};
 use futures::future::join_all;
 use serde_json::json;
 use support::stacks;
@@ -96,12 +96,11 @@ async fn fail_resume_delete(account: String, fault: usize) {
         "shop.example.com",
     )
     .await;
-    let cx = f.cx();
+    let cx = f.fleet(None);
     let (_tx, rx) = watch::channel(false);
 
     let inc = apply(
-        &cx,
-        Some("s3cr3t"),
+        &f.fleet(Some("s3cr3t")),
         Records::default(),
         true,
         rx.clone(),
@@ -128,8 +127,7 @@ async fn fail_resume_delete(account: String, fault: usize) {
 
     // Resume from the partial state: only the missing nodes run.
     let records = apply(
-        &cx,
-        Some("s3cr3t"),
+        &f.fleet(Some("s3cr3t")),
         inc.records.clone(),
         true,
         rx.clone(),
@@ -188,13 +186,13 @@ async fn a_failure_at_any_node_leaves_a_resumable_state_and_nothing_leaks() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_create_run_again_after_a_lost_response_adopts_everything_and_duplicates_nothing() {
     let f = support::Fleet::new("web-1057", json!({"cdn": {"enabled": false}})).await;
-    let cx = f.cx();
+    let cx = f.fleet(None);
     let (_tx, rx) = watch::channel(false);
-    let first = apply(&cx, None, Records::default(), true, rx.clone(), &quiet)
+    let first = apply(&cx, Records::default(), true, rx.clone(), &quiet)
         .await
         .expect("create");
     // The engine never heard of `first`: the next create starts from nothing.
-    let second = apply(&cx, None, Records::default(), true, rx.clone(), &quiet)
+    let second = apply(&cx, Records::default(), true, rx.clone(), &quiet)
         .await
         .expect("create again");
     assert_eq!(second, first);

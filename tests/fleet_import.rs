@@ -9,10 +9,11 @@ use std::collections::HashMap;
 use ec2fleet::fleet::apply::apply;
 use ec2fleet::fleet::destroy::destroy;
 use ec2fleet::fleet::discover::{discover, inputs};
-use ec2fleet::fleet::plan::Node;
-use ec2fleet::fleet::state::Records;
 use ec2fleet::fleet::FleetArgs;
+use ec2fleet::fleet::Node;
+use ec2fleet::fleet::Records;
 use ec2fleet::resources::compute::ami;
+use ec2fleet::resources::Reconciler;
 use ec2fleet::resources::{TAG_FLEET, TAG_NODE};
 use serde_json::json;
 use support::{stacks, Fleet};
@@ -33,7 +34,10 @@ async fn a_fleet_is_found_by_its_prefix_alone_with_the_inputs_it_was_made_with()
     let prefix = "imp-5a1e";
     let account = support::fresh_account();
     let probe = importer(&account, prefix).await;
-    let image = ami::resolve(&probe.cx()).await.unwrap();
+    let image = ami::Ami
+        .apply(&probe.cx("Ami"), &ami::Spec { image: None })
+        .await
+        .unwrap();
     probe
         .aws
         .ec2
@@ -72,10 +76,9 @@ async fn a_fleet_is_found_by_its_prefix_alone_with_the_inputs_it_was_made_with()
     });
     let f = Fleet::in_account(&account, prefix, given.clone()).await;
     let (_cancel, rx) = watch::channel(false);
-    let cx = f.cx();
+    let cx = f.fleet(None);
     let made = apply(
-        &cx,
-        Some("s3"),
+        &f.fleet(Some("s3")),
         Records::default(),
         true,
         rx.clone(),
@@ -84,7 +87,7 @@ async fn a_fleet_is_found_by_its_prefix_alone_with_the_inputs_it_was_made_with()
     .await;
     let made = made.expect("create");
 
-    let probe_cx = probe.cx();
+    let probe_cx = probe.fleet(None);
     let found = discover(&probe_cx).await.expect("discover");
     assert_eq!(
         found, made,
@@ -111,7 +114,7 @@ async fn a_fleet_is_found_by_its_prefix_alone_with_the_inputs_it_was_made_with()
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_fleet_that_does_not_exist_is_not_found() {
     let f = importer(&support::fresh_account(), "nobody").await;
-    assert_eq!(discover(&f.cx()).await.unwrap(), Records::default());
+    assert_eq!(discover(&f.fleet(None)).await.unwrap(), Records::default());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -147,7 +150,7 @@ async fn objects_with_the_fleets_names_but_not_its_tags_are_not_taken_for_it() {
         .await
         .unwrap();
 
-    assert_eq!(discover(&f.cx()).await.unwrap(), Records::default());
+    assert_eq!(discover(&f.fleet(None)).await.unwrap(), Records::default());
 
     f.aws.ec2.delete_vpc().vpc_id(&vpc_id).send().await.unwrap();
     s3.delete_bucket().bucket(BUCKET).send().await.unwrap();

@@ -6,8 +6,8 @@ mod support;
 use aws_sdk_s3::primitives::ByteStream;
 use ec2fleet::fleet::apply::apply;
 use ec2fleet::fleet::destroy::destroy;
-use ec2fleet::fleet::plan::Node;
-use ec2fleet::fleet::state::Records;
+use ec2fleet::fleet::Node;
+use ec2fleet::fleet::Records;
 use serde_json::json;
 use tokio::sync::watch;
 
@@ -17,9 +17,9 @@ fn quiet(_: Node, _: usize, _: usize) {}
 async fn without_force_destroy_releases_stop_the_delete_and_the_fleets_own_logs_do_not() {
     let inputs = json!({"forceDestroy": false, "cdn": {"enabled": false}});
     let f = support::Fleet::new("keep-d47a", inputs).await;
-    let cx = f.cx();
+    let cx = f.fleet(None);
     let (_tx, rx) = watch::channel(false);
-    let made = apply(&cx, None, Records::default(), false, rx.clone(), &quiet)
+    let made = apply(&cx, Records::default(), false, rx.clone(), &quiet)
         .await
         .expect("create");
     let put = |bucket: String, key: &'static str| {

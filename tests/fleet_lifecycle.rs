@@ -7,9 +7,9 @@ use std::time::Instant;
 
 use ec2fleet::fleet::apply::apply;
 use ec2fleet::fleet::destroy::destroy;
-use ec2fleet::fleet::plan::{self, Node};
 use ec2fleet::fleet::refresh::refresh;
-use ec2fleet::fleet::state::Records;
+use ec2fleet::fleet::Records;
+use ec2fleet::fleet::{plan, Node};
 use ec2fleet::fleet::{ready, FleetOutputs};
 use ec2fleet::resources::compute::auto_scaling_group::Capacity;
 use ec2fleet::resources::network::load_balancer_security_group::CLOUDFRONT_PREFIX_LIST;
@@ -23,14 +23,13 @@ async fn the_default_fleet_is_built_in_full_reads_back_clean_shows_drift_and_del
 {
     let account = support::fresh_account();
     let (f, zone_id) = stacks::fleet_with_zone(&account, "web-f1ee7", "shop.example.com").await;
-    let cx = f.cx();
+    let cx = f.fleet(None);
     let (_cancel, rx) = watch::channel(false);
     let emu = support::emulator();
 
     let t0 = Instant::now();
     let records = apply(
-        &cx,
-        Some("s3cr3t"),
+        &f.fleet(Some("s3cr3t")),
         Records::default(),
         true,
         rx.clone(),

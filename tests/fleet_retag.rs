@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 
 use ec2fleet::fleet::converge::{converge, How};
 use ec2fleet::fleet::destroy::destroy;
-use ec2fleet::fleet::plan::Node;
 use ec2fleet::fleet::retag::removed_keys;
-use ec2fleet::fleet::state::Records;
+use ec2fleet::fleet::Node;
+use ec2fleet::fleet::Records;
 use ec2fleet::resources::TAG_FLEET;
 use serde_json::json;
 use tokio::sync::watch;
@@ -25,8 +25,7 @@ async fn new_tags_reach_every_service_and_removed_ones_come_off() {
     let f = support::Fleet::in_account(&account, "tag-5e7a", before).await;
     let (_tx, rx) = watch::channel(false);
     let first = converge(
-        &f.cx(),
-        Some("s3cr3t"),
+        &f.fleet(Some("s3cr3t")),
         Records::default(),
         How::default(),
         rx.clone(),
@@ -40,7 +39,7 @@ async fn new_tags_reach_every_service_and_removed_ones_come_off() {
 
     let after = json!({"tags": {"team": "platform", "owner": "ops"}});
     let changed = support::Fleet::in_account(&account, &f.prefix, after).await;
-    let cx = changed.cx();
+    let cx = changed.fleet(None);
     let how = How {
         resume: false,
         replace: vec![],
@@ -48,8 +47,7 @@ async fn new_tags_reach_every_service_and_removed_ones_come_off() {
     };
     assert_eq!(how.retag, Some(vec!["env".to_string()]));
     let second = converge(
-        &cx,
-        Some("s3cr3t"),
+        &changed.fleet(Some("s3cr3t")),
         first,
         how,
         rx.clone(),
@@ -244,10 +242,7 @@ async fn all_tags(f: &support::Fleet, r: &Records) -> Vec<(&'static str, Tags)> 
     let dg = r.deployment_group.as_ref().unwrap();
     let arn = format!(
         "arn:aws:codedeploy:{}:{}:deploymentgroup:{}/{}",
-        f.cx().aws.region,
-        f.account,
-        dg.application,
-        dg.name
+        f.aws.region, f.account, dg.application, dg.name
     );
     let cd = aws
         .codedeploy

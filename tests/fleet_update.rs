@@ -6,9 +6,9 @@ mod support;
 use ec2fleet::fleet::apply::apply;
 use ec2fleet::fleet::converge::{converge, How};
 use ec2fleet::fleet::destroy::{destroy, replaced};
-use ec2fleet::fleet::plan::Node;
 use ec2fleet::fleet::retag::removed_keys;
-use ec2fleet::fleet::state::Records;
+use ec2fleet::fleet::Node;
+use ec2fleet::fleet::Records;
 use serde_json::json;
 use tokio::sync::watch;
 
@@ -22,7 +22,7 @@ async fn new_inputs_reach_the_template_group_health_check_listeners_and_schedule
     )
     .await;
     let (_tx, rx) = watch::channel(false);
-    let first = apply(&f.cx(), None, Records::default(), true, rx.clone(), &quiet)
+    let first = apply(&f.fleet(None), Records::default(), true, rx.clone(), &quiet)
         .await
         .expect("create");
 
@@ -39,8 +39,8 @@ async fn new_inputs_reach_the_template_group_health_check_listeners_and_schedule
         }),
     )
     .await;
-    let cx = changed.cx();
-    let second = apply(&cx, None, first.clone(), false, rx.clone(), &quiet)
+    let cx = changed.fleet(None);
+    let second = apply(&cx, first.clone(), false, rx.clone(), &quiet)
         .await
         .expect("update");
 
@@ -138,8 +138,7 @@ async fn turning_the_cdn_off_deletes_it_and_repoints_the_dns_record_at_the_load_
     let (_tx, rx) = watch::channel(false);
     let how = How::default();
     let first = converge(
-        &f.cx(),
-        Some("s3cr3t"),
+        &f.fleet(Some("s3cr3t")),
         Records::default(),
         how,
         rx.clone(),
@@ -156,13 +155,13 @@ async fn turning_the_cdn_off_deletes_it_and_repoints_the_dns_record_at_the_load_
         json!({"dns": dns, "cdn": {"enabled": false}}),
     )
     .await;
-    let cx = off.cx();
+    let cx = off.fleet(None);
     let how = How {
         resume: false,
         replace: replaced(&f.args, &off.args),
         retag: removed_keys(&f.args.tags, &off.args.tags),
     };
-    let second = converge(&cx, None, first.clone(), how, rx.clone(), (&quiet, &quiet))
+    let second = converge(&cx, first.clone(), how, rx.clone(), (&quiet, &quiet))
         .await
         .expect("update");
     assert!(second.distribution.is_none() && second.cache_policy.is_none());
@@ -248,8 +247,7 @@ async fn new_inputs_reach_the_release_path_cache_drain_time_capacity_and_user_da
     let f = support::Fleet::new("web-2d9a1", json!({})).await;
     let (_tx, rx) = watch::channel(false);
     let first = apply(
-        &f.cx(),
-        Some("s3cr3t"),
+        &f.fleet(Some("s3cr3t")),
         Records::default(),
         true,
         rx.clone(),
@@ -272,10 +270,9 @@ async fn new_inputs_reach_the_release_path_cache_drain_time_capacity_and_user_da
         }),
     )
     .await;
-    let cx = changed.cx();
+    let cx = changed.fleet(None);
     let r = apply(
-        &cx,
-        Some("s3cr3t"),
+        &changed.fleet(Some("s3cr3t")),
         first.clone(),
         false,
         rx.clone(),
@@ -402,8 +399,7 @@ async fn a_new_instance_type_replaces_the_running_instances_and_only_new_ones_ta
     let f = support::Fleet::new("web-5f1ee7", json!({"cdn": {"enabled": false}})).await;
     let (_tx, rx) = watch::channel(false);
     let first = converge(
-        &f.cx(),
-        None,
+        &f.fleet(None),
         Records::default(),
         How::default(),
         rx.clone(),
@@ -416,13 +412,13 @@ async fn a_new_instance_type_replaces_the_running_instances_and_only_new_ones_ta
 
     let bigger = json!({"cdn": {"enabled": false}, "instanceType": "t3.large"});
     let changed = support::Fleet::in_account(&f.account, &f.prefix, bigger).await;
-    let cx = changed.cx();
+    let cx = changed.fleet(None);
     let how = How {
         resume: false,
         replace: replaced(&f.args, &changed.args),
         retag: removed_keys(&f.args.tags, &changed.args.tags),
     };
-    let second = converge(&cx, None, first, how, rx.clone(), (&quiet, &quiet))
+    let second = converge(&cx, first, how, rx.clone(), (&quiet, &quiet))
         .await
         .expect("update");
 

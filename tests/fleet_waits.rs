@@ -11,10 +11,9 @@ use std::time::Duration;
 use ec2fleet::aws::Waits;
 use ec2fleet::fleet::apply::apply;
 use ec2fleet::fleet::destroy::destroy;
-use ec2fleet::fleet::plan::Node;
 use ec2fleet::fleet::ready;
-use ec2fleet::fleet::state::Records;
-use ec2fleet::resources::Ctx;
+use ec2fleet::fleet::Node;
+use ec2fleet::fleet::Records;
 use serde_json::json;
 use support::stacks;
 use tokio::sync::watch;
@@ -47,27 +46,14 @@ fn recording() -> (Waits, Arc<Mutex<Vec<String>>>) {
 async fn slow_readiness_is_waited_for_and_reported_then_delete_waits_for_the_distribution() {
     slow_profile();
     let account = support::fresh_account();
-    let (f, zone_id) = stacks::fleet_with_zone(&account, "web-5107", "slow.example.com").await;
-    let (waits, lines) = recording();
-    let defaults = Default::default();
-    let cx = Ctx {
-        aws: &f.aws,
-        args: &f.args,
-        prefix: &f.prefix,
-        default_tags: &defaults,
-        waits: &waits,
-    };
+    let (mut f, zone_id) = stacks::fleet_with_zone(&account, "web-5107", "slow.example.com").await;
+    let lines;
+    (f.waits, lines) = recording();
+    let cx = f.fleet(Some("s3cr3t"));
     let (_tx, rx) = watch::channel(false);
-    let records = apply(
-        &cx,
-        Some("s3cr3t"),
-        Records::default(),
-        true,
-        rx.clone(),
-        &quiet,
-    )
-    .await
-    .expect("create converges despite slow readiness");
+    let records = apply(&cx, Records::default(), true, rx.clone(), &quiet)
+        .await
+        .expect("create converges despite slow readiness");
     ready::wait(&cx, &records).await.expect("the fleet serves");
     let said = lines.lock().unwrap().clone();
     let dist = &records.distribution.as_ref().unwrap().id;
@@ -106,24 +92,18 @@ async fn a_new_instance_type_waits_for_the_instance_refresh_and_says_so() {
     slow_profile();
     let f = support::Fleet::new("web-5108", json!({"cdn": {"enabled": false}})).await;
     let (_tx, rx) = watch::channel(false);
-    let first = f.cx();
-    let made = apply(&first, None, Records::default(), true, rx.clone(), &quiet)
+    let first = f.fleet(None);
+    let made = apply(&first, Records::default(), true, rx.clone(), &quiet)
         .await
         .expect("create");
     ready::wait(&first, &made).await.expect("the fleet serves");
 
     let bigger = json!({"cdn": {"enabled": false}, "instanceType": "t3.large"});
-    let changed = support::Fleet::in_account(&f.account, &f.prefix, bigger).await;
-    let (waits, lines) = recording();
-    let defaults = Default::default();
-    let cx = Ctx {
-        aws: &f.aws,
-        args: &changed.args,
-        prefix: &f.prefix,
-        default_tags: &defaults,
-        waits: &waits,
-    };
-    let records = apply(&cx, None, made, false, rx.clone(), &quiet)
+    let mut changed = support::Fleet::in_account(&f.account, &f.prefix, bigger).await;
+    let lines;
+    (changed.waits, lines) = recording();
+    let cx = changed.fleet(None);
+    let records = apply(&cx, made, false, rx.clone(), &quiet)
         .await
         .expect("update");
     ready::wait(&cx, &records)

@@ -6,16 +6,27 @@ use aws_sdk_cloudfront::types::{
     HttpVersion, Method, MinimumProtocolVersion, OriginProtocolPolicy, SslSupportMethod,
     ViewerProtocolPolicy,
 };
-use ec2fleet::resources::cdn::{cache_policy, distribution};
+use ec2fleet::resources::cdn::cache_policy::{self, CachePolicy};
+use ec2fleet::resources::cdn::distribution::Distribution;
 use ec2fleet::resources::lb::listeners;
-use ec2fleet::resources::TAG_FLEET;
+use ec2fleet::resources::{Reconciler, TAG_FLEET};
 use support::stacks::{self, Origin};
+
+/// The cache policy's spec: the fleet's CDN TTLs.
+fn ttls(f: &support::Fleet) -> cache_policy::Spec {
+    let cdn = &f.args.cdn;
+    cache_policy::Spec {
+        default_ttl: cdn.default_ttl,
+        min_ttl: cdn.min_ttl,
+        max_ttl: cdn.max_ttl,
+    }
+}
 
 #[tokio::test]
 async fn the_cache_policy_has_the_fleets_ttls_and_is_updated_in_place_with_its_etag() {
     let f = support::Fleet::new("web-cac4e01", serde_json::json!({})).await;
-    let cx = f.cx();
-    let made = cache_policy::create(&cx).await.expect("create");
+    let cx = f.cx("CachePolicy");
+    let made = CachePolicy.apply(&cx, &ttls(&f)).await.expect("create");
     let got = f
         .aws
         .cloudfront
@@ -37,7 +48,10 @@ async fn the_cache_policy_has_the_fleets_ttls_and_is_updated_in_place_with_its_e
         serde_json::json!({"cdn": {"defaultTtl": 60, "maxTtl": 600}}),
     )
     .await;
-    let again = cache_policy::create(&changed.cx()).await.expect("update");
+    let again = CachePolicy
+        .apply(&changed.cx("CachePolicy"), &ttls(&changed))
+        .await
+        .expect("update");
     assert_eq!(again, made);
     let got = f
         .aws
@@ -50,8 +64,9 @@ async fn the_cache_policy_has_the_fleets_ttls_and_is_updated_in_place_with_its_e
     let c = got.cache_policy_config().unwrap();
     assert_eq!((c.default_ttl(), c.max_ttl()), (Some(60), Some(600)));
 
-    cache_policy::delete(&cx, &made).await.unwrap();
-    cache_policy::delete(&cx, &made)
+    CachePolicy.delete(&cx, &made).await.unwrap();
+    CachePolicy
+        .delete(&cx, &made)
         .await
         .expect("a second delete is done");
     f.assert_no_leaks();
@@ -91,9 +106,10 @@ async fn edit_comment(f: &support::Fleet, id: &str) {
 async fn the_distribution_reaches_the_alb_over_http_with_the_secret_header_and_sends_viewers_to_https(
 ) {
     let f = support::Fleet::new("web-d15d15d", serde_json::json!({})).await;
-    let cx = f.cx();
-    let o = Origin::create(&cx).await;
-    let made = distribution::create(&cx, &o.refs("s3cr3t"))
+    let cx = f.cx("Distribution");
+    let o = Origin::create(&f).await;
+    let made = Distribution
+        .apply(&cx, &o.spec(&f, "s3cr3t"))
         .await
         .expect("create");
     let cf = &f.aws.cloudfront;
@@ -176,13 +192,16 @@ async fn the_distribution_reaches_the_alb_over_http_with_the_secret_header_and_s
         .and_then(|t| t.value());
     assert_eq!(fleet_tag, Some("web-d15d15d"));
     assert_eq!(
-        distribution::read(&cx, &made).await.unwrap(),
+        Distribution.read(&cx, &made).await.unwrap(),
         Some(made.clone())
     );
 
     // A second run finds it by comment and tag and rewrites it with its ETag: still one distribution.
     assert_eq!(
-        distribution::create(&cx, &o.refs("s3cr3t")).await.unwrap(),
+        Distribution
+            .apply(&cx, &o.spec(&f, "s3cr3t"))
+            .await
+            .unwrap(),
         made,
         "adopted on a second run"
     );
@@ -209,7 +228,7 @@ async fn the_distribution_reaches_the_alb_over_http_with_the_secret_header_and_s
     );
 
     // Strict mode refuses to delete an enabled or undeployed distribution.
-    distribution::delete(&cx, &made).await.expect("delete");
+    Distribution.delete(&cx, &made).await.expect("delete");
     let ops = cloudfront_calls(&f.account);
     let deleted = ops.iter().position(|o| o == "DeleteDistribution").unwrap();
     assert_eq!(
@@ -222,11 +241,12 @@ async fn the_distribution_reaches_the_alb_over_http_with_the_secret_header_and_s
         ],
         "disable, wait until deployed, delete"
     );
-    assert_eq!(distribution::read(&cx, &made).await.unwrap(), None);
-    distribution::delete(&cx, &made)
+    assert_eq!(Distribution.read(&cx, &made).await.unwrap(), None);
+    Distribution
+        .delete(&cx, &made)
         .await
         .expect("a second delete is done");
-    o.delete(&cx).await;
+    o.delete(&f).await;
     f.assert_no_leaks();
 }
 
@@ -239,9 +259,10 @@ async fn with_a_certificate_it_answers_for_the_aliases_and_one_holding_its_calle
         |cert| serde_json::json!({"cdn": {"certificateArn": cert, "aliases": ["app.example.com"]}}),
     )
     .await;
-    let cx = f.cx();
-    let o = Origin::create(&cx).await;
-    let first = distribution::create(&cx, &o.refs("t0p"))
+    let cx = f.cx("Distribution");
+    let o = Origin::create(&f).await;
+    let first = Distribution
+        .apply(&cx, &o.spec(&f, "t0p"))
         .await
         .expect("create");
 
@@ -249,7 +270,8 @@ async fn with_a_certificate_it_answers_for_the_aliases_and_one_holding_its_calle
     // by comment, CloudFront refuses a second distribution with the same caller reference, and the
     // fleet adopts the one holding it, restoring its configuration.
     edit_comment(&f, &first.id).await;
-    let again = distribution::create(&cx, &o.refs("t0p"))
+    let again = Distribution
+        .apply(&cx, &o.spec(&f, "t0p"))
         .await
         .expect("adopted");
     assert_eq!(again, first);
@@ -289,11 +311,12 @@ async fn with_a_certificate_it_answers_for_the_aliases_and_one_holding_its_calle
     );
     assert_eq!(v.cloud_front_default_certificate(), Some(false));
 
-    distribution::delete(&cx, &first).await.expect("delete");
-    distribution::delete(&cx, &first)
+    Distribution.delete(&cx, &first).await.expect("delete");
+    Distribution
+        .delete(&cx, &first)
         .await
         .expect("a second delete is done");
-    o.delete(&cx).await;
+    o.delete(&f).await;
     stacks::delete_certificate(&f.account, &cert);
     f.assert_no_leaks();
 }
@@ -301,9 +324,12 @@ async fn with_a_certificate_it_answers_for_the_aliases_and_one_holding_its_calle
 #[tokio::test]
 async fn a_distribution_with_the_fleets_caller_reference_but_another_owner_is_not_taken_over() {
     let f = support::Fleet::new("web-07e07e0", serde_json::json!({})).await;
-    let cx = f.cx();
-    let o = Origin::create(&cx).await;
-    let theirs = distribution::create(&cx, &o.refs("s3cr3t")).await.unwrap();
+    let cx = f.cx("Distribution");
+    let o = Origin::create(&f).await;
+    let theirs = Distribution
+        .apply(&cx, &o.spec(&f, "s3cr3t"))
+        .await
+        .unwrap();
     let untag = aws_sdk_cloudfront::types::TagKeys::builder()
         .items(TAG_FLEET)
         .build();
@@ -317,7 +343,8 @@ async fn a_distribution_with_the_fleets_caller_reference_but_another_owner_is_no
         .unwrap();
     edit_comment(&f, &theirs.id).await;
 
-    let err = distribution::create(&cx, &o.refs("s3cr3t"))
+    let err = Distribution
+        .apply(&cx, &o.spec(&f, "s3cr3t"))
         .await
         .expect_err("not ours");
     assert!(
@@ -342,7 +369,7 @@ async fn a_distribution_with_the_fleets_caller_reference_but_another_owner_is_no
     );
     assert_eq!(distribution_count(&f).await, 1);
 
-    distribution::delete(&cx, &theirs).await.unwrap();
-    o.delete(&cx).await;
+    Distribution.delete(&cx, &theirs).await.unwrap();
+    o.delete(&f).await;
     f.assert_no_leaks();
 }

@@ -4,15 +4,17 @@
 mod support;
 
 use aws_sdk_ec2::types::LaunchTemplateHttpTokensState;
-use ec2fleet::resources::compute::launch_template::{self, Refs};
-use ec2fleet::resources::compute::{ami, auto_scaling_group, scheduled_actions};
-use ec2fleet::resources::delivery::{codedeploy_application, deployment_group};
-use ec2fleet::resources::iam::codedeploy_role;
-use ec2fleet::resources::network::{
-    instance_security_group, load_balancer_security_group, security_group, vpc,
-};
-use ec2fleet::resources::TAG_FLEET;
-use support::stacks::{GroupInputs, Identity};
+use ec2fleet::resources::compute::ami::{self, Ami};
+use ec2fleet::resources::compute::auto_scaling_group::AutoScalingGroup;
+use ec2fleet::resources::compute::launch_template::{self, LaunchTemplate};
+use ec2fleet::resources::compute::scheduled_actions::{self, ScheduledActions};
+use ec2fleet::resources::delivery::codedeploy_application::CodeDeployApplication;
+use ec2fleet::resources::delivery::deployment_group::{self, DeploymentGroup};
+use ec2fleet::resources::iam::codedeploy_role::CodeDeployRole;
+use ec2fleet::resources::network::security_group::SecurityGroup;
+use ec2fleet::resources::network::vpc::Vpc;
+use ec2fleet::resources::{Reconciler, TAG_FLEET};
+use support::stacks::{self, GroupInputs, Identity};
 
 #[tokio::test]
 async fn the_launch_template_requires_imdsv2_encrypts_the_root_volume_and_boots_the_fleets_agents()
@@ -22,24 +24,39 @@ async fn the_launch_template_requires_imdsv2_encrypts_the_root_volume_and_boots_
         serde_json::json!({"instanceType": "t3.small", "userData": "echo ready"}),
     )
     .await;
-    let cx = f.cx();
-    let net = vpc::create(&cx).await.unwrap();
-    let lb_sg = load_balancer_security_group::create(&cx, &net)
+    let cx = f.cx("LaunchTemplate");
+    let (vpc_cx, lb_sg_cx, sg_cx) = (
+        f.cx("Vpc"),
+        f.cx("LoadBalancerSecurityGroup"),
+        f.cx("InstanceSecurityGroup"),
+    );
+    let net = Vpc.apply(&vpc_cx, &stacks::vpc_spec(&f)).await.unwrap();
+    let lb_sg = SecurityGroup
+        .apply(&lb_sg_cx, &stacks::lb_group_spec(&f, &net))
         .await
         .unwrap();
-    let sg = instance_security_group::create(&cx, &net, &lb_sg)
+    let sg = SecurityGroup
+        .apply(&sg_cx, &stacks::instance_group_spec(&f, &net, &lb_sg))
         .await
         .unwrap();
-    let identity = Identity::create(&cx).await;
+    let identity = Identity::create(&f).await;
     let (profile, logs) = (&identity.profile, &identity.logs);
-    let refs = Refs {
-        ami: "ami-0123456789abcdef0",
-        security_group: &sg,
-        profile,
-        log_group: logs,
+    // The instance type and user data come from the inputs.
+    let a = &f.args;
+    let spec = launch_template::Spec {
+        ami: "ami-0123456789abcdef0".into(),
+        security_group: sg.clone(),
+        profile: profile.clone(),
+        log_group: logs.clone(),
+        instance_type: a.instance_type.clone(),
+        key_name: a.key_name.clone(),
+        node_version: a.node_version.clone(),
+        app_port: a.app_port,
+        health_path: a.health_check.path.clone(),
+        user_data: a.user_data.clone(),
     };
 
-    let lt = launch_template::create(&cx, &refs).await.expect("create");
+    let lt = LaunchTemplate.apply(&cx, &spec).await.expect("create");
     let versions = f
         .aws
         .ec2
@@ -91,19 +108,20 @@ async fn the_launch_template_requires_imdsv2_encrypts_the_root_volume_and_boots_
     );
 
     assert_eq!(
-        launch_template::create(&cx, &refs).await.unwrap(),
+        LaunchTemplate.apply(&cx, &spec).await.unwrap(),
         lt,
         "adopted on a second run"
     );
 
-    launch_template::delete(&cx, &lt).await.unwrap();
-    launch_template::delete(&cx, &lt)
+    LaunchTemplate.delete(&cx, &lt).await.unwrap();
+    LaunchTemplate
+        .delete(&cx, &lt)
         .await
         .expect("a second delete is done");
-    identity.delete(&cx).await;
-    security_group::delete(&cx, &sg).await.unwrap();
-    security_group::delete(&cx, &lb_sg).await.unwrap();
-    vpc::delete(&cx, &net).await.unwrap();
+    identity.delete(&f).await;
+    SecurityGroup.delete(&sg_cx, &sg).await.unwrap();
+    SecurityGroup.delete(&lb_sg_cx, &lb_sg).await.unwrap();
+    Vpc.delete(&vpc_cx, &net).await.unwrap();
     f.assert_no_leaks();
 }
 
@@ -114,12 +132,15 @@ async fn the_ami_is_the_given_one_or_the_latest_amazon_linux_2023_of_the_region(
         serde_json::json!({"ami": "ami-0123456789abcdef0"}),
     )
     .await;
+    let image = |f: &support::Fleet| ami::Spec {
+        image: f.args.ami.clone(),
+    };
     assert_eq!(
-        ami::resolve(&given.cx()).await.unwrap(),
+        Ami.apply(&given.cx("Ami"), &image(&given)).await.unwrap(),
         "ami-0123456789abcdef0"
     );
     let latest = support::Fleet::new("web-a2a2a2a", serde_json::json!({})).await;
-    let id = ami::resolve(&latest.cx()).await.unwrap();
+    let id = Ami.apply(&latest.cx("Ami"), &image(&latest)).await.unwrap();
     let want = latest
         .aws
         .ssm
@@ -136,12 +157,13 @@ async fn the_ami_is_the_given_one_or_the_latest_amazon_linux_2023_of_the_region(
 async fn the_group_spreads_over_three_zones_keeps_the_seeds_schedule_shows_drift_and_codedeploy_targets_it(
 ) {
     let f = support::Fleet::new("web-a5a5a5a", serde_json::json!({})).await;
-    let cx = f.cx();
-    let inputs = GroupInputs::create(&cx).await;
+    let cx = f.cx("AutoScalingGroup");
+    let inputs = GroupInputs::create(&f).await;
     let tg = &inputs.tg;
 
-    let refs = inputs.group_refs();
-    let asg = auto_scaling_group::create(&cx, &refs)
+    let spec = inputs.group_spec(&f);
+    let asg = AutoScalingGroup
+        .apply(&cx, &spec)
         .await
         .expect("create group");
     let g = f
@@ -165,12 +187,18 @@ async fn the_group_spreads_over_three_zones_keeps_the_seeds_schedule_shows_drift
         .collect();
     assert_eq!(zones.len(), 3, "one instance per zone: {zones:?}");
     assert_eq!(
-        auto_scaling_group::create(&cx, &refs).await.unwrap(),
+        AutoScalingGroup.apply(&cx, &spec).await.unwrap(),
         asg,
         "adopted on a second run"
     );
 
-    let sched = scheduled_actions::create(&cx, &asg)
+    let sched_cx = f.cx("ScheduledActions");
+    let sched_spec = scheduled_actions::Spec {
+        group: asg.clone(),
+        actions: f.args.scheduled_actions.clone(),
+    };
+    let sched = ScheduledActions
+        .apply(&sched_cx, &sched_spec)
         .await
         .expect("scheduled actions");
     assert_eq!(sched.names, vec!["ScaleUpInMorning", "ScaleDownAtNight"]);
@@ -201,24 +229,39 @@ async fn the_group_spreads_over_three_zones_keeps_the_seeds_schedule_shows_drift
         .send()
         .await
         .unwrap();
+    let read = ScheduledActions.read(&sched_cx, &sched).await.unwrap();
     assert_eq!(
-        scheduled_actions::read(&cx, &sched).await.unwrap().names,
+        read.expect("the record stays while its group does").names,
         vec!["ScaleUpInMorning"]
     );
-    assert_eq!(scheduled_actions::create(&cx, &asg).await.unwrap(), sched);
+    assert_eq!(
+        ScheduledActions
+            .apply(&sched_cx, &sched_spec)
+            .await
+            .unwrap(),
+        sched
+    );
 
     // CodeDeploy deploys to this group half at a time, taking instances out of the target group.
-    let app = codedeploy_application::create(&cx)
+    let (app_cx, role_cx, dg_cx) = (
+        f.cx("CodeDeployApplication"),
+        f.cx("CodeDeployRole"),
+        f.cx("DeploymentGroup"),
+    );
+    let app = CodeDeployApplication
+        .apply(&app_cx, &())
         .await
         .expect("application");
-    let cd_role = codedeploy_role::create(&cx).await.unwrap();
-    let dg_refs = deployment_group::Refs {
-        application: &app,
-        role: &cd_role,
-        group: &asg,
-        target_group: tg,
+    let cd_role = CodeDeployRole.apply(&role_cx, &()).await.unwrap();
+    let dg_spec = deployment_group::Spec {
+        application: app.clone(),
+        role: cd_role.clone(),
+        group: asg.clone(),
+        target_group: tg.clone(),
+        config: f.args.deployment_config.clone(),
     };
-    let dg = deployment_group::create(&cx, &dg_refs)
+    let dg = DeploymentGroup
+        .apply(&dg_cx, &dg_spec)
         .await
         .expect("deployment group");
     let got = f
@@ -244,27 +287,29 @@ async fn the_group_spreads_over_three_zones_keeps_the_seeds_schedule_shows_drift
         Some(tg.name.as_str())
     );
     assert_eq!(
-        codedeploy_application::create(&cx).await.unwrap(),
+        CodeDeployApplication.apply(&app_cx, &()).await.unwrap(),
         app,
         "the application is adopted"
     );
     assert_eq!(
-        deployment_group::create(&cx, &dg_refs).await.unwrap(),
+        DeploymentGroup.apply(&dg_cx, &dg_spec).await.unwrap(),
         dg,
         "the group is updated in place"
     );
-    deployment_group::delete(&cx, &dg).await.unwrap();
-    deployment_group::delete(&cx, &dg)
+    DeploymentGroup.delete(&dg_cx, &dg).await.unwrap();
+    DeploymentGroup
+        .delete(&dg_cx, &dg)
         .await
         .expect("a second delete is done");
-    codedeploy_application::delete(&cx, &app).await.unwrap();
-    codedeploy_role::delete(&cx, &cd_role).await.unwrap();
+    CodeDeployApplication.delete(&app_cx, &app).await.unwrap();
+    CodeDeployRole.delete(&role_cx, &cd_role).await.unwrap();
 
-    scheduled_actions::delete(&cx, &sched).await.unwrap();
-    auto_scaling_group::delete(&cx, &asg).await.unwrap();
-    auto_scaling_group::delete(&cx, &asg)
+    ScheduledActions.delete(&sched_cx, &sched).await.unwrap();
+    AutoScalingGroup.delete(&cx, &asg).await.unwrap();
+    AutoScalingGroup
+        .delete(&cx, &asg)
         .await
         .expect("a second delete is done");
-    inputs.delete(&cx).await;
+    inputs.delete(&f).await;
     f.assert_no_leaks();
 }

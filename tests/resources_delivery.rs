@@ -14,17 +14,23 @@ use aws_sdk_eventbridge::operation::list_targets_by_rule::ListTargetsByRuleOutpu
 use aws_sdk_eventbridge::types::RuleState;
 use aws_sdk_s3::primitives::ByteStream;
 use ec2fleet::aws::Clients;
-use ec2fleet::fleet::plan::Node;
-use ec2fleet::resources::compute::auto_scaling_group;
-use ec2fleet::resources::delivery::deployment_group::{self, DeploymentGroupState};
-use ec2fleet::resources::delivery::pipeline::{self, PipelineState};
-use ec2fleet::resources::delivery::{codedeploy_application, event_rule, trail};
+use ec2fleet::resources::compute::auto_scaling_group::{self, AutoScalingGroup};
+use ec2fleet::resources::delivery::codedeploy_application::{self, CodeDeployApplication};
+use ec2fleet::resources::delivery::deployment_group::{
+    self, DeploymentGroup, DeploymentGroupState,
+};
+use ec2fleet::resources::delivery::event_rule::{self, EventRule};
+use ec2fleet::resources::delivery::pipeline::{self, Pipeline, PipelineState};
+use ec2fleet::resources::delivery::trail::{self, Trail};
+use ec2fleet::resources::iam::codedeploy_role::CodeDeployRole;
+use ec2fleet::resources::iam::events_role::{self, EventsRole};
+use ec2fleet::resources::iam::pipeline_role::{self, PipelineRole};
 use ec2fleet::resources::iam::role::RoleState;
-use ec2fleet::resources::iam::{codedeploy_role, events_role, pipeline_role};
 use ec2fleet::resources::storage::bucket::{self, BucketState};
-use ec2fleet::resources::{Ctx, TAG_FLEET};
+use ec2fleet::resources::{Reconciler, TAG_FLEET};
 use serde_json::{json, Value};
 use support::stacks::GroupInputs;
+use support::Fleet;
 
 /// A deployment group on a real Auto Scaling group, with everything under it, made with the fleet's
 /// own sub-resources (the pipeline's Deploy stage needs a group that exists).
@@ -37,20 +43,31 @@ struct Deployable {
 }
 
 impl Deployable {
-    async fn build(cx: &Ctx<'_>) -> Self {
-        let inputs = GroupInputs::create(cx).await;
-        let asg = auto_scaling_group::create(cx, &inputs.group_refs())
+    async fn build(f: &Fleet) -> Self {
+        let inputs = GroupInputs::create(f).await;
+        let asg = AutoScalingGroup
+            .apply(&f.cx("AutoScalingGroup"), &inputs.group_spec(f))
             .await
             .unwrap();
-        let cd_role = codedeploy_role::create(cx).await.unwrap();
-        let app = codedeploy_application::create(cx).await.unwrap();
-        let dg_refs = deployment_group::Refs {
-            application: &app,
-            role: &cd_role,
-            group: &asg,
-            target_group: &inputs.tg,
+        let cd_role = CodeDeployRole
+            .apply(&f.cx("CodeDeployRole"), &())
+            .await
+            .unwrap();
+        let app = CodeDeployApplication
+            .apply(&f.cx("CodeDeployApplication"), &())
+            .await
+            .unwrap();
+        let dg_spec = deployment_group::Spec {
+            application: app.clone(),
+            role: cd_role.clone(),
+            group: asg.clone(),
+            target_group: inputs.tg.clone(),
+            config: f.args.deployment_config.clone(),
         };
-        let dg = deployment_group::create(cx, &dg_refs).await.unwrap();
+        let dg = DeploymentGroup
+            .apply(&f.cx("DeploymentGroup"), &dg_spec)
+            .await
+            .unwrap();
         Self {
             inputs,
             asg,
@@ -61,24 +78,64 @@ impl Deployable {
     }
 
     /// Deletes it all in dependency order; the CodeDeploy objects twice, and reads them back as gone.
-    async fn delete(&self, cx: &Ctx<'_>) {
-        deployment_group::delete(cx, &self.dg).await.unwrap();
-        deployment_group::delete(cx, &self.dg)
+    async fn delete(&self, f: &Fleet) {
+        let (dg_cx, app_cx) = (f.cx("DeploymentGroup"), f.cx("CodeDeployApplication"));
+        DeploymentGroup.delete(&dg_cx, &self.dg).await.unwrap();
+        DeploymentGroup
+            .delete(&dg_cx, &self.dg)
             .await
             .expect("a second delete is done");
-        assert_eq!(deployment_group::read(cx, &self.dg).await.unwrap(), None);
-        codedeploy_application::delete(cx, &self.app).await.unwrap();
-        codedeploy_application::delete(cx, &self.app)
+        assert_eq!(DeploymentGroup.read(&dg_cx, &self.dg).await.unwrap(), None);
+        CodeDeployApplication
+            .delete(&app_cx, &self.app)
+            .await
+            .unwrap();
+        CodeDeployApplication
+            .delete(&app_cx, &self.app)
             .await
             .expect("a second delete is done");
         assert_eq!(
-            codedeploy_application::read(cx, &self.app).await.unwrap(),
+            CodeDeployApplication
+                .read(&app_cx, &self.app)
+                .await
+                .unwrap(),
             None
         );
-        codedeploy_role::delete(cx, &self.cd_role).await.unwrap();
-        auto_scaling_group::delete(cx, &self.asg).await.unwrap();
-        self.inputs.delete(cx).await;
+        CodeDeployRole
+            .delete(&f.cx("CodeDeployRole"), &self.cd_role)
+            .await
+            .unwrap();
+        AutoScalingGroup
+            .delete(&f.cx("AutoScalingGroup"), &self.asg)
+            .await
+            .unwrap();
+        self.inputs.delete(f).await;
     }
+}
+
+/// The source and artifacts buckets, made as the fleet makes them from its inputs.
+async fn buckets(f: &Fleet) -> (BucketState, BucketState) {
+    let source = bucket::Bucket::source(f.args.force_destroy)
+        .apply(&f.cx("SourceBucket"), &())
+        .await
+        .unwrap();
+    let artifacts = bucket::Bucket::artifacts()
+        .apply(&f.cx("ArtifactBucket"), &())
+        .await
+        .unwrap();
+    (source, artifacts)
+}
+
+/// Deletes the buckets `buckets` made.
+async fn delete_buckets(f: &Fleet, source: &BucketState, artifacts: &BucketState) {
+    bucket::Bucket::artifacts()
+        .delete(&f.cx("ArtifactBucket"), artifacts)
+        .await
+        .unwrap();
+    bucket::Bucket::source(f.args.force_destroy)
+        .delete(&f.cx("SourceBucket"), source)
+        .await
+        .unwrap();
 }
 
 /// The pipeline `name` as CodePipeline declares it.
@@ -145,36 +202,42 @@ fn strings(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
 
 #[tokio::test]
 async fn the_pipeline_deploys_the_release_archive_and_the_rule_starts_it_on_each_upload() {
-    let f = support::Fleet::new("web-d1d1d1d", json!({"sourceKey": "releases/app.zip"})).await;
-    let (cx, aws) = (f.cx(), &f.aws);
-    let source = bucket::create(&cx, Node::SourceBucket, true).await.unwrap();
-    let artifacts = bucket::create(&cx, Node::ArtifactBucket, false)
-        .await
-        .unwrap();
-    let target = Deployable::build(&cx).await;
+    let f = Fleet::new("web-d1d1d1d", json!({"sourceKey": "releases/app.zip"})).await;
+    let aws = &f.aws;
+    let (cx, rule_cx) = (f.cx("Pipeline"), f.cx("EventRule"));
+    let (source, artifacts) = buckets(&f).await;
+    let target = Deployable::build(&f).await;
     assert_eq!(
-        deployment_group::read(&cx, &target.dg).await.unwrap(),
+        DeploymentGroup
+            .read(&f.cx("DeploymentGroup"), &target.dg)
+            .await
+            .unwrap(),
         Some(target.dg.clone())
     );
     assert_eq!(
-        codedeploy_application::read(&cx, &target.app)
+        CodeDeployApplication
+            .read(&f.cx("CodeDeployApplication"), &target.app)
             .await
             .unwrap(),
         Some(target.app.clone())
     );
-    let buckets = pipeline_role::Buckets {
-        source: &source.name,
-        artifacts: &artifacts.name,
+    let role_spec = pipeline_role::Spec {
+        source: source.name.clone(),
+        artifacts: artifacts.name.clone(),
     };
-    let p_role = pipeline_role::create(&cx, &buckets).await.unwrap();
-    let refs = pipeline::Refs {
-        role: &p_role,
-        source: &source,
-        artifacts: &artifacts,
-        group: &target.dg,
+    let p_role = PipelineRole
+        .apply(&f.cx("PipelineRole"), &role_spec)
+        .await
+        .unwrap();
+    let spec = pipeline::Spec {
+        role: p_role.clone(),
+        source: source.clone(),
+        artifacts: artifacts.clone(),
+        group: target.dg.clone(),
+        source_key: f.args.source_key.clone(),
     };
 
-    let p = pipeline::create(&cx, &refs).await.expect("create pipeline");
+    let p = Pipeline.apply(&cx, &spec).await.expect("create pipeline");
     assert_eq!(
         p,
         PipelineState {
@@ -261,7 +324,7 @@ async fn the_pipeline_deploys_the_release_archive_and_the_rule_starts_it_on_each
         .await
         .unwrap();
     assert_eq!(
-        pipeline::create(&cx, &refs).await.unwrap(),
+        Pipeline.apply(&cx, &spec).await.unwrap(),
         p,
         "adopted on a second run"
     );
@@ -272,15 +335,25 @@ async fn the_pipeline_deploys_the_release_archive_and_the_rule_starts_it_on_each
     );
     let listed = aws.codepipeline.list_pipelines().send().await.unwrap();
     assert_eq!(listed.pipelines().len(), 1, "no second pipeline");
-    assert_eq!(pipeline::read(&cx, &p).await.unwrap(), Some(p.clone()));
+    assert_eq!(Pipeline.read(&cx, &p).await.unwrap(), Some(p.clone()));
 
-    let e_role = events_role::create(&cx, &p.arn).await.unwrap();
-    let rule_refs = event_rule::Refs {
-        source: &source,
-        pipeline: &p,
-        role: &e_role,
+    let e_role = EventsRole
+        .apply(
+            &f.cx("EventsRole"),
+            &events_role::Spec {
+                pipeline_arn: p.arn.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    let rule_spec = event_rule::Spec {
+        source: source.clone(),
+        pipeline: p.clone(),
+        role: e_role.clone(),
+        source_key: f.args.source_key.clone(),
     };
-    let rule = event_rule::create(&cx, &rule_refs)
+    let rule = EventRule
+        .apply(&rule_cx, &rule_spec)
         .await
         .expect("create rule");
     assert_eq!(rule.name, "web-d1d1d1d-release");
@@ -334,7 +407,7 @@ async fn the_pipeline_deploys_the_release_archive_and_the_rule_starts_it_on_each
         .send()
         .await
         .unwrap();
-    assert_eq!(event_rule::create(&cx, &rule_refs).await.unwrap(), rule);
+    assert_eq!(EventRule.apply(&rule_cx, &rule_spec).await.unwrap(), rule);
     let live = describe_rule(aws, &rule.name).await;
     assert_eq!(live.state(), Some(&RuleState::Enabled));
     assert_eq!(targets().await.len(), 1);
@@ -347,25 +420,32 @@ async fn the_pipeline_deploys_the_release_archive_and_the_rule_starts_it_on_each
         .unwrap();
     assert_eq!(rules.rules().len(), 1, "no second rule");
     assert_eq!(
-        event_rule::read(&cx, &rule).await.unwrap(),
+        EventRule.read(&rule_cx, &rule).await.unwrap(),
         Some(rule.clone())
     );
 
-    event_rule::delete(&cx, &rule).await.unwrap();
-    event_rule::delete(&cx, &rule)
+    EventRule.delete(&rule_cx, &rule).await.unwrap();
+    EventRule
+        .delete(&rule_cx, &rule)
         .await
         .expect("a second delete is done");
-    assert_eq!(event_rule::read(&cx, &rule).await.unwrap(), None);
-    events_role::delete(&cx, &e_role).await.unwrap();
-    pipeline::delete(&cx, &p).await.unwrap();
-    pipeline::delete(&cx, &p)
+    assert_eq!(EventRule.read(&rule_cx, &rule).await.unwrap(), None);
+    EventsRole
+        .delete(&f.cx("EventsRole"), &e_role)
+        .await
+        .unwrap();
+    Pipeline.delete(&cx, &p).await.unwrap();
+    Pipeline
+        .delete(&cx, &p)
         .await
         .expect("a second delete is done");
-    assert_eq!(pipeline::read(&cx, &p).await.unwrap(), None);
-    pipeline_role::delete(&cx, &p_role).await.unwrap();
-    target.delete(&cx).await;
-    bucket::delete(&cx, &artifacts).await.unwrap();
-    bucket::delete(&cx, &source).await.unwrap();
+    assert_eq!(Pipeline.read(&cx, &p).await.unwrap(), None);
+    PipelineRole
+        .delete(&f.cx("PipelineRole"), &p_role)
+        .await
+        .unwrap();
+    target.delete(&f).await;
+    delete_buckets(&f, &source, &artifacts).await;
     f.assert_no_leaks();
 }
 
@@ -379,18 +459,16 @@ fn statement<'a>(policy: &'a Value, sid: &str) -> &'a Value {
 
 #[tokio::test]
 async fn the_trail_records_writes_to_exactly_the_release_archive_into_the_artifacts_bucket() {
-    let f = support::Fleet::new("web-d2d2d2d", json!({})).await;
-    let (cx, aws) = (f.cx(), &f.aws);
-    let source = bucket::create(&cx, Node::SourceBucket, true).await.unwrap();
-    let artifacts = bucket::create(&cx, Node::ArtifactBucket, false)
-        .await
-        .unwrap();
-    let refs = trail::Refs {
-        source: &source,
-        logs: &artifacts,
+    let f = Fleet::new("web-d2d2d2d", json!({})).await;
+    let (cx, aws) = (f.cx("Trail"), &f.aws);
+    let (source, artifacts) = buckets(&f).await;
+    let spec = trail::Spec {
+        source: source.clone(),
+        logs: artifacts.clone(),
+        source_key: f.args.source_key.clone(),
     };
 
-    let t = trail::create(&cx, &refs).await.expect("create trail");
+    let t = Trail.apply(&cx, &spec).await.expect("create trail");
     let arn = format!(
         "arn:aws:cloudtrail:us-east-1:{}:trail/web-d2d2d2d-trail",
         f.account
@@ -538,10 +616,10 @@ async fn the_trail_records_writes_to_exactly_the_release_archive_into_the_artifa
         .send()
         .await
         .unwrap();
-    assert_eq!(trail::read(&cx, &t).await.unwrap(), Some(t.clone()));
+    assert_eq!(Trail.read(&cx, &t).await.unwrap(), Some(t.clone()));
     assert_eq!(is_logging().await, Some(false));
     assert_eq!(
-        trail::create(&cx, &refs).await.unwrap(),
+        Trail.apply(&cx, &spec).await.unwrap(),
         t,
         "adopted on a second run"
     );
@@ -549,13 +627,13 @@ async fn the_trail_records_writes_to_exactly_the_release_archive_into_the_artifa
     let trails = aws.cloudtrail.describe_trails().send().await.unwrap();
     assert_eq!(trails.trail_list().len(), 1, "no second trail");
 
-    trail::delete(&cx, &t).await.unwrap();
-    trail::delete(&cx, &t)
+    Trail.delete(&cx, &t).await.unwrap();
+    Trail
+        .delete(&cx, &t)
         .await
         .expect("a second delete is done");
-    assert_eq!(trail::read(&cx, &t).await.unwrap(), None);
-    bucket::delete(&cx, &artifacts).await.unwrap();
-    bucket::delete(&cx, &source).await.unwrap();
+    assert_eq!(Trail.read(&cx, &t).await.unwrap(), None);
+    delete_buckets(&f, &source, &artifacts).await;
     f.assert_no_leaks();
 }
 
@@ -574,7 +652,7 @@ fn role_named(name: &str) -> RoleState {
     }
 }
 
-fn assert_refused(err: ec2fleet::aws::AwsError, name: &str, prefix: &str) {
+fn assert_refused(err: ec2fleet::aws::Error, name: &str, prefix: &str) {
     let text = err.to_string();
     assert!(
         text.contains(name) && text.contains(&format!("does not belong to fleet {prefix}")),
@@ -584,28 +662,27 @@ fn assert_refused(err: ec2fleet::aws::AwsError, name: &str, prefix: &str) {
 
 #[tokio::test]
 async fn a_pipeline_with_the_fleets_name_but_not_its_tag_is_refused_and_left_alone() {
-    let f = support::Fleet::new("web-d3d3d3d", json!({})).await;
-    let (cx, aws) = (f.cx(), &f.aws);
-    let buckets = pipeline_role::Buckets {
-        source: "x",
-        artifacts: "y",
+    let f = Fleet::new("web-d3d3d3d", json!({})).await;
+    let (cx, role_cx, aws) = (f.cx("Pipeline"), f.cx("PipelineRole"), &f.aws);
+    let role_spec = pipeline_role::Spec {
+        source: "x".into(),
+        artifacts: "y".into(),
     };
-    let role = pipeline_role::create(&cx, &buckets).await.unwrap();
-    let (source, artifacts) = (bucket_named("x"), bucket_named("y"));
-    let group = DeploymentGroupState {
-        application: "someone-app".into(),
-        name: "someone-dg".into(),
-    };
-    let refs = pipeline::Refs {
-        role: &role,
-        source: &source,
-        artifacts: &artifacts,
-        group: &group,
+    let role = PipelineRole.apply(&role_cx, &role_spec).await.unwrap();
+    let spec = pipeline::Spec {
+        role: role.clone(),
+        source: bucket_named("x"),
+        artifacts: bucket_named("y"),
+        group: DeploymentGroupState {
+            application: "someone-app".into(),
+            name: "someone-dg".into(),
+        },
+        source_key: f.args.source_key.clone(),
     };
     // Someone's own pipeline, made from the fleet's declaration but without the fleet's tags.
-    let mine = pipeline::create(&cx, &refs).await.unwrap();
+    let mine = Pipeline.apply(&cx, &spec).await.unwrap();
     let decl = get_pipeline(aws, &mine.name).await.pipeline.unwrap();
-    pipeline::delete(&cx, &mine).await.unwrap();
+    Pipeline.delete(&cx, &mine).await.unwrap();
     aws.codepipeline
         .create_pipeline()
         .pipeline(decl)
@@ -613,7 +690,8 @@ async fn a_pipeline_with_the_fleets_name_but_not_its_tag_is_refused_and_left_alo
         .await
         .unwrap();
 
-    let err = pipeline::create(&cx, &refs)
+    let err = Pipeline
+        .apply(&cx, &spec)
         .await
         .expect_err("must not adopt a foreign pipeline");
     assert_refused(err, "web-d3d3d3d-pipeline", "web-d3d3d3d");
@@ -626,14 +704,14 @@ async fn a_pipeline_with_the_fleets_name_but_not_its_tag_is_refused_and_left_alo
         .send()
         .await
         .unwrap();
-    pipeline_role::delete(&cx, &role).await.unwrap();
+    PipelineRole.delete(&role_cx, &role).await.unwrap();
     f.assert_no_leaks();
 }
 
 #[tokio::test]
 async fn a_trail_with_the_fleets_name_but_not_its_tag_is_refused_and_left_alone() {
-    let f = support::Fleet::new("web-d4d4d4d", json!({})).await;
-    let (cx, aws) = (f.cx(), &f.aws);
+    let f = Fleet::new("web-d4d4d4d", json!({})).await;
+    let (cx, aws) = (f.cx("Trail"), &f.aws);
     let theirs = "someone-elses-logs";
     aws.s3.create_bucket().bucket(theirs).send().await.unwrap();
     aws.cloudtrail
@@ -644,16 +722,15 @@ async fn a_trail_with_the_fleets_name_but_not_its_tag_is_refused_and_left_alone(
         .await
         .unwrap();
 
-    let (source, logs) = (bucket_named("web-d4d4d4d-source"), bucket_named(theirs));
-    let err = trail::create(
-        &cx,
-        &trail::Refs {
-            source: &source,
-            logs: &logs,
-        },
-    )
-    .await
-    .expect_err("must not adopt a foreign trail");
+    let spec = trail::Spec {
+        source: bucket_named("web-d4d4d4d-source"),
+        logs: bucket_named(theirs),
+        source_key: f.args.source_key.clone(),
+    };
+    let err = Trail
+        .apply(&cx, &spec)
+        .await
+        .expect_err("must not adopt a foreign trail");
     assert_refused(err, "web-d4d4d4d-trail", "web-d4d4d4d");
     let status = trail_status(aws, "web-d4d4d4d-trail").await;
     assert_eq!(status.is_logging(), Some(false), "not started");
@@ -672,8 +749,8 @@ async fn a_trail_with_the_fleets_name_but_not_its_tag_is_refused_and_left_alone(
 
 #[tokio::test]
 async fn a_rule_with_the_fleets_name_but_not_its_tag_is_refused_and_left_alone() {
-    let f = support::Fleet::new("web-d5d5d5d", json!({})).await;
-    let (cx, aws) = (f.cx(), &f.aws);
+    let f = Fleet::new("web-d5d5d5d", json!({})).await;
+    let (cx, aws) = (f.cx("EventRule"), &f.aws);
     let theirs = r#"{"source":["someone.app"]}"#;
     aws.events
         .put_rule()
@@ -683,18 +760,17 @@ async fn a_rule_with_the_fleets_name_but_not_its_tag_is_refused_and_left_alone()
         .await
         .unwrap();
 
-    let source = bucket_named("web-d5d5d5d-source");
-    let p = PipelineState {
-        name: "web-d5d5d5d-pipeline".into(),
-        arn: "arn:aws:codepipeline:us-east-1:123456789012:web-d5d5d5d-pipeline".into(),
+    let spec = event_rule::Spec {
+        source: bucket_named("web-d5d5d5d-source"),
+        pipeline: PipelineState {
+            name: "web-d5d5d5d-pipeline".into(),
+            arn: "arn:aws:codepipeline:us-east-1:123456789012:web-d5d5d5d-pipeline".into(),
+        },
+        role: role_named("web-d5d5d5d-events"),
+        source_key: f.args.source_key.clone(),
     };
-    let role = role_named("web-d5d5d5d-events");
-    let refs = event_rule::Refs {
-        source: &source,
-        pipeline: &p,
-        role: &role,
-    };
-    let err = event_rule::create(&cx, &refs)
+    let err = EventRule
+        .apply(&cx, &spec)
         .await
         .expect_err("must not adopt a foreign rule");
     assert_refused(err, "web-d5d5d5d-release", "web-d5d5d5d");

@@ -6,10 +6,10 @@ mod support;
 use aws_sdk_route53::types::{
     Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet, RrType,
 };
-use ec2fleet::fleet::args::Dns;
-use ec2fleet::resources::cdn::distribution;
-use ec2fleet::resources::dns::record::{self, DnsRecordState, Target};
+use ec2fleet::resources::cdn::distribution::{self, Distribution};
+use ec2fleet::resources::dns::record::{self, Dns, DnsRecord, DnsRecordState, Target};
 use ec2fleet::resources::lb::load_balancer;
+use ec2fleet::resources::Reconciler;
 use support::stacks::{self, Frontend, Origin};
 
 /// A public hosted zone `example-<account>.com`: its ID (as a user gives it) and name.
@@ -80,12 +80,23 @@ async fn plain_a(f: &support::Fleet, zone: &str, name: &str, action: ChangeActio
         .unwrap();
 }
 
+/// The records' spec: `dns`, pointing at `target`.
+fn spec(dns: &Dns, target: Target) -> record::Spec {
+    record::Spec {
+        dns: dns.clone(),
+        target,
+    }
+}
+
 #[tokio::test]
 async fn the_name_aliases_the_distribution_over_ipv4_and_ipv6_and_delete_removes_both_records() {
     let f = support::Fleet::new("web-d25d25d", serde_json::json!({})).await;
-    let cx = f.cx();
-    let o = Origin::create(&cx).await;
-    let cdn = distribution::create(&cx, &o.refs("s3cr3t")).await.unwrap();
+    let (cx, cdn_cx) = (f.cx("DnsRecord"), f.cx("Distribution"));
+    let o = Origin::create(&f).await;
+    let cdn = Distribution
+        .apply(&cdn_cx, &o.spec(&f, "s3cr3t"))
+        .await
+        .unwrap();
     let (zone_id, zone_name) = zone(&f).await;
     let www = format!("www.{zone_name}");
     let dns = Dns {
@@ -94,7 +105,8 @@ async fn the_name_aliases_the_distribution_over_ipv4_and_ipv6_and_delete_removes
         record_name: Some(www.clone()),
     };
 
-    let made = record::create(&cx, &dns, Target::Distribution(&cdn))
+    let made = DnsRecord
+        .apply(&cx, &spec(&dns, Target::Distribution(cdn.clone())))
         .await
         .expect("create");
     assert_eq!(
@@ -119,7 +131,8 @@ async fn the_name_aliases_the_distribution_over_ipv4_and_ipv6_and_delete_removes
         [want("A"), want("AAAA")]
     );
     assert_eq!(
-        record::create(&cx, &dns, Target::Distribution(&cdn))
+        DnsRecord
+            .apply(&cx, &spec(&dns, Target::Distribution(cdn.clone())))
             .await
             .expect("a second run finds its own aliases and rewrites them"),
         made
@@ -128,7 +141,10 @@ async fn the_name_aliases_the_distribution_over_ipv4_and_ipv6_and_delete_removes
         aliases(&records(&f, &zone_id).await),
         [want("A"), want("AAAA")]
     );
-    assert_eq!(record::read(&cx, &made).await.unwrap(), Some(made.clone()));
+    assert_eq!(
+        DnsRecord.read(&cx, &made).await.unwrap(),
+        Some(made.clone())
+    );
     let changes = support::emulator()
         .calls(&f.account)
         .iter()
@@ -136,16 +152,17 @@ async fn the_name_aliases_the_distribution_over_ipv4_and_ipv6_and_delete_removes
         .count();
     assert_eq!(changes, 4, "each change is followed by a wait for INSYNC");
 
-    record::delete(&cx, &made).await.expect("delete");
+    DnsRecord.delete(&cx, &made).await.expect("delete");
     assert_eq!(records(&f, &zone_id).await, []);
-    assert_eq!(record::read(&cx, &made).await.unwrap(), None);
-    record::delete(&cx, &made)
+    assert_eq!(DnsRecord.read(&cx, &made).await.unwrap(), None);
+    DnsRecord
+        .delete(&cx, &made)
         .await
         .expect("a second delete is done");
 
     stacks::delete_hosted_zone(&f.aws, &zone_id).await;
-    distribution::delete(&cx, &cdn).await.unwrap();
-    o.delete(&cx).await;
+    Distribution.delete(&cdn_cx, &cdn).await.unwrap();
+    o.delete(&f).await;
     f.assert_no_leaks();
 }
 
@@ -157,8 +174,8 @@ async fn without_the_cdn_the_apex_aliases_the_load_balancer_and_someone_elses_re
         serde_json::json!({"cdn": {"enabled": false}}),
     )
     .await;
-    let cx = f.cx();
-    let s = Frontend::create(&cx).await;
+    let cx = f.cx("DnsRecord");
+    let s = Frontend::create(&f).await;
     let (zone_id, zone_name) = zone(&f).await;
     let www = format!("www.{zone_name}");
     plain_a(&f, &zone_id, &www, ChangeAction::Create).await;
@@ -169,7 +186,8 @@ async fn without_the_cdn_the_apex_aliases_the_load_balancer_and_someone_elses_re
         zone_name: Some(zone_name.clone()),
         record_name: Some(www.clone()),
     };
-    let err = record::create(&cx, &taken, Target::LoadBalancer(&s.lb))
+    let err = DnsRecord
+        .apply(&cx, &spec(&taken, Target::LoadBalancer(s.lb.clone())))
         .await
         .expect_err("someone else's record");
     let msg = err.to_string();
@@ -186,7 +204,8 @@ async fn without_the_cdn_the_apex_aliases_the_load_balancer_and_someone_elses_re
         zone_name: Some(zone_name.clone()),
         record_name: None,
     };
-    let made = record::create(&cx, &apex, Target::LoadBalancer(&s.lb))
+    let made = DnsRecord
+        .apply(&cx, &spec(&apex, Target::LoadBalancer(s.lb.clone())))
         .await
         .expect("create at the apex");
     assert_eq!(
@@ -210,26 +229,27 @@ async fn without_the_cdn_the_apex_aliases_the_load_balancer_and_someone_elses_re
         "IPv4 only, to the load balancer, with its health"
     );
 
-    record::delete(&cx, &made).await.expect("delete");
+    DnsRecord.delete(&cx, &made).await.expect("delete");
     assert_eq!(
         records(&f, &zone_id).await,
         before,
         "only the fleet's record went"
     );
-    record::delete(&cx, &made)
+    DnsRecord
+        .delete(&cx, &made)
         .await
         .expect("a second delete is done");
 
     plain_a(&f, &zone_id, &www, ChangeAction::Delete).await;
     stacks::delete_hosted_zone(&f.aws, &zone_id).await;
-    s.delete(&cx).await;
+    s.delete(&f).await;
     f.assert_no_leaks();
 }
 
 #[tokio::test]
 async fn a_record_without_a_name_is_refused_before_any_call() {
     let f = support::Fleet::new("web-0a0a0a0", serde_json::json!({})).await;
-    let cx = f.cx();
+    let cx = f.cx("DnsRecord");
     let lb = load_balancer::LoadBalancerState {
         arn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/x/1".into(),
         name: "x".into(),
@@ -241,7 +261,8 @@ async fn a_record_without_a_name_is_refused_before_any_call() {
         zone_name: None,
         record_name: None,
     };
-    let err = record::create(&cx, &nameless, Target::LoadBalancer(&lb))
+    let err = DnsRecord
+        .apply(&cx, &spec(&nameless, Target::LoadBalancer(lb)))
         .await
         .expect_err("no name");
     assert!(

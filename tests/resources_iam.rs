@@ -2,12 +2,15 @@
 
 mod support;
 
-use ec2fleet::resources::iam::{
-    codedeploy_role, events_role, instance_profile, instance_role, pipeline_role,
-};
+use ec2fleet::resources::iam::codedeploy_role::{self, CodeDeployRole};
+use ec2fleet::resources::iam::events_role::{self, EventsRole};
+use ec2fleet::resources::iam::instance_profile::{self, InstanceProfile};
+use ec2fleet::resources::iam::instance_role::{self, InstanceRole};
+use ec2fleet::resources::iam::pipeline_role::{self, PipelineRole};
+use ec2fleet::resources::Reconciler;
 
-fn grants() -> instance_role::Grants {
-    instance_role::Grants {
+fn grants() -> instance_role::Spec {
+    instance_role::Spec {
         asset_bucket: "web-1-assets".into(),
         source_bucket: "web-1-source".into(),
         artifact_bucket: "web-1-artifacts".into(),
@@ -18,9 +21,10 @@ fn grants() -> instance_role::Grants {
 #[tokio::test]
 async fn the_instance_role_grants_only_what_the_fleet_needs_and_the_profile_carries_it() {
     let f = support::Fleet::new("web-1a1a1a1", serde_json::json!({})).await;
-    let (cx, aws) = (f.cx(), &f.aws);
+    let (cx, profile_cx, aws) = (f.cx("InstanceRole"), f.cx("InstanceProfile"), &f.aws);
 
-    let role = instance_role::create(&cx, &grants())
+    let role = InstanceRole
+        .apply(&cx, &grants())
         .await
         .expect("create role");
     assert_eq!(role.role_name, "web-1a1a1a1-instance");
@@ -40,7 +44,9 @@ async fn the_instance_role_grants_only_what_the_fleet_needs_and_the_profile_carr
         "no wildcard grants: {doc}"
     );
 
-    let profile = instance_profile::create(&cx, &role)
+    let profile_spec = instance_profile::Spec { role: role.clone() };
+    let profile = InstanceProfile
+        .apply(&profile_cx, &profile_spec)
         .await
         .expect("create profile");
     let p = aws
@@ -56,25 +62,33 @@ async fn the_instance_role_grants_only_what_the_fleet_needs_and_the_profile_carr
     );
 
     // Adopted on a second run, not duplicated or re-added.
-    assert_eq!(instance_role::create(&cx, &grants()).await.unwrap(), role);
-    assert_eq!(instance_profile::create(&cx, &role).await.unwrap(), profile);
+    assert_eq!(InstanceRole.apply(&cx, &grants()).await.unwrap(), role);
+    assert_eq!(
+        InstanceProfile
+            .apply(&profile_cx, &profile_spec)
+            .await
+            .unwrap(),
+        profile
+    );
 
-    instance_profile::delete(&cx, &profile).await.unwrap();
-    instance_role::delete(&cx, &role).await.unwrap();
-    instance_role::delete(&cx, &role)
+    InstanceProfile.delete(&profile_cx, &profile).await.unwrap();
+    InstanceRole.delete(&cx, &role).await.unwrap();
+    InstanceRole
+        .delete(&cx, &role)
         .await
         .expect("a second delete is done");
-    instance_profile::delete(&cx, &profile)
+    InstanceProfile
+        .delete(&profile_cx, &profile)
         .await
         .expect("a second delete is done");
-    assert_eq!(instance_role::read(&cx, &role).await.unwrap(), None);
+    assert_eq!(InstanceRole.read(&cx, &role).await.unwrap(), None);
     f.assert_no_leaks();
 }
 
 #[tokio::test]
 async fn a_role_name_taken_by_someone_else_is_a_clear_error_not_an_adoption() {
     let f = support::Fleet::new("web-2b2b2b2", serde_json::json!({})).await;
-    let (cx, aws) = (f.cx(), &f.aws);
+    let (cx, aws) = (f.cx("InstanceRole"), &f.aws);
     aws.iam
         .create_role()
         .role_name("web-2b2b2b2-instance")
@@ -82,7 +96,8 @@ async fn a_role_name_taken_by_someone_else_is_a_clear_error_not_an_adoption() {
         .send()
         .await
         .unwrap();
-    let err = instance_role::create(&cx, &grants())
+    let err = InstanceRole
+        .apply(&cx, &grants())
         .await
         .expect_err("must not adopt a foreign role");
     assert!(
@@ -163,8 +178,8 @@ fn urlencoding_decode(s: &str) -> String {
 #[tokio::test]
 async fn the_codedeploy_role_trusts_codedeploy_with_awss_managed_policy() {
     let f = support::Fleet::new("web-3c3c3c3", serde_json::json!({})).await;
-    let cx = f.cx();
-    let role = codedeploy_role::create(&cx).await.expect("create");
+    let cx = f.cx("CodeDeployRole");
+    let role = CodeDeployRole.apply(&cx, &()).await.expect("create");
     assert_eq!(role.role_name, "web-3c3c3c3-codedeploy");
     let trust = trust(&f.aws, &role.role_name).await;
     assert!(trust.contains("codedeploy.amazonaws.com"), "{trust}");
@@ -173,12 +188,13 @@ async fn the_codedeploy_role_trusts_codedeploy_with_awss_managed_policy() {
         vec![codedeploy_role::MANAGED_POLICY]
     );
     assert_eq!(
-        codedeploy_role::create(&cx).await.unwrap(),
+        CodeDeployRole.apply(&cx, &()).await.unwrap(),
         role,
         "adopted on a second run"
     );
-    codedeploy_role::delete(&cx, &role).await.unwrap();
-    codedeploy_role::delete(&cx, &role)
+    CodeDeployRole.delete(&cx, &role).await.unwrap();
+    CodeDeployRole
+        .delete(&cx, &role)
         .await
         .expect("a second delete is done");
     f.assert_no_leaks();
@@ -187,12 +203,13 @@ async fn the_codedeploy_role_trusts_codedeploy_with_awss_managed_policy() {
 #[tokio::test]
 async fn the_pipeline_and_events_roles_are_scoped_to_the_fleets_buckets_and_pipeline() {
     let f = support::Fleet::new("web-4d4d4d4", serde_json::json!({})).await;
-    let cx = f.cx();
-    let buckets = pipeline_role::Buckets {
-        source: "web-4d4d4d4-source",
-        artifacts: "web-4d4d4d4-artifacts",
+    let (pipeline_cx, events_cx) = (f.cx("PipelineRole"), f.cx("EventsRole"));
+    let buckets = pipeline_role::Spec {
+        source: "web-4d4d4d4-source".into(),
+        artifacts: "web-4d4d4d4-artifacts".into(),
     };
-    let pipeline = pipeline_role::create(&cx, &buckets)
+    let pipeline = PipelineRole
+        .apply(&pipeline_cx, &buckets)
         .await
         .expect("pipeline role");
     let doc = inline(&f.aws, &pipeline.role_name, "pipeline-access").await;
@@ -204,7 +221,13 @@ async fn the_pipeline_and_events_roles_are_scoped_to_the_fleets_buckets_and_pipe
     assert!(!doc.contains("\"s3:*\""), "{doc}");
 
     let pipeline_arn = "arn:aws:codepipeline:us-east-1:123456789012:web-4d4d4d4-pipeline";
-    let events = events_role::create(&cx, pipeline_arn)
+    let events = EventsRole
+        .apply(
+            &events_cx,
+            &events_role::Spec {
+                pipeline_arn: pipeline_arn.into(),
+            },
+        )
         .await
         .expect("events role");
     let doc = inline(&f.aws, &events.role_name, "start-pipeline").await;
@@ -216,9 +239,10 @@ async fn the_pipeline_and_events_roles_are_scoped_to_the_fleets_buckets_and_pipe
         .await
         .contains("events.amazonaws.com"));
 
-    pipeline_role::delete(&cx, &pipeline).await.unwrap();
-    events_role::delete(&cx, &events).await.unwrap();
-    events_role::delete(&cx, &events)
+    PipelineRole.delete(&pipeline_cx, &pipeline).await.unwrap();
+    EventsRole.delete(&events_cx, &events).await.unwrap();
+    EventsRole
+        .delete(&events_cx, &events)
         .await
         .expect("a second delete is done");
     f.assert_no_leaks();

@@ -5,9 +5,28 @@ mod support;
 use aws_sdk_elasticloadbalancingv2::operation::describe_listeners::DescribeListenersOutput;
 use aws_sdk_elasticloadbalancingv2::operation::describe_rules::DescribeRulesOutput;
 use ec2fleet::aws::ErrorClass;
-use ec2fleet::resources::lb::{listeners, load_balancer, target_group};
-use ec2fleet::resources::network::{subnets, vpc};
+use ec2fleet::resources::lb::listeners::{self, Listeners};
+use ec2fleet::resources::lb::load_balancer::{self, LoadBalancer};
+use ec2fleet::resources::lb::target_group::{self, TargetGroup};
+use ec2fleet::resources::network::subnets::Subnets;
+use ec2fleet::resources::network::vpc::Vpc;
+use ec2fleet::resources::Reconciler;
 use support::stacks;
+
+/// The listeners' spec on `s`, from the fleet's inputs, with the CDN's secret if any.
+fn listeners_spec(
+    f: &support::Fleet,
+    s: &stacks::Balanced,
+    secret: Option<&str>,
+) -> listeners::Spec {
+    listeners::Spec {
+        load_balancer: s.lb.clone(),
+        target_group: s.tg.clone(),
+        port: f.args.listener_port,
+        certificate_arn: f.args.certificate_arn.clone(),
+        origin_secret: secret.map(str::to_string),
+    }
+}
 
 #[tokio::test]
 async fn the_target_group_forwards_to_the_app_port_with_the_seeds_health_check_and_drain_time() {
@@ -16,9 +35,16 @@ async fn the_target_group_forwards_to_the_app_port_with_the_seeds_health_check_a
         serde_json::json!({"healthCheck": {"path": "/health"}}),
     )
     .await;
-    let cx = f.cx();
-    let net = vpc::create(&cx).await.unwrap();
-    let tg = target_group::create(&cx, &net).await.expect("create");
+    let (cx, vpc_cx) = (f.cx("TargetGroup"), f.cx("Vpc"));
+    let net = Vpc.apply(&vpc_cx, &stacks::vpc_spec(&f)).await.unwrap();
+    // The health check path comes from the inputs, the rest from their defaults.
+    let spec = target_group::Spec {
+        vpc: net.clone(),
+        port: f.args.app_port,
+        health_check: f.args.health_check.clone(),
+        deregistration_delay_seconds: f.args.deregistration_delay_seconds,
+    };
+    let tg = TargetGroup.apply(&cx, &spec).await.expect("create");
     assert_eq!(tg.name, "web-f0f0f0f-tg");
     let d = f
         .aws
@@ -53,26 +79,31 @@ async fn the_target_group_forwards_to_the_app_port_with_the_seeds_health_check_a
         .and_then(|a| a.value());
     assert_eq!(delay, Some("10"));
     assert_eq!(
-        target_group::create(&cx, &net).await.unwrap(),
+        TargetGroup.apply(&cx, &spec).await.unwrap(),
         tg,
         "adopted on a second run"
     );
-    target_group::delete(&cx, &tg).await.unwrap();
-    target_group::delete(&cx, &tg)
+    TargetGroup.delete(&cx, &tg).await.unwrap();
+    TargetGroup
+        .delete(&cx, &tg)
         .await
         .expect("a second delete is done");
-    vpc::delete(&cx, &net).await.unwrap();
+    Vpc.delete(&vpc_cx, &net).await.unwrap();
     f.assert_no_leaks();
 }
 
 #[tokio::test]
 async fn the_load_balancer_is_public_in_every_subnet_and_its_deletion_frees_the_network() {
     let f = support::Fleet::new("web-ab1ab1a", serde_json::json!({})).await;
-    let cx = f.cx();
-    let network = stacks::Network::create(&cx).await;
+    let cx = f.cx("LoadBalancer");
+    let network = stacks::Network::create(&f).await;
     let (subs, sg) = (&network.subs, &network.lb_sg);
+    let spec = load_balancer::Spec {
+        subnets: subs.clone(),
+        security_group: sg.clone(),
+    };
 
-    let lb = load_balancer::create(&cx, subs, sg).await.expect("create");
+    let lb = LoadBalancer.apply(&cx, &spec).await.expect("create");
     assert!(
         !lb.dns_name.is_empty(),
         "the DNS name is known at once, for the CDN"
@@ -104,21 +135,23 @@ async fn the_load_balancer_is_public_in_every_subnet_and_its_deletion_frees_the_
         .and_then(|a| a.value());
     assert_eq!(drop, Some("true"));
     assert_eq!(
-        load_balancer::create(&cx, subs, sg).await.unwrap(),
+        LoadBalancer.apply(&cx, &spec).await.unwrap(),
         lb,
         "adopted on a second run"
     );
 
-    let early = subnets::delete(&cx, subs)
+    let early = Subnets
+        .delete(&f.cx("Subnets"), subs)
         .await
         .expect_err("subnets cannot go while the load balancer is in them");
-    assert_eq!(early.class, ErrorClass::DependencyViolation, "{early}");
+    assert_eq!(early.class(), ErrorClass::DependencyViolation, "{early}");
 
-    load_balancer::delete(&cx, &lb).await.unwrap();
-    load_balancer::delete(&cx, &lb)
+    LoadBalancer.delete(&cx, &lb).await.unwrap();
+    LoadBalancer
+        .delete(&cx, &lb)
         .await
         .expect("a second delete is done");
-    network.delete(&cx).await;
+    network.delete(&f).await;
     f.assert_no_leaks();
 }
 
@@ -147,11 +180,10 @@ async fn listener_rules(f: &support::Fleet, arn: &str) -> DescribeRulesOutput {
 #[tokio::test]
 async fn behind_the_cdn_only_requests_with_the_secret_header_reach_the_targets() {
     let f = support::Fleet::new("web-cd1cd1c", serde_json::json!({})).await;
-    let cx = f.cx();
-    let s = stacks::Balanced::create(&cx).await;
-    let l = listeners::create(&cx, &s.lb, &s.tg, Some("s3cr3t"))
-        .await
-        .expect("create");
+    let cx = f.cx("Listeners");
+    let s = stacks::Balanced::create(&f).await;
+    let spec = listeners_spec(&f, &s, Some("s3cr3t"));
+    let l = Listeners.apply(&cx, &spec).await.expect("create");
     assert_eq!(l.listener_arns.len(), 1);
     let (port, arn) = &l.listener_arns[0];
     assert_eq!(*port, 80);
@@ -180,14 +212,12 @@ async fn behind_the_cdn_only_requests_with_the_secret_header_reach_the_targets()
         Some(s.tg.arn.as_str())
     );
     assert_eq!(
-        listeners::create(&cx, &s.lb, &s.tg, Some("s3cr3t"))
-            .await
-            .unwrap(),
+        Listeners.apply(&cx, &spec).await.unwrap(),
         l,
         "a second run updates in place"
     );
-    listeners::delete(&cx, &l).await.unwrap();
-    s.delete(&cx).await;
+    Listeners.delete(&cx, &l).await.unwrap();
+    s.delete(&f).await;
     f.assert_no_leaks();
 }
 
@@ -199,9 +229,10 @@ async fn with_a_certificate_http_redirects_to_https_and_without_a_cdn_traffic_is
         |cert| serde_json::json!({"certificateArn": cert, "cdn": {"enabled": false}}),
     )
     .await;
-    let cx = f.cx();
-    let s = stacks::Balanced::create(&cx).await;
-    let l = listeners::create(&cx, &s.lb, &s.tg, None)
+    let cx = f.cx("Listeners");
+    let s = stacks::Balanced::create(&f).await;
+    let l = Listeners
+        .apply(&cx, &listeners_spec(&f, &s, None))
         .await
         .expect("create");
     let ports: Vec<u16> = l.listener_arns.iter().map(|(p, _)| *p).collect();
@@ -235,8 +266,8 @@ async fn with_a_certificate_http_redirects_to_https_and_without_a_cdn_traffic_is
         by_port(443).certificates()[0].certificate_arn(),
         Some(cert.as_str())
     );
-    listeners::delete(&cx, &l).await.unwrap();
-    s.delete(&cx).await;
+    Listeners.delete(&cx, &l).await.unwrap();
+    s.delete(&f).await;
     stacks::delete_certificate(&f.account, &cert);
     f.assert_no_leaks();
 }
@@ -249,9 +280,10 @@ async fn with_a_certificate_and_the_cdn_http_serves_cloudfront_instead_of_redire
         |cert| serde_json::json!({"certificateArn": cert}),
     )
     .await;
-    let cx = f.cx();
-    let s = stacks::Balanced::create(&cx).await;
-    let l = listeners::create(&cx, &s.lb, &s.tg, Some("s3cr3t"))
+    let cx = f.cx("Listeners");
+    let s = stacks::Balanced::create(&f).await;
+    let l = Listeners
+        .apply(&cx, &listeners_spec(&f, &s, Some("s3cr3t")))
         .await
         .expect("create");
     // CloudFront's origin is http-only: a redirect on port 80 would send viewers to the ALB itself.
@@ -272,8 +304,8 @@ async fn with_a_certificate_and_the_cdn_http_serves_cloudfront_instead_of_redire
         });
         assert!(guarded, "port {port} forwards CloudFront's requests");
     }
-    listeners::delete(&cx, &l).await.unwrap();
-    s.delete(&cx).await;
+    Listeners.delete(&cx, &l).await.unwrap();
+    s.delete(&f).await;
     stacks::delete_certificate(&f.account, &cert);
     f.assert_no_leaks();
 }

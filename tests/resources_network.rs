@@ -5,12 +5,15 @@ mod support;
 
 use std::collections::BTreeMap;
 
-use ec2fleet::aws::ErrorClass;
-use ec2fleet::resources::network::{
-    instance_security_group, internet_gateway, load_balancer_security_group, route_table,
-    security_group, subnets, vpc,
-};
-use ec2fleet::resources::TAG_FLEET;
+use ec2fleet::aws::error::ErrorClass;
+use ec2fleet::resources::network::internet_gateway::{self, InternetGateway};
+use ec2fleet::resources::network::load_balancer_security_group;
+use ec2fleet::resources::network::route_table::{self, RouteTable};
+use ec2fleet::resources::network::security_group::{self, SecurityGroup};
+use ec2fleet::resources::network::subnets::Subnets;
+use ec2fleet::resources::network::vpc::Vpc;
+use ec2fleet::resources::{Reconciler, TAG_FLEET};
+use support::stacks::{instance_group_spec, lb_group_spec, subnets_spec, vpc_spec};
 
 /// Inputs with a non-default CIDR and a user tag, so both are seen on the objects.
 fn inputs() -> serde_json::Value {
@@ -20,9 +23,10 @@ fn inputs() -> serde_json::Value {
 #[tokio::test]
 async fn vpc_is_created_tagged_adopted_not_duplicated_and_deleted_idempotently() {
     let f = support::Fleet::new("web-1a2b3c4", inputs()).await;
-    let (cx, aws) = (f.cx(), &f.aws);
+    let (cx, aws) = (f.cx("Vpc"), &f.aws);
+    let spec = vpc_spec(&f);
 
-    let made = vpc::create(&cx).await.expect("create");
+    let made = Vpc.apply(&cx, &spec).await.expect("create");
     assert_eq!(made.cidr, "10.20.0.0/16");
     let described = aws
         .ec2
@@ -41,7 +45,7 @@ async fn vpc_is_created_tagged_adopted_not_duplicated_and_deleted_idempotently()
     assert_eq!(tags["Name"], "web-1a2b3c4-vpc");
 
     // A second create (a lost response, a retried `pulumi up`) adopts the same VPC.
-    let again = vpc::create(&cx).await.expect("create again");
+    let again = Vpc.apply(&cx, &spec).await.expect("create again");
     assert_eq!(again, made);
     let all = aws.ec2.describe_vpcs().send().await.unwrap();
     assert_eq!(
@@ -52,14 +56,19 @@ async fn vpc_is_created_tagged_adopted_not_duplicated_and_deleted_idempotently()
         1,
         "no duplicate VPC"
     );
+    assert_eq!(
+        Vpc.discover(&cx, &()).await.unwrap(),
+        Some(made.clone()),
+        "the VPC is found again by its identity alone"
+    );
 
-    assert_eq!(vpc::read(&cx, &made).await.unwrap(), Some(made.clone()));
-    vpc::delete(&cx, &made).await.expect("delete");
-    vpc::delete(&cx, &made)
+    assert_eq!(Vpc.read(&cx, &made).await.unwrap(), Some(made.clone()));
+    Vpc.delete(&cx, &made).await.expect("delete");
+    Vpc.delete(&cx, &made)
         .await
         .expect("a second delete is done, not an error");
     assert_eq!(
-        vpc::read(&cx, &made).await.unwrap(),
+        Vpc.read(&cx, &made).await.unwrap(),
         None,
         "read reports a deleted VPC as gone"
     );
@@ -68,10 +77,12 @@ async fn vpc_is_created_tagged_adopted_not_duplicated_and_deleted_idempotently()
 #[tokio::test]
 async fn subnets_span_the_regions_first_three_zones_with_public_ips_and_are_adopted() {
     let f = support::Fleet::new("web-5d6e7f8", inputs()).await;
-    let (cx, aws) = (f.cx(), &f.aws);
-    let net = vpc::create(&cx).await.unwrap();
+    let (cx, aws) = (f.cx("Subnets"), &f.aws);
+    let net = Vpc.apply(&f.cx("Vpc"), &vpc_spec(&f)).await.unwrap();
+    let spec = subnets_spec(&f, &net);
+    assert_eq!(spec.zones, None, "no zones given: the region's first three");
 
-    let made = subnets::create(&cx, &net).await.expect("create subnets");
+    let made = Subnets.apply(&cx, &spec).await.expect("create subnets");
     assert_eq!(
         made.availability_zones,
         vec!["us-east-1a", "us-east-1b", "us-east-1c"]
@@ -95,30 +106,42 @@ async fn subnets_span_the_regions_first_three_zones_with_public_ips_and_are_adop
             && s.vpc_id() == Some(net.vpc_id.as_str())));
 
     assert_eq!(
-        subnets::create(&cx, &net).await.unwrap(),
+        Subnets.apply(&cx, &spec).await.unwrap(),
         made,
         "a second create adopts all three"
     );
-    assert_eq!(subnets::read(&cx, &made).await.unwrap(), Some(made.clone()));
+    assert_eq!(Subnets.read(&cx, &made).await.unwrap(), Some(made.clone()));
 
-    subnets::delete(&cx, &made).await.unwrap();
-    subnets::delete(&cx, &made)
+    Subnets.delete(&cx, &made).await.unwrap();
+    Subnets
+        .delete(&cx, &made)
         .await
         .expect("deleting again is done");
-    assert_eq!(subnets::read(&cx, &made).await.unwrap(), None);
-    vpc::delete(&cx, &net).await.unwrap();
+    assert_eq!(Subnets.read(&cx, &made).await.unwrap(), None);
+    Vpc.delete(&f.cx("Vpc"), &net).await.unwrap();
     f.assert_no_leaks();
 }
 
 #[tokio::test]
 async fn the_whole_network_is_routed_to_the_internet_adopted_and_torn_down_in_aws_order() {
     let f = support::Fleet::new("web-0a0b0c0", inputs()).await;
-    let (cx, aws) = (f.cx(), &f.aws);
+    let aws = &f.aws;
+    let (vpc_cx, subnets_cx) = (f.cx("Vpc"), f.cx("Subnets"));
+    let (igw_cx, rt_cx) = (f.cx("InternetGateway"), f.cx("RouteTable"));
 
-    let net = vpc::create(&cx).await.unwrap();
-    let subs = subnets::create(&cx, &net).await.unwrap();
-    let igw = internet_gateway::create(&cx, &net).await.unwrap();
-    let rt = route_table::create(&cx, &net, &igw, &subs).await.unwrap();
+    let net = Vpc.apply(&vpc_cx, &vpc_spec(&f)).await.unwrap();
+    let subs = Subnets
+        .apply(&subnets_cx, &subnets_spec(&f, &net))
+        .await
+        .unwrap();
+    let igw_spec = internet_gateway::Spec { vpc: net.clone() };
+    let igw = InternetGateway.apply(&igw_cx, &igw_spec).await.unwrap();
+    let rt_spec = route_table::Spec {
+        vpc: net.clone(),
+        gateway: igw.clone(),
+        subnets: subs.clone(),
+    };
+    let rt = RouteTable.apply(&rt_cx, &rt_spec).await.unwrap();
     assert_eq!(rt.association_ids.len(), 3);
     let table = &aws
         .ec2
@@ -137,48 +160,55 @@ async fn the_whole_network_is_routed_to_the_internet_adopted_and_torn_down_in_aw
     assert_eq!(default.gateway_id(), Some(igw.internet_gateway_id.as_str()));
 
     // Running the create again (a resumed `pulumi up`) changes nothing and duplicates nothing.
-    assert_eq!(internet_gateway::create(&cx, &net).await.unwrap(), igw);
     assert_eq!(
-        route_table::create(&cx, &net, &igw, &subs).await.unwrap(),
-        rt
+        InternetGateway.apply(&igw_cx, &igw_spec).await.unwrap(),
+        igw
     );
+    assert_eq!(RouteTable.apply(&rt_cx, &rt_spec).await.unwrap(), rt);
     assert_eq!(
-        internet_gateway::read(&cx, &igw).await.unwrap(),
+        InternetGateway.read(&igw_cx, &igw).await.unwrap(),
         Some(igw.clone())
     );
-    assert_eq!(route_table::read(&cx, &rt).await.unwrap(), Some(rt.clone()));
+    assert_eq!(
+        RouteTable.read(&rt_cx, &rt).await.unwrap(),
+        Some(rt.clone())
+    );
 
     // The emulator refuses what AWS refuses: the VPC cannot go while its gateway is attached.
-    let early = vpc::delete(&cx, &net)
+    let early = Vpc
+        .delete(&vpc_cx, &net)
         .await
         .expect_err("deleting the VPC first must fail");
-    assert_eq!(early.class, ErrorClass::DependencyViolation, "{early}");
+    assert_eq!(early.class(), ErrorClass::DependencyViolation, "{early}");
 
-    route_table::delete(&cx, &rt).await.unwrap();
-    internet_gateway::delete(&cx, &igw).await.unwrap();
-    internet_gateway::delete(&cx, &igw)
+    RouteTable.delete(&rt_cx, &rt).await.unwrap();
+    InternetGateway.delete(&igw_cx, &igw).await.unwrap();
+    InternetGateway
+        .delete(&igw_cx, &igw)
         .await
         .expect("a second delete is done");
-    subnets::delete(&cx, &subs).await.unwrap();
-    vpc::delete(&cx, &net).await.unwrap();
-    assert_eq!(route_table::read(&cx, &rt).await.unwrap(), None);
-    assert_eq!(internet_gateway::read(&cx, &igw).await.unwrap(), None);
+    Subnets.delete(&subnets_cx, &subs).await.unwrap();
+    Vpc.delete(&vpc_cx, &net).await.unwrap();
+    assert_eq!(RouteTable.read(&rt_cx, &rt).await.unwrap(), None);
+    assert_eq!(InternetGateway.read(&igw_cx, &igw).await.unwrap(), None);
     f.assert_no_leaks();
 }
 
 #[tokio::test]
 async fn security_groups_admit_only_cloudfront_and_the_load_balancer_and_no_ssh_by_default() {
     let f = support::Fleet::new("web-5ec5ec5", inputs()).await;
-    let (cx, aws) = (f.cx(), &f.aws);
-    let net = vpc::create(&cx).await.unwrap();
+    let aws = &f.aws;
+    let (lb_cx, inst_cx) = (
+        f.cx("LoadBalancerSecurityGroup"),
+        f.cx("InstanceSecurityGroup"),
+    );
+    let net = Vpc.apply(&f.cx("Vpc"), &vpc_spec(&f)).await.unwrap();
 
-    let lb = load_balancer_security_group::create(&cx, &net)
-        .await
-        .unwrap();
-    let inst = instance_security_group::create(&cx, &net, &lb)
-        .await
-        .unwrap();
-    let lb_rules = security_group::read(&cx, &lb)
+    let lb_spec = lb_group_spec(&f, &net);
+    let lb = SecurityGroup.apply(&lb_cx, &lb_spec).await.unwrap();
+    let inst_spec = instance_group_spec(&f, &net, &lb);
+    let inst = SecurityGroup.apply(&inst_cx, &inst_spec).await.unwrap();
+    let lb_rules = security_group::rules(&lb_cx, &lb)
         .await
         .unwrap()
         .expect("load balancer group exists");
@@ -207,7 +237,7 @@ async fn security_groups_admit_only_cloudfront_and_the_load_balancer_and_no_ssh_
         Some(cf_id)
     );
 
-    let inst_rules = security_group::read(&cx, &inst)
+    let inst_rules = security_group::rules(&inst_cx, &inst)
         .await
         .unwrap()
         .expect("instance group exists");
@@ -223,29 +253,47 @@ async fn security_groups_admit_only_cloudfront_and_the_load_balancer_and_no_ssh_
     );
 
     // Adopting reuses both groups; granting existing rules again is not an error.
+    assert_eq!(SecurityGroup.apply(&lb_cx, &lb_spec).await.unwrap(), lb);
     assert_eq!(
-        load_balancer_security_group::create(&cx, &net)
-            .await
-            .unwrap(),
-        lb
-    );
-    assert_eq!(
-        instance_security_group::create(&cx, &net, &lb)
-            .await
-            .unwrap(),
+        SecurityGroup.apply(&inst_cx, &inst_spec).await.unwrap(),
         inst
     );
+    // Each group is found again by its own node's identity, and both are read in one go.
+    assert_eq!(
+        SecurityGroup.discover(&lb_cx, &()).await.unwrap(),
+        Some(lb.clone())
+    );
+    assert_eq!(
+        SecurityGroup.discover(&inst_cx, &()).await.unwrap(),
+        Some(inst.clone())
+    );
+    assert_eq!(
+        SecurityGroup
+            .read_many(&lb_cx, &[&inst, &lb])
+            .await
+            .unwrap(),
+        vec![Some(inst.clone()), Some(lb.clone())]
+    );
 
-    let early = security_group::delete(&cx, &lb)
+    let early = SecurityGroup
+        .delete(&lb_cx, &lb)
         .await
         .expect_err("the instances' group still refers to it");
-    assert_eq!(early.class, ErrorClass::DependencyViolation, "{early}");
-    security_group::delete(&cx, &inst).await.unwrap();
-    security_group::delete(&cx, &lb).await.unwrap();
-    security_group::delete(&cx, &lb)
+    assert_eq!(early.class(), ErrorClass::DependencyViolation, "{early}");
+    SecurityGroup.delete(&inst_cx, &inst).await.unwrap();
+    SecurityGroup.delete(&lb_cx, &lb).await.unwrap();
+    SecurityGroup
+        .delete(&lb_cx, &lb)
         .await
         .expect("a second delete is done");
-    vpc::delete(&cx, &net).await.unwrap();
+    assert_eq!(
+        SecurityGroup
+            .read_many(&lb_cx, &[&inst, &lb])
+            .await
+            .unwrap(),
+        vec![None, None]
+    );
+    Vpc.delete(&f.cx("Vpc"), &net).await.unwrap();
     f.assert_no_leaks();
 }
 
@@ -256,17 +304,22 @@ async fn ssh_opens_only_to_the_given_ranges_and_without_a_cdn_the_load_balancer_
         serde_json::json!({"sshIngressCidrs": ["203.0.113.0/24"], "cdn": {"enabled": false}}),
     )
     .await;
-    let cx = f.cx();
-    let net = vpc::create(&cx).await.unwrap();
-    let lb = load_balancer_security_group::create(&cx, &net)
+    let (lb_cx, inst_cx) = (
+        f.cx("LoadBalancerSecurityGroup"),
+        f.cx("InstanceSecurityGroup"),
+    );
+    let net = Vpc.apply(&f.cx("Vpc"), &vpc_spec(&f)).await.unwrap();
+    let lb = SecurityGroup
+        .apply(&lb_cx, &lb_group_spec(&f, &net))
         .await
         .unwrap();
-    let inst = instance_security_group::create(&cx, &net, &lb)
+    let inst = SecurityGroup
+        .apply(&inst_cx, &instance_group_spec(&f, &net, &lb))
         .await
         .unwrap();
-    let lb_rules = security_group::read(&cx, &lb).await.unwrap().unwrap();
+    let lb_rules = security_group::rules(&lb_cx, &lb).await.unwrap().unwrap();
     assert_eq!(lb_rules[0].ip_ranges()[0].cidr_ip(), Some("0.0.0.0/0"));
-    let ssh: Vec<_> = security_group::read(&cx, &inst)
+    let ssh: Vec<_> = security_group::rules(&inst_cx, &inst)
         .await
         .unwrap()
         .unwrap()
@@ -280,8 +333,8 @@ async fn ssh_opens_only_to_the_given_ranges_and_without_a_cdn_the_load_balancer_
         .filter_map(|r| r.cidr_ip())
         .collect();
     assert_eq!(cidrs, vec!["203.0.113.0/24"]);
-    security_group::delete(&cx, &inst).await.unwrap();
-    security_group::delete(&cx, &lb).await.unwrap();
-    vpc::delete(&cx, &net).await.unwrap();
+    SecurityGroup.delete(&inst_cx, &inst).await.unwrap();
+    SecurityGroup.delete(&lb_cx, &lb).await.unwrap();
+    Vpc.delete(&f.cx("Vpc"), &net).await.unwrap();
     f.assert_no_leaks();
 }

@@ -2,13 +2,14 @@
 
 mod support;
 
-use ec2fleet::resources::observability::log_group;
+use ec2fleet::resources::observability::log_group::{self, LogGroup};
+use ec2fleet::resources::Reconciler;
 
 #[tokio::test]
 async fn the_log_group_is_tagged_retained_for_30_days_adopted_and_deleted() {
     let f = support::Fleet::new("web-d0d0d0d", serde_json::json!({"tags": {"team": "blue"}})).await;
-    let cx = f.cx();
-    let made = log_group::create(&cx).await.expect("create");
+    let cx = f.cx("LogGroup");
+    let made = LogGroup.apply(&cx, &()).await.expect("create");
     assert_eq!(made.name, "/ec2fleet/web-d0d0d0d/app");
     assert!(
         made.arn.ends_with(":log-group:/ec2fleet/web-d0d0d0d/app"),
@@ -40,14 +41,15 @@ async fn the_log_group_is_tagged_retained_for_30_days_adopted_and_deleted() {
         Some("blue")
     );
     assert_eq!(
-        log_group::create(&cx).await.unwrap(),
+        LogGroup.apply(&cx, &()).await.unwrap(),
         made,
         "adopted on a second run"
     );
-    log_group::delete(&cx, &made).await.unwrap();
-    log_group::delete(&cx, &made)
+    LogGroup.delete(&cx, &made).await.unwrap();
+    LogGroup
+        .delete(&cx, &made)
         .await
         .expect("a second delete is done");
-    assert_eq!(log_group::read(&cx, &made).await.unwrap(), None);
+    assert_eq!(LogGroup.read(&cx, &made).await.unwrap(), None);
     f.assert_no_leaks();
 }

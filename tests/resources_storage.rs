@@ -4,17 +4,20 @@
 mod support;
 
 use aws_sdk_s3::primitives::ByteStream;
-use ec2fleet::fleet::plan::Node;
 use ec2fleet::resources::storage::bucket;
+use ec2fleet::resources::Reconciler;
 
 #[tokio::test]
 async fn buckets_are_private_encrypted_tls_only_and_the_source_bucket_is_versioned() {
     let f = support::Fleet::new("web-b0b0b0b", serde_json::json!({})).await;
-    let (cx, s3) = (f.cx(), &f.aws.s3);
-    let assets = bucket::create(&cx, Node::AssetBucket, false)
+    let (assets_cx, source_cx, s3) = (f.cx("AssetBucket"), f.cx("SourceBucket"), &f.aws.s3);
+    // The inputs' default forceDestroy (true): deletes below empty the buckets.
+    let assets = bucket::Bucket::assets(f.args.force_destroy)
+        .apply(&assets_cx, &())
         .await
         .expect("asset bucket");
-    let source = bucket::create(&cx, Node::SourceBucket, true)
+    let source = bucket::Bucket::source(f.args.force_destroy)
+        .apply(&source_cx, &())
         .await
         .expect("source bucket");
     assert_eq!(
@@ -50,21 +53,26 @@ async fn buckets_are_private_encrypted_tls_only_and_the_source_bucket_is_version
         assert!(policy.policy().unwrap().contains("aws:SecureTransport"));
     }
     assert_eq!(
-        bucket::read(&cx, &source)
+        bucket::Bucket::source(f.args.force_destroy)
+            .read(&source_cx, &source)
             .await
             .unwrap()
             .map(|b| b.versioned),
         Some(true)
     );
     assert_eq!(
-        bucket::read(&cx, &assets)
+        bucket::Bucket::assets(f.args.force_destroy)
+            .read(&assets_cx, &assets)
             .await
             .unwrap()
             .map(|b| b.versioned),
         Some(false)
     );
     assert_eq!(
-        bucket::create(&cx, Node::SourceBucket, true).await.unwrap(),
+        bucket::Bucket::source(f.args.force_destroy)
+            .apply(&source_cx, &())
+            .await
+            .unwrap(),
         source,
         "adopted on a second run"
     );
@@ -92,24 +100,36 @@ async fn buckets_are_private_encrypted_tls_only_and_the_source_bucket_is_version
         .send()
         .await
         .unwrap();
-    bucket::delete(&cx, &source)
+    bucket::Bucket::source(f.args.force_destroy)
+        .delete(&source_cx, &source)
         .await
         .expect("delete with all versions");
-    bucket::delete(&cx, &assets)
+    bucket::Bucket::assets(f.args.force_destroy)
+        .delete(&assets_cx, &assets)
         .await
         .expect("delete asset bucket");
-    bucket::delete(&cx, &source)
+    bucket::Bucket::source(f.args.force_destroy)
+        .delete(&source_cx, &source)
         .await
         .expect("a second delete is done");
-    assert_eq!(bucket::read(&cx, &source).await.unwrap(), None);
+    assert_eq!(
+        bucket::Bucket::source(f.args.force_destroy)
+            .read(&source_cx, &source)
+            .await
+            .unwrap(),
+        None
+    );
     f.assert_no_leaks();
 }
 
 #[tokio::test]
 async fn without_force_destroy_a_bucket_with_data_is_kept_and_the_error_says_why() {
     let f = support::Fleet::new("web-c0c0c0c", serde_json::json!({"forceDestroy": false})).await;
-    let cx = f.cx();
-    let assets = bucket::create(&cx, Node::AssetBucket, false).await.unwrap();
+    let cx = f.cx("AssetBucket");
+    let assets = bucket::Bucket::assets(f.args.force_destroy)
+        .apply(&cx, &())
+        .await
+        .unwrap();
     f.aws
         .s3
         .put_object()
@@ -119,12 +139,21 @@ async fn without_force_destroy_a_bucket_with_data_is_kept_and_the_error_says_why
         .send()
         .await
         .unwrap();
-    let err = bucket::delete(&cx, &assets)
+    let err = bucket::Bucket::assets(f.args.force_destroy)
+        .delete(&cx, &assets)
         .await
         .expect_err("must not delete data without forceDestroy");
     assert!(err.to_string().contains("forceDestroy is false"), "{err}");
     assert!(
-        bucket::read(&cx, &assets).await.unwrap().is_some(),
+        matches!(err, ec2fleet::aws::Error::Refused { cause: Some(_), .. }),
+        "a refusal that keeps AWS's answer: {err:?}"
+    );
+    assert!(
+        bucket::Bucket::assets(f.args.force_destroy)
+            .read(&cx, &assets)
+            .await
+            .unwrap()
+            .is_some(),
         "the bucket and its data stay"
     );
     f.aws
@@ -135,6 +164,9 @@ async fn without_force_destroy_a_bucket_with_data_is_kept_and_the_error_says_why
         .send()
         .await
         .unwrap();
-    bucket::delete(&cx, &assets).await.unwrap();
+    bucket::Bucket::assets(f.args.force_destroy)
+        .delete(&cx, &assets)
+        .await
+        .unwrap();
     f.assert_no_leaks();
 }

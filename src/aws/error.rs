@@ -1,11 +1,19 @@
-//! AWS errors with their cause kept (service, operation, AWS error code, request ID), and the one place
-//! that classifies them.
+//! The provider's error: what happened, with its cause kept. A failed AWS call keeps its service,
+//! operation, AWS error code, request ID and SDK error ([`CallError`]); what the provider finds itself
+//! (a name another owner holds, a request it could not build, an answer missing a field, a wait past
+//! the deadline, a cancel, a broken invariant) has a variant of its own. Classification of AWS's
+//! codes lives here too, in one place.
+
+use std::time::Duration;
 
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use aws_smithy_types::error::operation::BuildError;
 use aws_types::request_id::RequestId;
 
-/// How the provider should treat an AWS error.
+use super::wait::human;
+
+/// How the provider should treat an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorClass {
     /// The object does not exist (a delete is then done, a read reports it gone).
@@ -26,10 +34,130 @@ pub enum ErrorClass {
     Other,
 }
 
+/// Everything that can stop a sub-resource.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An AWS call failed.
+    #[error(transparent)]
+    Aws(#[from] Box<CallError>),
+    /// A name the fleet needs belongs to an object another owner made: adopting it would take over
+    /// (and later delete) something that is not ours.
+    #[error("{what} named {name} exists but does not belong to fleet {fleet}; choose another namePrefix")]
+    NameTaken {
+        /// Short service name, like `iam`.
+        service: &'static str,
+        /// What kind of object, like `a role`.
+        what: &'static str,
+        /// The name taken.
+        name: String,
+        /// The fleet that wanted it.
+        fleet: String,
+    },
+    /// The provider will not take a step because of what it found in AWS (data it would lose, a
+    /// record it did not make); `reason` says what to do.
+    #[error("{service} {operation} refused: {reason}")]
+    Refused {
+        /// Short service name.
+        service: &'static str,
+        /// The operation not taken.
+        operation: &'static str,
+        /// Why, and what the user can do.
+        reason: String,
+        /// The AWS answer that showed it, if one did.
+        #[source]
+        cause: Option<Box<CallError>>,
+    },
+    /// AWS finished something it was doing unsuccessfully (a provisioning, a refresh, a target).
+    #[error("{service} {operation}: {reason}")]
+    Failed {
+        /// Short service name.
+        service: &'static str,
+        /// The operation that reported it.
+        operation: &'static str,
+        /// AWS's account of what failed.
+        reason: String,
+    },
+    /// A request could not be built (a required field left out of an SDK builder).
+    #[error("{service} {operation}: the request could not be built: {source}")]
+    InvalidRequest {
+        /// Short service name.
+        service: &'static str,
+        /// The operation whose request it was.
+        operation: &'static str,
+        /// The SDK builder's error.
+        #[source]
+        source: BuildError,
+    },
+    /// AWS answered without a field it always sends.
+    #[error("{service} {operation} answered without {field}")]
+    MissingField {
+        /// Short service name.
+        service: &'static str,
+        /// The operation answered.
+        operation: &'static str,
+        /// The field missing, like `the VPC ID`.
+        field: &'static str,
+    },
+    /// A wait ran past the request's deadline.
+    #[error("gave up waiting for {what} after {} (the operation's timeout); run the command again to continue, or raise customTimeouts", human(*waited))]
+    TimedOut {
+        /// What was awaited, like `load balancer web-alb to become active`.
+        what: String,
+        /// How long it was waited for.
+        waited: Duration,
+    },
+    /// The engine cancelled the operation before this step.
+    #[error("cancelled before it was done")]
+    Cancelled,
+    /// A broken invariant of the provider itself: a bug, never an AWS or input problem.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// How to treat it.
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            Error::Aws(e) => e.class,
+            Error::TimedOut { .. } => ErrorClass::TimedOut,
+            _ => ErrorClass::Other,
+        }
+    }
+
+    /// AWS's error code, for a failed AWS call that carried one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Error::Aws(e) => e.code.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// `map_err` adapter for an SDK builder's error: `.map_err(Error::build("s3", "PutBucketTagging"))`.
+    pub fn build(
+        service: &'static str,
+        operation: &'static str,
+    ) -> impl FnOnce(BuildError) -> Self {
+        move |source| Error::InvalidRequest {
+            service,
+            operation,
+            source,
+        }
+    }
+
+    /// The error for an answer without a field AWS always sends.
+    pub fn missing(service: &'static str, operation: &'static str, field: &'static str) -> Self {
+        Error::MissingField {
+            service,
+            operation,
+            field,
+        }
+    }
+}
+
 /// One failed AWS call.
 #[derive(Debug, thiserror::Error)]
 #[error("{service} {operation} failed: {}{message}{}", code.as_deref().map(|c| format!("{c}: ")).unwrap_or_default(), request_id.as_deref().map(|r| format!(" (request {r})")).unwrap_or_default())]
-pub struct AwsError {
+pub struct CallError {
     /// Short service name, like `ec2`.
     pub service: &'static str,
     /// API operation, like `CreateVpc`.
@@ -47,7 +175,7 @@ pub struct AwsError {
     pub source: Box<dyn std::error::Error + Send + Sync>,
 }
 
-impl AwsError {
+impl CallError {
     /// Wraps an SDK error, classifying it.
     pub fn from_sdk<E, R>(
         service: &'static str,
@@ -93,36 +221,40 @@ impl AwsError {
     }
 }
 
-impl AwsError {
-    /// A conflict the provider finds itself (no SDK error behind it), such as a name taken by an
-    /// object another owner made.
-    pub fn conflict(service: &'static str, operation: &'static str, message: String) -> Self {
-        let source = message.clone().into();
+#[cfg(test)]
+impl CallError {
+    /// An error as if AWS had sent it, of a given class, for tests of what handles classes.
+    pub(crate) fn synthetic(
+        service: &'static str,
+        operation: &'static str,
+        class: ErrorClass,
+        message: &str,
+    ) -> Self {
         Self {
             service,
             operation,
             code: None,
             message: message.into(),
             request_id: None,
-            class: ErrorClass::Other,
-            source,
+            class,
+            source: message.into(),
         }
     }
 }
 
 /// For deletes: an object that is already gone is the goal reached.
-pub fn done_if_gone<T>(r: Result<T, AwsError>) -> Result<(), AwsError> {
+pub fn done_if_gone<T>(r: Result<T, Error>) -> Result<(), Error> {
     match r {
-        Err(e) if e.class != ErrorClass::NotFound => Err(e),
+        Err(e) if e.class() != ErrorClass::NotFound => Err(e),
         _ => Ok(()),
     }
 }
 
 /// For reads: an object that is gone is `None`, not an error.
-pub fn none_if_gone<T>(r: Result<T, AwsError>) -> Result<Option<T>, AwsError> {
+pub fn none_if_gone<T>(r: Result<T, Error>) -> Result<Option<T>, Error> {
     match r {
         Ok(v) => Ok(Some(v)),
-        Err(e) if e.class == ErrorClass::NotFound => Ok(None),
+        Err(e) if e.class() == ErrorClass::NotFound => Ok(None),
         Err(e) => Err(e),
     }
 }
@@ -131,15 +263,14 @@ pub fn none_if_gone<T>(r: Result<T, AwsError>) -> Result<Option<T>, AwsError> {
 pub fn on<E, R>(
     service: &'static str,
     operation: &'static str,
-) -> impl FnOnce(SdkError<E, R>) -> AwsError
+) -> impl FnOnce(SdkError<E, R>) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
     SdkError<E, R>: RequestId,
 {
-    move |e| AwsError::from_sdk(service, operation, e)
+    move |e| Error::Aws(Box::new(CallError::from_sdk(service, operation, e)))
 }
-
 /// The error and its causes, as one line.
 fn describe_chain(e: &dyn std::error::Error) -> String {
     let mut parts = vec![e.to_string()];
@@ -216,6 +347,68 @@ pub fn classify(code: Option<&str>, message: &str) -> ErrorClass {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_kind_of_failure_says_what_happened_and_keeps_its_class() {
+        let call = CallError::synthetic(
+            "ec2",
+            "DeleteVpc",
+            ErrorClass::DependencyViolation,
+            "in use",
+        );
+        let cases: [(Error, &str, ErrorClass); 5] = [
+            (
+                Error::Aws(Box::new(call)),
+                "ec2 DeleteVpc failed: in use",
+                ErrorClass::DependencyViolation,
+            ),
+            (
+                Error::NameTaken {
+                    service: "iam",
+                    what: "a role",
+                    name: "web-instance".into(),
+                    fleet: "web".into(),
+                },
+                "a role named web-instance exists but does not belong to fleet web; choose another namePrefix",
+                ErrorClass::Other,
+            ),
+            (
+                Error::missing("ec2", "CreateVpc", "the VPC ID"),
+                "ec2 CreateVpc answered without the VPC ID",
+                ErrorClass::Other,
+            ),
+            (
+                Error::TimedOut {
+                    what: "load balancer web-alb to become active".into(),
+                    waited: Duration::from_secs(130),
+                },
+                "gave up waiting for load balancer web-alb to become active after 2m10s",
+                ErrorClass::TimedOut,
+            ),
+            (
+                Error::Internal("Subnets needs Vpc".into()),
+                "internal error: Subnets needs Vpc",
+                ErrorClass::Other,
+            ),
+        ];
+        for (e, starts, class) in cases {
+            assert!(e.to_string().starts_with(starts), "{e}");
+            assert_eq!(e.class(), class, "{e}");
+        }
+    }
+
+    #[test]
+    fn a_request_that_cannot_be_built_keeps_the_builders_error_as_its_source() {
+        let built = aws_sdk_s3::types::Tagging::builder()
+            .build()
+            .map_err(Error::build("s3", "PutBucketTagging"));
+        let e = built.unwrap_err();
+        assert!(matches!(e, Error::InvalidRequest { .. }), "{e:?}");
+        assert!(std::error::Error::source(&e).is_some());
+        assert!(e
+            .to_string()
+            .starts_with("s3 PutBucketTagging: the request could not be built"));
+    }
 
     #[test]
     fn codes_are_classified_in_one_place() {

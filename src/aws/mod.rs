@@ -7,7 +7,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::Credentials;
 
-pub use error::{AwsError, ErrorClass};
+pub use error::{Error, ErrorClass};
 pub use wait::Waits;
 
 use crate::config::ProviderConfig;
@@ -110,12 +110,12 @@ impl Clients {
     }
 
     /// Checks that the credentials work, returning the account ID.
-    pub async fn validate_credentials(&self) -> Result<String, AwsError> {
+    pub async fn validate_credentials(&self) -> Result<String, Error> {
         self.account_id().await
     }
 
     /// The account the credentials belong to (one STS call per set of clients).
-    pub async fn account_id(&self) -> Result<String, AwsError> {
+    pub async fn account_id(&self) -> Result<String, Error> {
         let id = self
             .account
             .get_or_try_init(|| async {
@@ -125,13 +125,8 @@ impl Clients {
                     .send()
                     .await
                     .map_err(error::on("sts", "GetCallerIdentity"))?;
-                out.account.ok_or_else(|| {
-                    AwsError::conflict(
-                        "sts",
-                        "GetCallerIdentity",
-                        "AWS returned no account ID".into(),
-                    )
-                })
+                out.account
+                    .ok_or_else(|| Error::missing("sts", "GetCallerIdentity", "the account ID"))
             })
             .await?;
         Ok(id.clone())

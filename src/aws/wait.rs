@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::{AwsError, ErrorClass};
+use super::{Error, ErrorClass};
 
 /// Where progress lines go (the engine's Log service in the provider, nowhere in unit tests).
 pub type Report = Arc<dyn Fn(String) + Send + Sync>;
@@ -39,18 +39,17 @@ impl Waits {
 
     /// Calls `check` until it yields a value, sleeping `every` between calls and reporting
     /// "waiting for {what} (elapsed)" each time. The first check is immediate, so an object that is
-    /// already ready costs one call and no sleep. Past the deadline it fails with [`ErrorClass::TimedOut`]
-    /// naming `what`, attributed to `service`/`operation` (the call that was being polled).
+    /// already ready costs one call and no sleep. Past the deadline it fails with [`Error::TimedOut`]
+    /// naming `what`.
     pub async fn until<T, F, Fut>(
         &self,
-        (service, operation): (&'static str, &'static str),
         what: &str,
         every: Duration,
         mut check: F,
-    ) -> Result<T, AwsError>
+    ) -> Result<T, Error>
     where
         F: FnMut() -> Fut,
-        Fut: Future<Output = Result<Option<T>, AwsError>>,
+        Fut: Future<Output = Result<Option<T>, Error>>,
     {
         let started = Instant::now();
         let mut tries = 0;
@@ -60,13 +59,10 @@ impl Waits {
             }
             let waited = started.elapsed();
             if Instant::now() + backoff(tries, every) > self.deadline {
-                let mut e = AwsError::conflict(
-                    service,
-                    operation,
-                    format!("gave up waiting for {what} after {} (the operation's timeout); run the command again to continue, or raise customTimeouts", human(waited)),
-                );
-                e.class = ErrorClass::TimedOut;
-                return Err(e);
+                return Err(Error::TimedOut {
+                    what: what.to_string(),
+                    waited,
+                });
             }
             (self.report)(format!("waiting for {what} ({})", human(waited)));
             tokio::time::sleep(backoff(tries, every)).await;
@@ -85,20 +81,20 @@ impl Waits {
         what: &str,
         every: Duration,
         mut attempt: F,
-    ) -> Result<T, AwsError>
+    ) -> Result<T, Error>
     where
         F: FnMut() -> Fut,
-        Fut: Future<Output = Result<T, AwsError>>,
+        Fut: Future<Output = Result<T, Error>>,
     {
         let last = std::sync::Mutex::new(None);
         let got = self
-            .until(("ec2fleet", "retry"), what, every, || {
+            .until(what, every, || {
                 let fut = attempt();
                 let last = &last;
                 async move {
                     match fut.await {
                         Ok(v) => Ok(Some(v)),
-                        Err(e) if e.class == class => {
+                        Err(e) if e.class() == class => {
                             *last.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
                             Ok(None)
                         }
@@ -108,7 +104,7 @@ impl Waits {
             })
             .await;
         let last = last.into_inner().unwrap_or_else(|p| p.into_inner());
-        got.map_err(|e| match (e.class, last) {
+        got.map_err(|e| match (e.class(), last) {
             (ErrorClass::TimedOut, Some(aws)) => aws,
             _ => e,
         })
@@ -162,16 +158,11 @@ mod tests {
         );
         let mut calls = 0;
         let got = w
-            .until(
-                ("cloudfront", "GetDistribution"),
-                "distribution E1 to deploy",
-                Duration::from_secs(65),
-                || {
-                    calls += 1;
-                    let n = calls;
-                    async move { Ok::<_, AwsError>((n == 3).then_some(n)) }
-                },
-            )
+            .until("distribution E1 to deploy", Duration::from_secs(65), || {
+                calls += 1;
+                let n = calls;
+                async move { Ok::<_, Error>((n == 3).then_some(n)) }
+            })
             .await
             .unwrap();
         assert_eq!(got, 3);
@@ -188,9 +179,9 @@ mod tests {
     async fn retries_only_the_named_class_and_reports_the_aws_error_at_the_deadline() {
         let w = Waits::quiet(Duration::from_secs(10));
         let err = |class| {
-            let mut e = AwsError::conflict("iam", "CreateX", "not yet".into());
-            e.class = class;
-            e
+            Error::Aws(Box::new(crate::aws::error::CallError::synthetic(
+                "iam", "CreateX", class, "not yet",
+            )))
         };
         let mut n = 0;
         let got = w
@@ -219,7 +210,7 @@ mod tests {
             )
             .await;
         assert_eq!(
-            other.unwrap_err().class,
+            other.unwrap_err().class(),
             ErrorClass::Other,
             "other errors are not retried"
         );
@@ -231,7 +222,7 @@ mod tests {
                 || async { Err::<(), _>(err(ErrorClass::PropagationDelay)) },
             )
             .await;
-        assert_eq!(stuck.unwrap_err().message.as_ref(), "not yet");
+        assert!(stuck.unwrap_err().to_string().ends_with("not yet"));
     }
 
     #[tokio::test(start_paused = true)]
@@ -239,14 +230,13 @@ mod tests {
         let w = Waits::quiet(Duration::from_secs(30));
         let err = w
             .until(
-                ("elbv2", "DescribeLoadBalancers"),
                 "load balancer x to become active",
                 Duration::from_secs(10),
-                || async { Ok::<Option<()>, AwsError>(None) },
+                || async { Ok::<Option<()>, Error>(None) },
             )
             .await
             .unwrap_err();
-        assert_eq!(err.class, ErrorClass::TimedOut);
+        assert_eq!(err.class(), ErrorClass::TimedOut);
         assert!(
             err.to_string().contains("load balancer x to become active"),
             "{err}"

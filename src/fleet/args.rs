@@ -6,6 +6,11 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+// The inputs of one sub-resource each, defined with it (the schema names them the same).
+pub use crate::resources::compute::scheduled_actions::ScheduledAction;
+pub use crate::resources::dns::record::Dns;
+pub use crate::resources::lb::target_group::HealthCheck;
+
 /// Everything needed to stand up a load-balanced, continuously deployable EC2 fleet.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -24,8 +29,9 @@ pub struct FleetArgs {
     pub vpc_cidr: String,
 
     /// Availability zones to spread the fleet over (at least 2, as the load balancer requires). Defaults to
-    /// the region's first three.
+    /// the region's first three. Changing it replaces the fleet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("replaceOnChanges" = true))]
     pub availability_zones: Option<Vec<String>>,
 
     /// EC2 instance type of the fleet's instances.
@@ -54,8 +60,10 @@ pub struct FleetArgs {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_data: Option<String>,
 
-    /// TCP port the application listens on; the target group forwards to it.
+    /// TCP port the application listens on; the target group forwards to it (a target group's port is
+    /// fixed when it is made). Changing it replaces the fleet.
     #[serde(default = "defaults::app_port")]
+    #[schemars(extend("replaceOnChanges" = true))]
     pub app_port: u16,
 
     /// Smallest number of instances in the Auto Scaling group.
@@ -120,59 +128,6 @@ pub struct FleetArgs {
     pub tags: BTreeMap<String, String>,
 }
 
-/// A scheduled change of the Auto Scaling group's capacity.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ScheduledAction {
-    /// Name of the action, unique within the fleet.
-    pub name: String,
-    /// Recurrence in cron format (five fields: minute hour day-of-month month day-of-week).
-    pub cron: String,
-    /// Smallest group size from this time on.
-    pub min_capacity: u32,
-    /// Largest group size from this time on.
-    pub max_capacity: u32,
-    /// Group size to set at this time (between minCapacity and maxCapacity).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub desired_capacity: Option<u32>,
-    /// IANA time zone of the cron expression (for example Europe/London). Defaults to UTC.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub time_zone: Option<String>,
-}
-
-/// The target group's health check.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct HealthCheck {
-    /// HTTP path probed on each instance.
-    #[serde(default = "defaults::health_path")]
-    pub path: String,
-    /// Seconds between probes (5-300).
-    #[serde(default = "defaults::health_interval")]
-    pub interval_seconds: u32,
-    /// Seconds to wait for a response (2-120, less than intervalSeconds).
-    #[serde(default = "defaults::health_timeout")]
-    pub timeout_seconds: u32,
-    /// Consecutive successes before a target is healthy (2-10).
-    #[serde(default = "defaults::healthy_threshold")]
-    pub healthy_threshold: u32,
-    /// Consecutive failures before a target is unhealthy (2-10).
-    #[serde(default = "defaults::unhealthy_threshold")]
-    pub unhealthy_threshold: u32,
-}
-
-impl Default for HealthCheck {
-    fn default() -> Self {
-        Self {
-            path: defaults::health_path(),
-            interval_seconds: defaults::health_interval(),
-            timeout_seconds: defaults::health_timeout(),
-            healthy_threshold: defaults::healthy_threshold(),
-            unhealthy_threshold: defaults::unhealthy_threshold(),
-        }
-    }
-}
-
 /// The CloudFront distribution in front of the load balancer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -209,21 +164,6 @@ impl Default for Cdn {
             aliases: Vec::new(),
         }
     }
-}
-
-/// A Route 53 alias record (A and AAAA) pointing at the distribution (or at the load balancer when the CDN
-/// is off).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Dns {
-    /// ID of the hosted zone that holds the record.
-    pub hosted_zone_id: String,
-    /// The zone's domain name; with no recordName the record is made at the zone apex.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub zone_name: Option<String>,
-    /// Fully qualified name of the record (inside the zone).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_name: Option<String>,
 }
 
 /// Defaults, named so serde, the schema and `Default` impls share them.
@@ -264,21 +204,6 @@ mod defaults {
     }
     pub fn listener_port() -> u16 {
         80
-    }
-    pub fn health_path() -> String {
-        "/".into()
-    }
-    pub fn health_interval() -> u32 {
-        10
-    }
-    pub fn health_timeout() -> u32 {
-        5
-    }
-    pub fn healthy_threshold() -> u32 {
-        2
-    }
-    pub fn unhealthy_threshold() -> u32 {
-        2
     }
     pub fn deregistration_delay() -> u32 {
         10

@@ -6,18 +6,16 @@ use tokio::sync::watch;
 
 use super::apply::{apply, Incomplete};
 use super::destroy::{remove_nodes, unwanted};
-use super::plan::Node;
+use super::nodes::{Node, Records};
 use super::ready;
 use super::retag::retag;
-use super::state::Records;
-use crate::aws::AwsError;
-use crate::resources::Ctx;
+use super::FleetCtx;
 
 /// Progress per node: the node, how many are done, how many in all.
 pub type Progress<'a> = &'a (dyn Fn(Node, usize, usize) + Send + Sync);
 
 /// How this run treats what the fleet already has.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct How {
     /// Reuse recorded sub-resources as they are (same inputs: only the missing ones are made).
     pub resume: bool,
@@ -28,36 +26,25 @@ pub struct How {
     pub retag: Option<Vec<String>>,
 }
 
-/// Converges the fleet of `cx.args` from `have`. `made` hears of each node made, `removed` of each
-/// node deleted.
+/// Converges the fleet of `fleet.args` from `have`. `made` hears of each node made, `removed` of
+/// each node deleted.
 pub async fn converge(
-    cx: &Ctx<'_>,
-    secret: Option<&str>,
+    fleet: &FleetCtx<'_>,
     have: Records,
     how: How,
     cancel: watch::Receiver<bool>,
     (made, removed): (Progress<'_>, Progress<'_>),
 ) -> Result<Records, Incomplete> {
-    let have = remove_nodes(cx, have, &how.replace, cancel.clone(), removed).await?;
-    let records = apply(cx, secret, have, how.resume, cancel.clone(), made).await?;
+    let have = remove_nodes(fleet, have, &how.replace, cancel.clone(), removed).await?;
+    let records = apply(fleet, have, how.resume, cancel.clone(), made).await?;
     if let Some(removed) = &how.retag {
-        if let Err(failed) = retag(cx, &records, removed).await {
-            return Err(stopped(records, failed));
+        if let Err((node, e)) = retag(fleet, &records, removed).await {
+            return Err(Incomplete::at(records, node, e));
         }
     }
-    if let Err(e) = ready::wait(cx, &records).await {
-        return Err(stopped(records, (Node::AutoScalingGroup, e)));
+    if let Err((node, e)) = ready::wait(fleet, &records).await {
+        return Err(Incomplete::at(records, node, e));
     }
-    let unwanted = unwanted(cx, &records);
-    remove_nodes(cx, records, &unwanted, cancel, removed).await
-}
-
-/// A run that stopped after every node was made: all records stand, one step failed.
-fn stopped(records: Records, failed: (Node, AwsError)) -> Incomplete {
-    Incomplete {
-        records,
-        failed: vec![failed],
-        not_started: Vec::new(),
-        cancelled: false,
-    }
+    let unwanted = unwanted(fleet.args, &records);
+    remove_nodes(fleet, records, &unwanted, cancel, removed).await
 }

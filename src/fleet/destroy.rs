@@ -6,31 +6,16 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use super::apply::{Incomplete, PARALLEL};
-use super::plan::{self, Node};
-use super::state::{Made, Records};
-use super::FleetArgs;
-use crate::aws::{AwsError, ErrorClass};
-use crate::graph::{run, Queue};
-use crate::resources::cdn::{cache_policy, distribution};
-use crate::resources::compute::{auto_scaling_group, launch_template, scheduled_actions};
-use crate::resources::delivery::{
-    codedeploy_application, deployment_group, event_rule, pipeline, trail,
-};
-use crate::resources::dns::record;
-use crate::resources::iam::{
-    codedeploy_role, events_role, instance_profile, instance_role, pipeline_role,
-};
-use crate::resources::lb::{listeners, load_balancer, target_group};
-use crate::resources::network::{internet_gateway, route_table, security_group, subnets, vpc};
-use crate::resources::observability::log_group;
-use crate::resources::storage::bucket;
-use crate::resources::Ctx;
+use super::apply::{queue, Incomplete, PARALLEL};
+use super::nodes::{Made, Node, Records};
+use super::{plan, FleetArgs, FleetCtx};
+use crate::aws::{Error, ErrorClass};
+use crate::graph::run;
 
 /// Deletes every recorded sub-resource, dependents first. On failure, the error carries the records
 /// of what still exists.
 pub async fn destroy(
-    cx: &Ctx<'_>,
+    fleet: &FleetCtx<'_>,
     records: &Records,
     cancel: watch::Receiver<bool>,
     progress: &(dyn Fn(Node, usize, usize) + Send + Sync),
@@ -38,8 +23,8 @@ pub async fn destroy(
     let present = records.all();
     let keep: BTreeSet<Node> = present.keys().copied().collect();
     let total = keep.len();
-    let queue = Queue::new(plan::restricted(&keep))
-        .expect("a restricted fleet graph is closed and acyclic (tested)")
+    let queue = queue(plan::restricted(&keep), records)
+        .map_err(|inc| *inc)?
         .reversed();
     let finished = std::sync::atomic::AtomicUsize::new(0);
     let outcome = run::run(queue, BTreeMap::new(), PARALLEL, cancel, |node, _| {
@@ -47,11 +32,11 @@ pub async fn destroy(
         let finished = &finished;
         async move {
             if let Some(made) = made {
-                remove_when_free(cx, &made).await?;
+                remove_when_free(fleet, &made).await?;
             }
             let n = finished.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
             progress(node, n, total);
-            Ok::<(), AwsError>(())
+            Ok::<(), Error>(())
         }
     })
     .await;
@@ -80,9 +65,9 @@ pub fn replaced(old: &FleetArgs, new: &FleetArgs) -> Vec<Node> {
     out
 }
 
-/// Nodes recorded but not in the graph of `cx.args` (the CDN turned off, DNS removed).
-pub fn unwanted(cx: &Ctx<'_>, records: &Records) -> Vec<Node> {
-    let wanted: Vec<Node> = plan::graph(cx.args).into_iter().map(|(n, _)| n).collect();
+/// Nodes recorded but not in the graph of `args` (the CDN turned off, DNS removed).
+pub fn unwanted(args: &FleetArgs, records: &Records) -> Vec<Node> {
+    let wanted: Vec<Node> = plan::graph(args).into_iter().map(|(n, _)| n).collect();
     records
         .all()
         .into_keys()
@@ -93,7 +78,7 @@ pub fn unwanted(cx: &Ctx<'_>, records: &Records) -> Vec<Node> {
 /// Deletes the recorded objects of `nodes` (in graph order) and returns the records left. On failure
 /// the error carries every record still standing, the others' included.
 pub async fn remove_nodes(
-    cx: &Ctx<'_>,
+    fleet: &FleetCtx<'_>,
     mut records: Records,
     nodes: &[Node],
     cancel: watch::Receiver<bool>,
@@ -108,7 +93,7 @@ pub async fn remove_nodes(
     if doomed.is_empty() {
         return Ok(records);
     }
-    let result = destroy(cx, &doomed, cancel, progress).await;
+    let result = destroy(fleet, &doomed, cancel, progress).await;
     for node in nodes {
         records.remove(*node);
     }
@@ -121,53 +106,17 @@ pub async fn remove_nodes(
     })
 }
 
-/// [`remove`], retried while AWS still sees something depending on the object (a network interface
-/// AWS is still releasing, say): that exact error, polled, bounded by the request's deadline.
-async fn remove_when_free(cx: &Ctx<'_>, made: &Made) -> Result<(), AwsError> {
+/// [`Made::delete`], retried while AWS still sees something depending on the object (a network
+/// interface AWS is still releasing, say): that exact error, polled, bounded by the request's deadline.
+async fn remove_when_free(fleet: &FleetCtx<'_>, made: &Made) -> Result<(), Error> {
     let what = format!("AWS to release what still depends on {}", made.node());
-    cx.waits
+    fleet
+        .waits
         .while_failing(
             ErrorClass::DependencyViolation,
             &what,
             Duration::from_secs(5),
-            || remove(cx, made),
+            || made.delete(fleet),
         )
         .await
-}
-
-/// Deletes one sub-resource; gone is done.
-async fn remove(cx: &Ctx<'_>, made: &Made) -> Result<(), AwsError> {
-    match made {
-        // The AMI is not ours: nothing to delete.
-        Made::Ami(_) => Ok(()),
-        Made::Vpc(s) => vpc::delete(cx, s).await,
-        Made::Subnets(s) => subnets::delete(cx, s).await,
-        Made::InternetGateway(s) => internet_gateway::delete(cx, s).await,
-        Made::RouteTable(s) => route_table::delete(cx, s).await,
-        Made::InstanceSecurityGroup(s) | Made::LoadBalancerSecurityGroup(s) => {
-            security_group::delete(cx, s).await
-        }
-        Made::InstanceRole(s) => instance_role::delete(cx, s).await,
-        Made::InstanceProfile(s) => instance_profile::delete(cx, s).await,
-        Made::LogGroup(s) => log_group::delete(cx, s).await,
-        Made::LaunchTemplate(s) => launch_template::delete(cx, s).await,
-        Made::AssetBucket(s) | Made::SourceBucket(s) => bucket::delete(cx, s).await,
-        Made::ArtifactBucket(s) => bucket::delete_with_objects(cx, s).await,
-        Made::Trail(s) => trail::delete(cx, s).await,
-        Made::LoadBalancer(s) => load_balancer::delete(cx, s).await,
-        Made::TargetGroup(s) => target_group::delete(cx, s).await,
-        Made::Listeners(s) => listeners::delete(cx, s).await,
-        Made::AutoScalingGroup(s) => auto_scaling_group::delete(cx, s).await,
-        Made::ScheduledActions(s) => scheduled_actions::delete(cx, s).await,
-        Made::CodeDeployRole(s) => codedeploy_role::delete(cx, s).await,
-        Made::CodeDeployApplication(s) => codedeploy_application::delete(cx, s).await,
-        Made::DeploymentGroup(s) => deployment_group::delete(cx, s).await,
-        Made::PipelineRole(s) => pipeline_role::delete(cx, s).await,
-        Made::Pipeline(s) => pipeline::delete(cx, s).await,
-        Made::EventsRole(s) => events_role::delete(cx, s).await,
-        Made::EventRule(s) => event_rule::delete(cx, s).await,
-        Made::CachePolicy(s) => cache_policy::delete(cx, s).await,
-        Made::Distribution(s) => distribution::delete(cx, s).await,
-        Made::DnsRecord(s) => record::delete(cx, s).await,
-    }
 }

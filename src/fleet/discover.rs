@@ -13,110 +13,77 @@
 //! imported with a record keeps it in AWS but not in its state; adding `dns` to the program and
 //! running `pulumi up` adopts it again.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 
-use futures::future::{try_join_all, BoxFuture, FutureExt, TryFutureExt};
+use futures::future::{try_join_all, BoxFuture, FutureExt};
 
 use super::args::FleetArgs;
-use super::plan::{self, Node};
-use super::state::{Made, Records};
-use crate::aws::AwsError;
+use super::nodes::{Node, Records};
+use super::FleetCtx;
+use crate::aws::{Clients, Error, Waits};
+use crate::identity::Identity;
 use crate::resources::cdn::{cache_policy, distribution};
-use crate::resources::compute::{
-    auto_scaling_group, launch_template, scheduled_actions, user_data,
-};
-use crate::resources::delivery::{
-    codedeploy_application, deployment_group, event_rule, pipeline, trail,
-};
-use crate::resources::iam::{
-    codedeploy_role, events_role, instance_profile, instance_role, pipeline_role, role,
-};
-use crate::resources::lb::{listeners, load_balancer, target_group};
-use crate::resources::network::{internet_gateway, route_table, security_group, subnets, vpc};
-use crate::resources::observability::log_group;
-use crate::resources::storage::bucket;
-use crate::resources::Ctx;
+use crate::resources::compute::auto_scaling_group::AutoScalingGroup;
+use crate::resources::compute::{launch_template, scheduled_actions, user_data};
+use crate::resources::delivery::{deployment_group, pipeline};
+use crate::resources::lb::{listeners, target_group};
+use crate::resources::network::{security_group, vpc};
+use crate::resources::Reconciler;
 
-/// The records of every sub-resource of fleet `cx.prefix` found in AWS, all looked up at once.
-/// Empty when there is no such fleet. The AMI record is the image the launch template launches.
-pub async fn discover(cx: &Ctx<'_>) -> Result<Records, AwsError> {
-    let found = try_join_all(plan::all().into_iter().map(|n| find(cx, n))).await?;
-    Ok(found.into_iter().flatten().collect())
+/// A fleet found in AWS by its name prefix alone.
+#[derive(Debug)]
+pub struct Imported {
+    /// The records of its sub-resources.
+    pub records: Records,
+    /// The inputs its objects were made with, as AWS has them now (see [`inputs`]).
+    pub args: FleetArgs,
+    /// The secret its listeners admit, so later updates keep CloudFront's header valid.
+    pub origin_secret: Option<String>,
 }
 
-/// `node`'s object, with those that can only be found through it.
-async fn find(cx: &Ctx<'_>, node: Node) -> Result<Vec<Made>, AwsError> {
-    use Node as N;
-    let role = |suffix| role::discover(cx, suffix);
-    let bucket = || bucket::discover(cx, node);
-    let one = |m: Option<Made>| m.into_iter().collect();
-    Ok(match node {
-        N::Vpc => one(vpc::find(cx).await?.map(Made::Vpc)),
-        N::Subnets => one(subnets::discover(cx).await?.map(Made::Subnets)),
-        N::InternetGateway => one(internet_gateway::discover(cx)
-            .await?
-            .map(Made::InternetGateway)),
-        N::RouteTable => one(route_table::discover(cx).await?.map(Made::RouteTable)),
-        N::InstanceSecurityGroup => one(security_group::discover(cx, node)
-            .await?
-            .map(Made::InstanceSecurityGroup)),
-        N::LoadBalancerSecurityGroup => one(security_group::discover(cx, node)
-            .await?
-            .map(Made::LoadBalancerSecurityGroup)),
-        N::InstanceRole => one(role(instance_role::SUFFIX).await?.map(Made::InstanceRole)),
-        N::CodeDeployRole => one(role(codedeploy_role::SUFFIX)
-            .await?
-            .map(Made::CodeDeployRole)),
-        N::PipelineRole => one(role(pipeline_role::SUFFIX).await?.map(Made::PipelineRole)),
-        N::EventsRole => one(role(events_role::SUFFIX).await?.map(Made::EventsRole)),
-        N::InstanceProfile => one(instance_profile::discover(cx)
-            .await?
-            .map(Made::InstanceProfile)),
-        N::LogGroup => one(log_group::discover(cx).await?.map(Made::LogGroup)),
-        N::AssetBucket => one(bucket().await?.map(Made::AssetBucket)),
-        N::SourceBucket => one(bucket().await?.map(Made::SourceBucket)),
-        N::ArtifactBucket => one(bucket().await?.map(Made::ArtifactBucket)),
-        N::Trail => one(trail::discover(cx).await?.map(Made::Trail)),
-        N::TargetGroup => one(target_group::discover(cx).await?.map(Made::TargetGroup)),
-        N::Pipeline => one(pipeline::discover(cx).await?.map(Made::Pipeline)),
-        N::EventRule => one(event_rule::discover(cx).await?.map(Made::EventRule)),
-        N::CachePolicy => one(cache_policy::discover(cx).await?.map(Made::CachePolicy)),
-        N::Distribution => one(distribution::discover(cx).await?.map(Made::Distribution)),
-        N::LaunchTemplate => {
-            let t = launch_template::discover(cx).await?;
-            let launched = of(&t, |t| launch_template::launches(cx, t)).await?;
-            let image = launched.and_then(|d| d.image_id().map(str::to_string));
-            both(t.map(Made::LaunchTemplate), image.map(Made::Ami))
+/// Finds fleet `prefix` in AWS: its objects, the inputs they were made with and the origin secret;
+/// `None` when nothing of it exists.
+pub async fn import(
+    aws: &Clients,
+    waits: &Waits,
+    prefix: &str,
+    default_tags: &BTreeMap<String, String>,
+) -> Result<Option<Imported>, Error> {
+    let mut args: FleetArgs = super::parse(serde_json::json!({}))
+        .map_err(|e| Error::Internal(format!("default inputs: {}", e.reason)))?;
+    args.name_prefix = Some(prefix.to_string());
+    let fleet = FleetCtx::new(aws, waits, &args, prefix, default_tags, None);
+    let records = discover(&fleet).await?;
+    if records.is_empty() {
+        return Ok(None);
+    }
+    let secret = async {
+        match &records.listeners {
+            Some(l) => listeners::origin_secret(&fleet.cx(Node::Listeners), l).await,
+            None => Ok(None),
         }
-        N::LoadBalancer => {
-            let lb = load_balancer::discover(cx).await?;
-            let l = of(&lb, |lb| listeners::discover(cx, lb)).await?;
-            both(lb.map(Made::LoadBalancer), l.map(Made::Listeners))
-        }
-        N::AutoScalingGroup => {
-            let g = auto_scaling_group::discover(cx).await?;
-            let schedule = |g| scheduled_actions::discover(cx, g).map_ok(Some);
-            let s = of(&g, schedule).await?;
-            both(g.map(Made::AutoScalingGroup), s.map(Made::ScheduledActions))
-        }
-        N::CodeDeployApplication => {
-            let app = codedeploy_application::discover(cx).await?;
-            let g = of(&app, |app| deployment_group::discover(cx, app)).await?;
-            both(
-                app.map(Made::CodeDeployApplication),
-                g.map(Made::DeploymentGroup),
-            )
-        }
-        // Found with the object they belong to (above), or not at all (see the module docs).
-        N::Ami | N::Listeners | N::ScheduledActions | N::DeploymentGroup | N::DnsRecord => {
-            Vec::new()
-        }
-    })
+    };
+    let (args, origin_secret) = tokio::try_join!(inputs(&fleet, &records), secret)?;
+    Ok(Some(Imported {
+        records,
+        args,
+        origin_secret,
+    }))
 }
 
-/// An object and the one found through it.
-fn both(parent: Option<Made>, child: Option<Made>) -> Vec<Made> {
-    parent.into_iter().chain(child).collect()
+/// The records of every sub-resource of fleet `fleet.prefix` found in AWS: first every object that
+/// stands alone, all at once, then those that live inside one found (listeners, scheduled actions,
+/// the deployment group, the AMI the template launches). Empty when there is no such fleet.
+pub async fn discover(fleet: &FleetCtx<'_>) -> Result<Records, Error> {
+    let (roots, inner): (Vec<Node>, Vec<Node>) =
+        Node::ALL.iter().partition(|n| n.within().is_none());
+    let mut found = Records::default();
+    for wave in [roots, inner] {
+        let got = try_join_all(wave.iter().map(|n| n.discover(fleet, &found))).await?;
+        found.extend(got.into_iter().flatten());
+    }
+    Ok(found)
 }
 
 /// A change to the inputs, from what one part of the fleet says.
@@ -125,26 +92,19 @@ type Edit = Box<dyn FnOnce(&mut FleetArgs) + Send>;
 /// The inputs the fleet's objects were made with, as AWS has them now (all read at once). What AWS
 /// does not say (forceDestroy, dns) or what belongs to an object not found is left at its default;
 /// the AMI and zones are always explicit, since the defaults would be looked up again.
-pub async fn inputs(cx: &Ctx<'_>, r: &Records) -> Result<FleetArgs, AwsError> {
-    let reads: Vec<BoxFuture<'_, Result<Edit, AwsError>>> = vec![
-        network(cx, r).boxed(),
-        template(cx, r).boxed(),
-        ssh(cx, r).boxed(),
-        target_group(cx, r).boxed(),
-        capacity(cx, r).boxed(),
-        schedule(cx, r).boxed(),
-        listener(cx, r).boxed(),
-        delivery(cx, r).boxed(),
-        cdn(cx, r).boxed(),
+pub async fn inputs(fleet: &FleetCtx<'_>, r: &Records) -> Result<FleetArgs, Error> {
+    let reads: Vec<BoxFuture<'_, Result<Edit, Error>>> = vec![
+        network(fleet, r).boxed(),
+        template(fleet, r).boxed(),
+        ssh(fleet, r).boxed(),
+        target_group(fleet, r).boxed(),
+        capacity(fleet, r).boxed(),
+        schedule(fleet, r).boxed(),
+        listener(fleet, r).boxed(),
+        delivery(fleet, r).boxed(),
+        cdn(fleet, r).boxed(),
     ];
-    let mut args: FleetArgs = super::parse(serde_json::json!({})).map_err(|e| {
-        AwsError::conflict(
-            "ec2fleet",
-            "import",
-            format!("default inputs: {}", e.reason),
-        )
-    })?;
-    args.name_prefix = Some(cx.prefix.to_string());
+    let mut args = fleet.args.clone();
     for edit in try_join_all(reads).await? {
         edit(&mut args);
     }
@@ -160,9 +120,9 @@ fn keep() -> Edit {
 async fn of<'r, T, R, F>(
     record: &'r Option<T>,
     read: impl FnOnce(&'r T) -> F,
-) -> Result<Option<R>, AwsError>
+) -> Result<Option<R>, Error>
 where
-    F: Future<Output = Result<Option<R>, AwsError>>,
+    F: Future<Output = Result<Option<R>, Error>>,
 {
     match record {
         Some(t) => read(t).await,
@@ -171,9 +131,10 @@ where
 }
 
 /// The VPC's CIDR and the fleet's own tags; the subnets' zones.
-async fn network(cx: &Ctx<'_>, r: &Records) -> Result<Edit, AwsError> {
-    let tags = of(&r.vpc, |v| vpc::tags(cx, v)).await?;
-    let tags = tags.map(|t| cx.own_tags(Node::Vpc, t));
+async fn network(fleet: &FleetCtx<'_>, r: &Records) -> Result<Edit, Error> {
+    let cx = fleet.cx(Node::Vpc);
+    let tags = of(&r.vpc, |v| vpc::tags(&cx, v)).await?;
+    let tags = tags.map(|t| own_tags(fleet, Node::Vpc, t));
     let cidr = r.vpc.as_ref().map(|v| v.cidr.clone());
     let zones = r.subnets.as_ref().map(|s| s.availability_zones.clone());
     Ok(Box::new(move |a| {
@@ -184,8 +145,9 @@ async fn network(cx: &Ctx<'_>, r: &Records) -> Result<Edit, AwsError> {
 }
 
 /// What the launch template launches: instance type, AMI, key pair, Node.js and the user's commands.
-async fn template(cx: &Ctx<'_>, r: &Records) -> Result<Edit, AwsError> {
-    let Some(d) = of(&r.launch_template, |t| launch_template::launches(cx, t)).await? else {
+async fn template(fleet: &FleetCtx<'_>, r: &Records) -> Result<Edit, Error> {
+    let cx = fleet.cx(Node::LaunchTemplate);
+    let Some(d) = of(&r.launch_template, |t| launch_template::launches(&cx, t)).await? else {
         return Ok(keep());
     };
     let script = d
@@ -207,9 +169,10 @@ async fn template(cx: &Ctx<'_>, r: &Records) -> Result<Edit, AwsError> {
 }
 
 /// The CIDRs the instances' security group lets in on port 22.
-async fn ssh(cx: &Ctx<'_>, r: &Records) -> Result<Edit, AwsError> {
+async fn ssh(fleet: &FleetCtx<'_>, r: &Records) -> Result<Edit, Error> {
+    let cx = fleet.cx(Node::InstanceSecurityGroup);
     let rules = of(&r.instance_security_group, |sg| {
-        security_group::read(cx, sg)
+        security_group::rules(&cx, sg)
     })
     .await?;
     let cidrs: Vec<String> = rules
@@ -223,8 +186,9 @@ async fn ssh(cx: &Ctx<'_>, r: &Records) -> Result<Edit, AwsError> {
 }
 
 /// The app port, health check and deregistration delay.
-async fn target_group(cx: &Ctx<'_>, r: &Records) -> Result<Edit, AwsError> {
-    let Some(s) = of(&r.target_group, |tg| target_group::settings(cx, tg)).await? else {
+async fn target_group(fleet: &FleetCtx<'_>, r: &Records) -> Result<Edit, Error> {
+    let cx = fleet.cx(Node::TargetGroup);
+    let Some(s) = of(&r.target_group, |tg| target_group::settings(&cx, tg)).await? else {
         return Ok(keep());
     };
     Ok(Box::new(move |a| {
@@ -237,8 +201,10 @@ async fn target_group(cx: &Ctx<'_>, r: &Records) -> Result<Edit, AwsError> {
 }
 
 /// The group's sizes; the desired size only when it is not the minimum (the input's default).
-async fn capacity(cx: &Ctx<'_>, r: &Records) -> Result<Edit, AwsError> {
-    let Some(c) = of(&r.auto_scaling_group, |g| auto_scaling_group::read(cx, g)).await? else {
+async fn capacity(fleet: &FleetCtx<'_>, r: &Records) -> Result<Edit, Error> {
+    let cx = fleet.cx(Node::AutoScalingGroup);
+    let group = of(&r.auto_scaling_group, |g| AutoScalingGroup.read(&cx, g)).await?;
+    let Some(c) = group.and_then(|g| g.capacity) else {
         return Ok(keep());
     };
     Ok(Box::new(move |a| {
@@ -248,20 +214,20 @@ async fn capacity(cx: &Ctx<'_>, r: &Records) -> Result<Edit, AwsError> {
     }))
 }
 
-async fn schedule(cx: &Ctx<'_>, r: &Records) -> Result<Edit, AwsError> {
+async fn schedule(fleet: &FleetCtx<'_>, r: &Records) -> Result<Edit, Error> {
     let Some(s) = &r.scheduled_actions else {
         return Ok(keep());
     };
-    let actions = scheduled_actions::inputs(cx, s).await?;
+    let actions = scheduled_actions::inputs(&fleet.cx(Node::ScheduledActions), s).await?;
     Ok(Box::new(move |a| a.scheduled_actions = actions))
 }
 
 /// The HTTP listener's port and the HTTPS listener's certificate.
-async fn listener(cx: &Ctx<'_>, r: &Records) -> Result<Edit, AwsError> {
+async fn listener(fleet: &FleetCtx<'_>, r: &Records) -> Result<Edit, Error> {
     let Some(l) = &r.listeners else {
         return Ok(keep());
     };
-    let s = listeners::settings(cx, l).await?;
+    let s = listeners::settings(&fleet.cx(Node::Listeners), l).await?;
     Ok(Box::new(move |a| {
         a.listener_port = s.port.unwrap_or(a.listener_port);
         a.certificate_arn = s.certificate_arn;
@@ -269,11 +235,12 @@ async fn listener(cx: &Ctx<'_>, r: &Records) -> Result<Edit, AwsError> {
 }
 
 /// The deployment configuration and the release archive's key.
-async fn delivery(cx: &Ctx<'_>, r: &Records) -> Result<Edit, AwsError> {
+async fn delivery(fleet: &FleetCtx<'_>, r: &Records) -> Result<Edit, Error> {
+    let (group_cx, pipeline_cx) = (fleet.cx(Node::DeploymentGroup), fleet.cx(Node::Pipeline));
     let config = of(&r.deployment_group, |g| {
-        deployment_group::deployment_config(cx, g)
+        deployment_group::deployment_config(&group_cx, g)
     });
-    let key = of(&r.pipeline, |p| pipeline::source_key(cx, p));
+    let key = of(&r.pipeline, |p| pipeline::source_key(&pipeline_cx, p));
     let (config, key) = tokio::try_join!(config, key)?;
     Ok(Box::new(move |a| {
         a.deployment_config = config.unwrap_or(a.deployment_config.clone());
@@ -282,9 +249,10 @@ async fn delivery(cx: &Ctx<'_>, r: &Records) -> Result<Edit, AwsError> {
 }
 
 /// Whether there is a distribution, its TTLs, certificate and aliases.
-async fn cdn(cx: &Ctx<'_>, r: &Records) -> Result<Edit, AwsError> {
-    let ttls = of(&r.cache_policy, |p| cache_policy::ttls(cx, p));
-    let viewer = of(&r.distribution, |d| distribution::viewer(cx, d));
+async fn cdn(fleet: &FleetCtx<'_>, r: &Records) -> Result<Edit, Error> {
+    let (policy_cx, dist_cx) = (fleet.cx(Node::CachePolicy), fleet.cx(Node::Distribution));
+    let ttls = of(&r.cache_policy, |p| cache_policy::ttls(&policy_cx, p));
+    let viewer = of(&r.distribution, |d| distribution::viewer(&dist_cx, d));
     let (ttls, viewer) = tokio::try_join!(ttls, viewer)?;
     let enabled = r.distribution.is_some();
     Ok(Box::new(move |a| {
@@ -296,4 +264,22 @@ async fn cdn(cx: &Ctx<'_>, r: &Records) -> Result<Edit, AwsError> {
             (a.cdn.certificate_arn, a.cdn.aliases) = (certificate_arn, aliases);
         }
     }))
+}
+
+/// Of the tags on one of `node`'s objects, those the fleet's `tags` input put there: not the identity
+/// tags, nor the generated Name, nor provider defaults with their default values.
+fn own_tags(
+    fleet: &FleetCtx<'_>,
+    node: Node,
+    on_object: BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let id = Identity {
+        fleet: fleet.prefix,
+        node: node.name(),
+    };
+    let implied = id.tags(fleet.default_tags);
+    on_object
+        .into_iter()
+        .filter(|(k, v)| implied.get(k) != Some(v))
+        .collect()
 }

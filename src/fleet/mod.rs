@@ -1,23 +1,103 @@
-//! The Ec2Fleet resource: its inputs ([`args`]), outputs ([`outputs`]), naming and input checks.
+//! The Ec2Fleet resource and its policy: inputs ([`args`]), outputs ([`outputs`]), naming and input
+//! checks; the sub-resources it is made of ([`nodes`], [`plan`]); and what each operation does with
+//! them: converge (create and update), destroy, refresh with drift, import, re-tag.
 
 pub mod apply;
 pub mod args;
 pub mod converge;
 pub mod destroy;
+pub mod diff;
 pub mod discover;
 pub mod naming;
+pub mod nodes;
 pub mod outputs;
 pub mod plan;
 pub mod ready;
 pub mod refresh;
 pub mod retag;
-pub mod state;
 pub mod validate;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub use args::FleetArgs;
+pub use nodes::{Made, Node, Records};
 pub use outputs::FleetOutputs;
+
+use crate::aws::{Clients, Waits};
+use crate::identity::fleet_tags;
+use crate::resources::Ctx;
+
+/// What one operation on one fleet works with: the AWS clients, the request's waits, the fleet's
+/// inputs and identity, and the provider's defaultTags.
+pub struct FleetCtx<'a> {
+    /// The AWS clients.
+    pub aws: &'a Clients,
+    /// The request's deadline and progress reporting.
+    pub waits: &'a Waits,
+    /// The fleet's checked inputs.
+    pub args: &'a FleetArgs,
+    /// The fleet's name prefix (its identity).
+    pub prefix: &'a str,
+    /// The provider's defaultTags.
+    pub default_tags: &'a BTreeMap<String, String>,
+    /// The header value CloudFront sends and the load balancer requires (CDN only).
+    pub origin_secret: Option<&'a str>,
+    /// The tags every object carries besides its identity (see [`fleet_tags`]).
+    tags: BTreeMap<String, String>,
+}
+
+impl<'a> FleetCtx<'a> {
+    /// The context of one operation on the fleet of `args`.
+    pub fn new(
+        aws: &'a Clients,
+        waits: &'a Waits,
+        args: &'a FleetArgs,
+        prefix: &'a str,
+        default_tags: &'a BTreeMap<String, String>,
+        origin_secret: Option<&'a str>,
+    ) -> Self {
+        Self {
+            aws,
+            waits,
+            args,
+            prefix,
+            default_tags,
+            origin_secret,
+            tags: fleet_tags(default_tags, &args.tags),
+        }
+    }
+
+    /// The context `node`'s reconciler works in.
+    pub fn cx(&self, node: Node) -> Ctx<'_> {
+        Ctx {
+            aws: self.aws,
+            waits: self.waits,
+            prefix: self.prefix,
+            node: node.name(),
+            fleet_tags: &self.tags,
+        }
+    }
+
+    /// The tags the fleet's objects carry besides their identity.
+    pub fn fleet_tags(&self) -> &BTreeMap<String, String> {
+        &self.tags
+    }
+
+    /// The ports the listeners use: the listener port, and 443 when there is a certificate.
+    pub fn listener_ports(&self) -> Vec<u16> {
+        let a = self.args;
+        let mut ports = vec![a.listener_port];
+        if a.certificate_arn.is_some() && a.listener_port != 443 {
+            ports.push(443);
+        }
+        ports
+    }
+
+    /// How many instances the group runs: the desired capacity, else the minimum.
+    pub fn desired_capacity(&self) -> u32 {
+        self.args.desired_capacity.unwrap_or(self.args.min_capacity)
+    }
+}
 
 /// The resource's type token.
 pub const TOKEN: &str = "ec2fleet:index:Ec2Fleet";

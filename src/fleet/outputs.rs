@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::state::Records;
+use super::nodes::Records;
 use super::FleetArgs;
 
 /// Identifiers of the fleet's AWS objects. All are known after create; in a preview they are unknown.

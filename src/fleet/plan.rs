@@ -1,5 +1,6 @@
-//! The fleet as a dependency graph of sub-resources: which AWS objects a fleet has, and which must
-//! exist before each can be made. Create walks it forwards, Delete backwards ([`crate::graph`]).
+//! The fleet as a dependency graph of sub-resources: which of the nodes ([`super::nodes`]) a fleet
+//! with given inputs has, and which must exist before each can be made. Create walks it forwards,
+//! Delete backwards ([`crate::graph`]).
 //!
 //! The edges are the real data dependencies and nothing more, so independent branches (IAM, buckets
 //! and trail, network, load balancer, CDN) run together, and slow waits start as early as they can:
@@ -7,83 +8,9 @@
 //! to be active, let alone for the instances.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 
-use serde::{Deserialize, Serialize};
-
+use super::nodes::Node;
 use super::FleetArgs;
-
-/// One AWS sub-resource of a fleet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Node {
-    /// The AMI to launch: given, or the latest Amazon Linux 2023 from SSM.
-    Ami,
-    /// The VPC.
-    Vpc,
-    /// One public subnet per availability zone.
-    Subnets,
-    /// The internet gateway, attached to the VPC.
-    InternetGateway,
-    /// The public route table (default route to the gateway) and its subnet associations.
-    RouteTable,
-    /// The instances' security group (app port from the load balancer, SSH only from given CIDRs).
-    InstanceSecurityGroup,
-    /// The load balancer's security group (CloudFront's prefix list when the CDN is on).
-    LoadBalancerSecurityGroup,
-    /// The instances' IAM role and its policies.
-    InstanceRole,
-    /// The instance profile carrying the role.
-    InstanceProfile,
-    /// The CloudWatch log group for the application's logs.
-    LogGroup,
-    /// The launch template.
-    LaunchTemplate,
-    /// The asset bucket.
-    AssetBucket,
-    /// The versioned source bucket releases are uploaded to.
-    SourceBucket,
-    /// The bucket holding the pipeline's artifacts and the trail's logs.
-    ArtifactBucket,
-    /// The CloudTrail trail recording writes to the source archive.
-    Trail,
-    /// The application load balancer.
-    LoadBalancer,
-    /// The target group on the app port.
-    TargetGroup,
-    /// The listeners (HTTP, and HTTPS with a redirect when a certificate is given) and the origin-header rule.
-    Listeners,
-    /// The Auto Scaling group.
-    AutoScalingGroup,
-    /// The group's scheduled actions.
-    ScheduledActions,
-    /// The role CodeDeploy assumes.
-    CodeDeployRole,
-    /// The CodeDeploy application.
-    CodeDeployApplication,
-    /// The CodeDeploy deployment group on the group and target group.
-    DeploymentGroup,
-    /// The role CodePipeline assumes.
-    PipelineRole,
-    /// The two-stage pipeline: S3 source, CodeDeploy deploy.
-    Pipeline,
-    /// The role EventBridge assumes to start the pipeline.
-    EventsRole,
-    /// The EventBridge rule that starts the pipeline when the source archive changes.
-    EventRule,
-    /// The CloudFront cache policy.
-    CachePolicy,
-    /// The CloudFront distribution.
-    Distribution,
-    /// The Route 53 alias records.
-    DnsRecord,
-}
-
-impl fmt::Display for Node {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self, f)
-    }
-}
 
 /// The fleet's sub-resources and what each needs first, for these inputs.
 pub fn graph(args: &FleetArgs) -> Vec<(Node, Vec<Node>)> {
@@ -100,11 +27,6 @@ pub fn graph(args: &FleetArgs) -> Vec<(Node, Vec<Node>)> {
         .filter(|n| !optional.contains(n))
         .collect();
     among(&edges, &keep)
-}
-
-/// Every node a fleet can have, whatever its inputs.
-pub fn all() -> Vec<Node> {
-    edges().into_iter().map(|(n, _)| n).collect()
 }
 
 /// The graph over just the nodes in `keep` (say, those a fleet recorded, for a delete): a node's
@@ -139,67 +61,9 @@ fn among(edges: &[(Node, Vec<Node>)], keep: &BTreeSet<Node>) -> Vec<(Node, Vec<N
         .collect()
 }
 
-/// Every node a fleet can have, with its direct dependencies.
+/// Every node a fleet can have, with its direct dependencies (from [`super::nodes`]).
 fn edges() -> Vec<(Node, Vec<Node>)> {
-    use Node::*;
-    vec![
-        (Ami, vec![]),
-        (Vpc, vec![]),
-        (Subnets, vec![Vpc]),
-        (InternetGateway, vec![Vpc]),
-        (RouteTable, vec![Vpc, InternetGateway, Subnets]),
-        (LoadBalancerSecurityGroup, vec![Vpc]),
-        (InstanceSecurityGroup, vec![Vpc, LoadBalancerSecurityGroup]),
-        (AssetBucket, vec![]),
-        (SourceBucket, vec![]),
-        (ArtifactBucket, vec![]),
-        (Trail, vec![SourceBucket, ArtifactBucket]),
-        (LogGroup, vec![]),
-        (
-            InstanceRole,
-            vec![AssetBucket, SourceBucket, ArtifactBucket, LogGroup],
-        ),
-        (InstanceProfile, vec![InstanceRole]),
-        (
-            LaunchTemplate,
-            vec![Ami, InstanceSecurityGroup, InstanceProfile, LogGroup],
-        ),
-        // Internet-facing load balancers need subnets with a route to the internet.
-        (
-            LoadBalancer,
-            vec![Subnets, RouteTable, LoadBalancerSecurityGroup],
-        ),
-        (TargetGroup, vec![Vpc]),
-        (Listeners, vec![LoadBalancer, TargetGroup]),
-        (
-            AutoScalingGroup,
-            vec![LaunchTemplate, Subnets, RouteTable, TargetGroup],
-        ),
-        (ScheduledActions, vec![AutoScalingGroup]),
-        (CodeDeployRole, vec![]),
-        (CodeDeployApplication, vec![]),
-        (
-            DeploymentGroup,
-            vec![
-                CodeDeployApplication,
-                CodeDeployRole,
-                AutoScalingGroup,
-                TargetGroup,
-            ],
-        ),
-        (PipelineRole, vec![SourceBucket, ArtifactBucket]),
-        (
-            Pipeline,
-            vec![PipelineRole, SourceBucket, ArtifactBucket, DeploymentGroup],
-        ),
-        // The role may start only this pipeline, so it needs the pipeline's ARN.
-        (EventsRole, vec![Pipeline]),
-        (EventRule, vec![EventsRole, Pipeline, Trail, SourceBucket]),
-        (CachePolicy, vec![]),
-        (Distribution, vec![CachePolicy, LoadBalancer]),
-        // The record points at the distribution, or at the load balancer when the CDN is off.
-        (DnsRecord, vec![Distribution, LoadBalancer]),
-    ]
+    Node::ALL.iter().map(|n| (*n, n.after().to_vec())).collect()
 }
 
 #[cfg(test)]

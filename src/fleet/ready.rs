@@ -3,25 +3,42 @@
 //! service and registered targets healthy; each is checked where it matters (nothing else waits for
 //! them, so the rest of the graph never did).
 
-use super::plan::Node;
-use super::state::{need, Records};
-use crate::aws::AwsError;
+use super::nodes::{Node, Records};
+use super::FleetCtx;
+use crate::aws::Error;
 use crate::resources::compute::{auto_scaling_group, instance_refresh};
 use crate::resources::lb::{load_balancer, target_group};
-use crate::resources::Ctx;
 
-/// Waits for the load balancer, the instances and the targets, all bounded by the request's deadline.
-pub async fn wait(cx: &Ctx<'_>, r: &Records) -> Result<(), AwsError> {
-    let lb = need(&r.load_balancer, Node::LoadBalancer)?;
-    let group = need(&r.auto_scaling_group, Node::AutoScalingGroup)?;
-    let tg = need(&r.target_group, Node::TargetGroup)?;
-    let template = need(&r.launch_template, Node::LaunchTemplate)?;
-    let want = cx.args.desired_capacity.unwrap_or(cx.args.min_capacity) as usize;
+/// Waits for the load balancer, the instances and the targets, all bounded by the request's
+/// deadline. A failure names the node whose wait failed.
+pub async fn wait(fleet: &FleetCtx<'_>, r: &Records) -> Result<(), (Node, Error)> {
+    let at = |node: Node| move |e: Error| (node, e);
+    let lb = r.need(Node::LoadBalancer).map_err(at(Node::LoadBalancer))?;
+    let group = r
+        .need(Node::AutoScalingGroup)
+        .map_err(at(Node::AutoScalingGroup))?;
+    let tg = r.need(Node::TargetGroup).map_err(at(Node::TargetGroup))?;
+    let template = r
+        .need(Node::LaunchTemplate)
+        .map_err(at(Node::LaunchTemplate))?;
+    let want = fleet.desired_capacity() as usize;
     let instances = async {
-        instance_refresh::roll(cx, group, template).await?;
-        auto_scaling_group::wait_in_service(cx, group, want).await?;
-        target_group::wait_healthy(cx, tg, want).await
+        let cx = fleet.cx(Node::AutoScalingGroup);
+        instance_refresh::roll(&cx, &group, &template)
+            .await
+            .map_err(at(Node::AutoScalingGroup))?;
+        auto_scaling_group::wait_in_service(&cx, &group, want)
+            .await
+            .map_err(at(Node::AutoScalingGroup))?;
+        target_group::wait_healthy(&fleet.cx(Node::TargetGroup), &tg, want)
+            .await
+            .map_err(at(Node::TargetGroup))
     };
-    tokio::try_join!(load_balancer::wait_active(cx, lb), instances)?;
+    let active = async {
+        load_balancer::wait_active(&fleet.cx(Node::LoadBalancer), &lb)
+            .await
+            .map_err(at(Node::LoadBalancer))
+    };
+    tokio::try_join!(active, instances)?;
     Ok(())
 }

@@ -54,16 +54,9 @@ impl Errors<'_> {
     }
 }
 
-/// Parses `a.b.c.d/n` into its address and prefix length.
-pub fn parse_cidr(s: &str) -> Option<(Ipv4Addr, u8)> {
-    let (addr, len) = s.split_once('/')?;
-    let len: u8 = len.parse().ok().filter(|l| *l <= 32)?;
-    Some((addr.parse().ok()?, len))
-}
-
 /// Why `s` is not a usable IPv4 network CIDR, if it is not.
 fn cidr_problem(s: &str) -> Option<String> {
-    let Some((addr, len)) = parse_cidr(s) else {
+    let Some((addr, len)) = crate::cidr::parse(s) else {
         return Some(format!(
             "{s:?} is not an IPv4 CIDR block; expected a form like 10.0.0.0/16"
         ));
@@ -75,7 +68,7 @@ fn cidr_problem(s: &str) -> Option<String> {
 
 fn network(a: &FleetArgs, region: Option<&str>, e: &mut Errors) {
     if e.known(&["vpcCidr"]) {
-        match (cidr_problem(&a.vpc_cidr), parse_cidr(&a.vpc_cidr)) {
+        match (cidr_problem(&a.vpc_cidr), crate::cidr::parse(&a.vpc_cidr)) {
             (Some(p), _) => e.push("vpcCidr", p),
             (None, Some((_, len))) if !(16..=24).contains(&len) => e.push(
                 "vpcCidr",

@@ -1,6 +1,11 @@
-//! One file per AWS sub-resource of a fleet (`network/vpc.rs`, ...). Each is an idempotent reconciler:
-//! create first looks for its own tagged object and adopts it (a lost response or a crash never makes a
-//! second one), delete treats "not found" as done, read reports `None` when the object is gone.
+//! One file per AWS sub-resource of a fleet (`network/vpc.rs`, ...), each implementing [`Reconciler`]
+//! once: create-or-adopt (which also brings an existing object to its spec), read, delete, discover
+//! and the objects to re-tag. A reconciler knows nothing of the fleet's inputs: it gets a narrow
+//! [`Reconciler::Spec`] the fleet builds, and the [`Ctx`] of the one sub-resource it works for.
+//!
+//! Every reconciler is idempotent: apply first looks for its own tagged (or deterministically named)
+//! object and adopts it, so a lost response or a crash never makes a second one; delete treats "not
+//! found" as done; read reports `None` when the object is gone.
 
 pub mod cdn;
 pub mod compute;
@@ -14,133 +19,112 @@ pub mod storage;
 pub mod tagging;
 
 use std::collections::BTreeMap;
+use std::fmt::Debug;
+use std::future::Future;
 
-use crate::aws::{AwsError, Clients, Waits};
-use crate::fleet::plan::Node;
-use crate::fleet::FleetArgs;
+use futures::future::try_join_all;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
-/// Tag naming the fleet (its name prefix) on every object it makes.
-pub const TAG_FLEET: &str = "ec2fleet:fleet";
-/// Tag naming the sub-resource an object belongs to.
-pub const TAG_NODE: &str = "ec2fleet:node";
+use crate::aws::{Clients, Error, Waits};
+use crate::identity::Identity;
+pub use crate::identity::{TAG_FLEET, TAG_NODE};
+use tagging::Target;
 
-/// What every sub-resource needs: the AWS clients, the fleet's inputs and its identity.
+/// What a sub-resource works with: the AWS clients, the request's waits, and whose object it is.
 pub struct Ctx<'a> {
     /// The AWS clients.
     pub aws: &'a Clients,
-    /// The fleet's checked inputs.
-    pub args: &'a FleetArgs,
-    /// The fleet's name prefix (its identity).
-    pub prefix: &'a str,
-    /// The provider's defaultTags.
-    pub default_tags: &'a BTreeMap<String, String>,
     /// The request's deadline and progress reporting, for anything that waits on AWS.
     pub waits: &'a Waits,
+    /// The fleet's name prefix (its identity).
+    pub prefix: &'a str,
+    /// The sub-resource's node name, as its objects' `ec2fleet:node` tag says.
+    pub node: &'static str,
+    /// The tags every object of the fleet carries besides its identity (see
+    /// [`crate::identity::fleet_tags`]).
+    pub fleet_tags: &'a BTreeMap<String, String>,
 }
 
 impl Ctx<'_> {
-    /// The tags for one sub-resource's objects: provider defaults, then the fleet's own tags, then the
-    /// identity tags (which nothing may override) and a Name.
-    pub fn tags(&self, node: Node) -> BTreeMap<String, String> {
-        tags_for(self.default_tags, &self.args.tags, self.prefix, node)
-    }
-
-    /// Of the tags on one of `node`'s objects, those the fleet's `tags` input put there: not the
-    /// identity tags, nor the generated Name, nor provider defaults with their default values.
-    pub fn own_tags(
-        &self,
-        node: Node,
-        on_object: BTreeMap<String, String>,
-    ) -> BTreeMap<String, String> {
-        let implied = tags_for(self.default_tags, &BTreeMap::new(), self.prefix, node);
-        on_object
-            .into_iter()
-            .filter(|(k, v)| implied.get(k) != Some(v))
-            .collect()
-    }
-}
-
-/// The tags every object of a fleet carries besides its identity: the provider's defaultTags with the
-/// fleet's own `tags` over them.
-pub fn fleet_tags(
-    defaults: &BTreeMap<String, String>,
-    own: &BTreeMap<String, String>,
-) -> BTreeMap<String, String> {
-    let mut t = defaults.clone();
-    t.extend(own.clone());
-    t
-}
-
-/// See [`Ctx::tags`].
-fn tags_for(
-    defaults: &BTreeMap<String, String>,
-    own: &BTreeMap<String, String>,
-    prefix: &str,
-    node: Node,
-) -> BTreeMap<String, String> {
-    let mut t = fleet_tags(defaults, own);
-    t.insert(TAG_FLEET.into(), prefix.into());
-    t.insert(TAG_NODE.into(), node.to_string());
-    t.entry("Name".into())
-        .or_insert_with(|| format!("{prefix}-{}", kebab(node)));
-    t
-}
-
-/// The error for a name the fleet needs that an object of another owner already has: adopting it would
-/// take over (and later delete) something that is not ours.
-pub fn name_taken(
-    service: &'static str,
-    operation: &'static str,
-    what: &str,
-    name: &str,
-    prefix: &str,
-) -> AwsError {
-    AwsError::conflict(service, operation, format!("{what} named {name} exists but does not belong to fleet {prefix}; choose another namePrefix"))
-}
-
-/// `LoadBalancerSecurityGroup` -> `load-balancer-security-group`.
-fn kebab(node: Node) -> String {
-    let mut out = String::new();
-    for (i, c) in node.to_string().chars().enumerate() {
-        if c.is_ascii_uppercase() && i > 0 {
-            out.push('-');
+    /// Whose objects these are.
+    pub fn identity(&self) -> Identity<'_> {
+        Identity {
+            fleet: self.prefix,
+            node: self.node,
         }
-        out.push(c.to_ascii_lowercase());
     }
-    out
+
+    /// The tags for this sub-resource's objects (see [`Identity::tags`]).
+    pub fn tags(&self) -> BTreeMap<String, String> {
+        self.identity().tags(self.fleet_tags)
+    }
+
+    /// The error for a name the fleet needs that an object of another owner already has.
+    pub fn name_taken(&self, service: &'static str, what: &'static str, name: &str) -> Error {
+        Error::NameTaken {
+            service,
+            what,
+            name: name.to_string(),
+            fleet: self.prefix.to_string(),
+        }
+    }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// One kind of AWS sub-resource: how to make it from its spec, read it back, delete it, find it by
+/// its identity, and which of its objects carry the fleet's tags.
+pub trait Reconciler: Sync {
+    /// The narrow inputs: settings taken from the fleet's inputs, and the records of the objects it
+    /// refers to.
+    type Spec: Send + Sync;
+    /// What the fleet records about the object (kept in the engine's state).
+    type Record: Clone + Debug + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static;
+    /// The record of the object this one lives inside and is found through (`()` when it stands
+    /// alone): listeners inside their load balancer, scheduled actions inside their group.
+    type Within: Send + Sync;
 
-    #[test]
-    fn identity_tags_win_over_user_tags_and_fleet_tags_over_defaults() {
-        let s = |pairs: &[(&str, &str)]| {
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect::<BTreeMap<_, _>>()
-        };
-        let t = tags_for(
-            &s(&[("team", "red"), ("cost", "42")]),
-            &s(&[("team", "blue"), (TAG_FLEET, "spoof")]),
-            "web-1",
-            Node::Vpc,
-        );
-        assert_eq!(
-            t,
-            s(&[
-                ("team", "blue"),
-                ("cost", "42"),
-                (TAG_FLEET, "web-1"),
-                (TAG_NODE, "Vpc"),
-                ("Name", "web-1-vpc")
-            ])
-        );
-        assert_eq!(
-            kebab(Node::LoadBalancerSecurityGroup),
-            "load-balancer-security-group"
-        );
+    /// Makes the object, or adopts the one this sub-resource made before, and brings it to `spec`.
+    fn apply(
+        &self,
+        cx: &Ctx<'_>,
+        spec: &Self::Spec,
+    ) -> impl Future<Output = Result<Self::Record, Error>> + Send;
+
+    /// The object as it is now, or `None` when it is gone.
+    fn read(
+        &self,
+        cx: &Ctx<'_>,
+        record: &Self::Record,
+    ) -> impl Future<Output = Result<Option<Self::Record>, Error>> + Send;
+
+    /// Several objects of this kind as they are now, in the order given. One call per object unless
+    /// the service can answer for all of them at once.
+    fn read_many(
+        &self,
+        cx: &Ctx<'_>,
+        records: &[&Self::Record],
+    ) -> impl Future<Output = Result<Vec<Option<Self::Record>>, Error>> + Send {
+        try_join_all(records.iter().map(|r| self.read(cx, r)))
+    }
+
+    /// Deletes the object and everything only it holds; one already gone is done.
+    fn delete(
+        &self,
+        cx: &Ctx<'_>,
+        record: &Self::Record,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// This fleet's object, found by its identity alone (import); `None` when there is none, or
+    /// when nothing in AWS can prove it is ours.
+    fn discover(
+        &self,
+        cx: &Ctx<'_>,
+        within: &Self::Within,
+    ) -> impl Future<Output = Result<Option<Self::Record>, Error>> + Send;
+
+    /// The objects that carry the fleet's tags and are re-tagged when they change; none by default
+    /// (objects that take no tags, or that re-tag themselves on every apply).
+    fn tag_targets(&self, _record: &Self::Record) -> Vec<Target> {
+        Vec::new()
     }
 }

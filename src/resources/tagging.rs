@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::Ctx;
 use crate::aws::error::on;
-use crate::aws::AwsError;
+use crate::aws::Error;
 
 /// One taggable object, by the identifier its service's tagging API takes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,7 +42,7 @@ pub async fn retag(
     target: &Target,
     set: &BTreeMap<String, String>,
     remove: &[String],
-) -> Result<(), AwsError> {
+) -> Result<(), Error> {
     use Target::*;
     match target {
         Ec2(id) => ec2(cx, std::slice::from_ref(id), set, remove).await,
@@ -72,7 +72,7 @@ macro_rules! tags {
         $set.iter()
             .map(|(k, v)| tag!($ty, k, v))
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| AwsError::conflict($svc, $op, e.to_string()))?
+            .map_err(Error::build($svc, $op))?
     };
 }
 
@@ -105,7 +105,7 @@ pub async fn ec2(
     ids: &[String],
     set: &BTreeMap<String, String>,
     remove: &[String],
-) -> Result<(), AwsError> {
+) -> Result<(), Error> {
     use aws_sdk_ec2::types::Tag;
     let tags = set.iter().map(|(k, v)| tag!(Tag, k, v)).collect();
     let c = &cx.aws.ec2;
@@ -135,7 +135,7 @@ async fn elb(
     arn: &str,
     set: &BTreeMap<String, String>,
     remove: &[String],
-) -> Result<(), AwsError> {
+) -> Result<(), Error> {
     use aws_sdk_elasticloadbalancingv2::types::Tag;
     let tags = set.iter().map(|(k, v)| tag!(Tag, k, v)).collect();
     let c = &cx.aws.elbv2;
@@ -161,7 +161,7 @@ async fn auto_scaling_group(
     name: &str,
     set: &BTreeMap<String, String>,
     remove: &[String],
-) -> Result<(), AwsError> {
+) -> Result<(), Error> {
     use aws_sdk_autoscaling::types::Tag;
     let tag = |k: &str| {
         Tag::builder()
@@ -193,7 +193,7 @@ async fn role(
     name: &str,
     set: &BTreeMap<String, String>,
     remove: &[String],
-) -> Result<(), AwsError> {
+) -> Result<(), Error> {
     use aws_sdk_iam::types::Tag;
     let tags = tags!(Tag, set, "iam", "TagRole");
     let c = &cx.aws.iam;
@@ -219,7 +219,7 @@ async fn instance_profile(
     name: &str,
     set: &BTreeMap<String, String>,
     remove: &[String],
-) -> Result<(), AwsError> {
+) -> Result<(), Error> {
     use aws_sdk_iam::types::Tag;
     let tags = tags!(Tag, set, "iam", "TagInstanceProfile");
     let c = &cx.aws.iam;
@@ -245,7 +245,7 @@ async fn log_group(
     arn: &str,
     set: &BTreeMap<String, String>,
     remove: &[String],
-) -> Result<(), AwsError> {
+) -> Result<(), Error> {
     let tags = set.clone().into_iter().collect();
     by_resource_arn!(cx, logs, "logs", arn, tags, remove)
 }
@@ -255,7 +255,7 @@ async fn trail(
     arn: &str,
     set: &BTreeMap<String, String>,
     remove: &[String],
-) -> Result<(), AwsError> {
+) -> Result<(), Error> {
     use aws_sdk_cloudtrail::types::Tag;
     let tags = tags!(Tag, set, "cloudtrail", "AddTags");
     let c = &cx.aws.cloudtrail;
@@ -270,7 +270,7 @@ async fn trail(
             .iter()
             .map(|k| Tag::builder().key(k).build())
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| AwsError::conflict("cloudtrail", "RemoveTags", e.to_string()))?;
+            .map_err(Error::build("cloudtrail", "RemoveTags"))?;
         c.remove_tags()
             .resource_id(arn)
             .set_tags_list(Some(keys))
@@ -286,7 +286,7 @@ async fn codedeploy(
     what: &str,
     set: &BTreeMap<String, String>,
     remove: &[String],
-) -> Result<(), AwsError> {
+) -> Result<(), Error> {
     use aws_sdk_codedeploy::types::Tag;
     let arn = super::delivery::codedeploy_arn(cx, what).await?;
     let tags = set.iter().map(|(k, v)| tag!(Tag, k, v)).collect();
@@ -298,7 +298,7 @@ async fn pipeline(
     arn: &str,
     set: &BTreeMap<String, String>,
     remove: &[String],
-) -> Result<(), AwsError> {
+) -> Result<(), Error> {
     use aws_sdk_codepipeline::types::Tag;
     let tags = tags!(Tag, set, "codepipeline", "TagResource");
     by_resource_arn!(cx, codepipeline, "codepipeline", arn, tags, remove)
@@ -309,7 +309,7 @@ async fn event_rule(
     arn: &str,
     set: &BTreeMap<String, String>,
     remove: &[String],
-) -> Result<(), AwsError> {
+) -> Result<(), Error> {
     use aws_sdk_eventbridge::types::Tag;
     let tags = tags!(Tag, set, "events", "TagResource");
     by_resource_arn!(cx, events, "events", arn, tags, remove)
@@ -320,7 +320,7 @@ async fn distribution(
     arn: &str,
     set: &BTreeMap<String, String>,
     remove: &[String],
-) -> Result<(), AwsError> {
+) -> Result<(), Error> {
     use aws_sdk_cloudfront::types::{Tag, TagKeys, Tags};
     let items = tags!(Tag, set, "cloudfront", "TagResource");
     let c = &cx.aws.cloudfront;

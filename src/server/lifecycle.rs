@@ -10,20 +10,20 @@ use tonic::Status;
 use super::props::{encode_struct, PropertyMap, Value};
 use super::typed;
 use crate::fleet::apply::Incomplete;
-use crate::fleet::refresh::Live;
-use crate::fleet::state::Records;
-use crate::fleet::{self, FleetArgs, FleetOutputs};
+use crate::fleet::diff::{self, Changes};
+use crate::fleet::refresh::DRIFTING;
+use crate::fleet::{self, FleetArgs, FleetOutputs, Records};
 use crate::proto::{google_rpc, pulumirpc as rpc};
 
 /// State key of the sub-resource records: the double underscore keeps it out of the schema and SDKs.
-pub const RECORDS: &str = "__fleet";
+pub const RECORDS: &str = diff::INCOMPLETE;
 /// State key of the secret CloudFront sends the load balancer.
 pub const ORIGIN_SECRET: &str = "__originSecret";
 
 /// State key of the inputs an update was taking the fleet away from when it stopped part way. The
 /// engine records the new inputs even then, so without it the next update (same inputs) would only
 /// make what is missing and leave the objects it had not reached at their old settings and tags.
-pub const PENDING_FROM: &str = "__pendingFrom";
+pub const PENDING_FROM: &str = diff::PENDING;
 
 /// State key of the tags the fleet's objects carry besides their identity (provider defaultTags with
 /// the fleet's `tags` over them), so a change of either, the provider's included, shows in Diff and
@@ -203,23 +203,11 @@ pub fn init_failed(
     Status::with_details(tonic::Code::Unknown, message, status.encode_to_vec().into())
 }
 
-/// Puts what drifted out of band into the inputs: the group's sizes, and the scheduled actions that
-/// still exist. A refresh then shows the change, and the next update restores the declared values.
-pub fn apply_drift(args: &mut FleetArgs, live: &Live) {
-    if let Some(c) = live.capacity {
-        args.min_capacity = c.min;
-        args.max_capacity = c.max;
-    }
-    if let Some(s) = &live.records.scheduled_actions {
-        args.scheduled_actions.retain(|a| s.names.contains(&a.name));
-    }
-}
-
 /// The inputs with the drift-prone properties taken from `args`.
 pub fn with_inputs(inputs: &PropertyMap, args: &FleetArgs) -> PropertyMap {
     let json = serde_json::to_value(args).unwrap_or_default();
     let mut out = inputs.clone();
-    for key in ["minCapacity", "maxCapacity", "scheduledActions"] {
+    for key in DRIFTING {
         if let Some(v) = json.get(key) {
             out.insert(key.into(), typed::from_json(v));
         }
@@ -227,28 +215,13 @@ pub fn with_inputs(inputs: &PropertyMap, args: &FleetArgs) -> PropertyMap {
     out
 }
 
-/// Top-level keys whose values differ between two JSON objects.
-pub fn changed_keys(olds: &serde_json::Value, news: &serde_json::Value) -> Vec<String> {
-    let keys: BTreeSet<&String> = olds
-        .as_object()
-        .into_iter()
-        .chain(news.as_object())
-        .flat_map(|m| m.keys())
-        .collect();
-    keys.into_iter()
-        .filter(|k| olds.get(k.as_str()) != news.get(k.as_str()))
-        .cloned()
-        .collect()
-}
-
-/// A Diff answer for these changed keys, `replace_keys` forcing a replacement.
-pub fn diff_response(diffs: Vec<String>, replace_keys: &[&str]) -> rpc::DiffResponse {
+/// The Diff answer for these changes.
+pub fn diff_response(changes: Changes) -> rpc::DiffResponse {
     use rpc::property_diff::Kind;
-    let replaces: Vec<String> = diffs
-        .iter()
-        .filter(|k| replace_keys.contains(&k.as_str()))
-        .cloned()
-        .collect();
+    let Changes {
+        changed: diffs,
+        replaces,
+    } = changes;
     let detailed_diff = diffs
         .iter()
         .map(|k| {
@@ -282,7 +255,7 @@ pub fn diff_response(diffs: Vec<String>, replace_keys: &[&str]) -> rpc::DiffResp
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fleet::state::Made;
+    use crate::fleet::Made;
 
     #[test]
     fn state_round_trips_records_and_keeps_the_secret_secret() {

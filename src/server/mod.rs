@@ -1,6 +1,7 @@
 //! The gRPC layer: decode a request, call the fleet or config logic, encode the response.
 
 pub mod engine_log;
+pub mod errors;
 pub mod lifecycle;
 mod operations;
 pub mod props;
@@ -17,6 +18,7 @@ use tonic::{Request, Response, Status};
 
 use crate::aws::Clients;
 use crate::config::ProviderConfig;
+use crate::fleet::diff::{changed_keys, Changes};
 use crate::fleet::{InputError, TOKEN};
 use crate::proto::pulumirpc as rpc;
 use engine_log::EngineLog;
@@ -184,9 +186,13 @@ impl rpc::resource_provider_server::ResourceProvider for Provider {
             req.old_inputs.as_ref().or(req.olds.as_ref()),
         ));
         let news = typed::to_json(&decode_struct(req.news.as_ref()));
-        let diffs = lifecycle::changed_keys(&olds, &news);
+        let changed = changed_keys(&olds, &news);
         // A fleet cannot move between regions in place: a new region means new AWS objects.
-        Ok(Response::new(lifecycle::diff_response(diffs, &["region"])))
+        let replaces = changed.iter().filter(|k| *k == "region").cloned().collect();
+        Ok(Response::new(lifecycle::diff_response(Changes {
+            changed,
+            replaces,
+        })))
     }
 
     async fn configure(

@@ -9,30 +9,24 @@ use tokio::sync::{mpsc, oneshot};
 use tonic::Status;
 
 use super::engine_log::Line;
+use super::errors::{self, status};
 use super::lifecycle::{self, args_of, inputs_of, records_of, secret_of};
 use super::props::{encode_struct, PropertyMap};
 use super::{typed, Provider};
 use crate::aws::wait::human;
 use crate::aws::{Clients, Waits};
 use crate::fleet::converge::{converge, How};
-use crate::fleet::destroy::{self, destroy};
+use crate::fleet::destroy::destroy;
+use crate::fleet::diff::{self, Recorded};
 use crate::fleet::discover;
-use crate::fleet::plan::{self, Node};
 use crate::fleet::refresh::refresh;
-use crate::fleet::retag;
-use crate::fleet::state::Records;
-use crate::fleet::{naming, FleetArgs};
+use crate::fleet::{naming, FleetArgs, FleetCtx, Node, Records};
+use crate::identity::fleet_tags;
 use crate::proto::pulumirpc as rpc;
-use crate::resources::lb::listeners;
-use crate::resources::{fleet_tags, Ctx};
 
 /// How long a create, update or delete may take when the program sets no customTimeouts: a new
 /// distribution alone can take 15 minutes to deploy.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(45 * 60);
-
-/// Inputs that name or place the fleet's AWS objects (a target group's port is fixed at creation):
-/// changing one means a new fleet.
-const REPLACE_KEYS: &[&str] = &["namePrefix", "vpcCidr", "availabilityZones", "appPort"];
 
 /// What one operation runs with.
 struct Op {
@@ -44,14 +38,20 @@ struct Op {
 }
 
 impl Op {
-    fn cx<'a>(&'a self, args: &'a FleetArgs, prefix: &'a str) -> Ctx<'a> {
-        Ctx {
-            aws: &self.aws,
+    fn fleet<'a>(
+        &'a self,
+        args: &'a FleetArgs,
+        prefix: &'a str,
+        secret: Option<&'a str>,
+    ) -> FleetCtx<'a> {
+        FleetCtx::new(
+            &self.aws,
+            &self.waits,
             args,
             prefix,
-            default_tags: &self.default_tags,
-            waits: &self.waits,
-        }
+            &self.default_tags,
+            secret,
+        )
     }
 
     /// Progress per finished node, as a transient status line.
@@ -146,10 +146,10 @@ impl Provider {
         secret: Option<&str>,
     ) -> Result<Records, Status> {
         let prefix = prefix_of(args)?;
-        let cx = op.cx(args, &prefix);
+        let fleet = op.fleet(args, &prefix, secret);
         let (made, removed) = (op.progress("ready:"), op.progress("removed:"));
         let cancel = self.cancel.subscribe();
-        let result = converge(&cx, secret, have, how, cancel, (&made, &removed)).await;
+        let result = converge(&fleet, have, how, cancel, (&made, &removed)).await;
         if let Ok(records) = &result {
             let line = format!(
                 "fleet {prefix} is serving: {} sub-resources in {:.1}s",
@@ -166,7 +166,7 @@ impl Provider {
             }
             lifecycle::set_tags_all(&mut state, before.tags);
             if inc.records.is_empty() {
-                Status::unknown(lifecycle::reasons(&inc).join("\n"))
+                Status::new(errors::stopped(&inc), lifecycle::reasons(&inc).join("\n"))
             } else {
                 lifecycle::init_failed(&prefix, &state, inputs, lifecycle::reasons(&inc))
             }
@@ -235,17 +235,15 @@ impl Provider {
             });
         }
         let op = self.op(&req.urn, req.timeout).await?;
-        // Same inputs and tags: resume, making only what is missing. Otherwise every node reconciles
-        // its object (each adopts what exists and brings it to the new settings; the launch
-        // template's instance tags come from the provider's defaultTags too).
         let old_args = args_of(&old_inputs)?;
         let old_tags = lifecycle::tags_all_of(&olds).unwrap_or_else(|| op.fleet_tags(&old_args));
         let tags = op.fleet_tags(&args);
-        let how = How {
-            resume: typed::to_json(&old_inputs) == typed::to_json(&news) && old_tags == tags,
-            replace: destroy::replaced(&old_args, &args),
-            retag: retag::removed_keys(&old_tags, &tags),
-        };
+        let how = diff::update(
+            (&typed::to_json(&old_inputs), &old_args),
+            (&typed::to_json(&news), &args),
+            &old_tags,
+            &tags,
+        );
         let before = Before {
             inputs: (!how.resume).then_some(&old_inputs),
             tags: &old_tags,
@@ -271,20 +269,23 @@ impl Provider {
         let prefix = prefix_of(&args)?;
         let records = records_of(&olds)?;
         let op = self.op(&req.urn, req.timeout).await?;
-        let cx = op.cx(&args, &prefix);
+        let fleet = op.fleet(&args, &prefix, None);
         let progress = op.progress("deleted:");
         let count = records.all().len();
-        destroy(&cx, &records, self.cancel.subscribe(), &progress)
+        destroy(&fleet, &records, self.cancel.subscribe(), &progress)
             .await
             .map_err(|inc| {
                 // The engine keeps the old state on a failed delete; the reasons say what is left.
                 let left: Vec<String> = inc.records.all().keys().map(|n| n.to_string()).collect();
                 let mut reasons = lifecycle::reasons(&inc);
                 reasons.push(format!("still in AWS: {}", left.join(", ")));
-                Status::unknown(format!(
-                    "the fleet {prefix} is not fully deleted; run `pulumi destroy` again:\n  {}",
-                    reasons.join("\n  ")
-                ))
+                Status::new(
+                    errors::stopped(&inc),
+                    format!(
+                        "the fleet {prefix} is not fully deleted; run `pulumi destroy` again:\n  {}",
+                        reasons.join("\n  ")
+                    ),
+                )
             })?;
         let line = format!(
             "fleet {prefix} is gone: {count} sub-resources deleted in {:.1}s",
@@ -311,15 +312,15 @@ impl Provider {
         let args = args_of(&inputs)?;
         let prefix = prefix_of(&args)?;
         let op = self.op(&req.urn, req.timeout).await?;
-        let cx = op.cx(&args, &prefix);
-        let live = refresh(&cx, &records)
+        let fleet = op.fleet(&args, &prefix, None);
+        let live = refresh(&fleet, &records)
             .await
-            .map_err(|e| Status::unavailable(format!("refreshing fleet {prefix}: {e}")))?;
+            .map_err(|e| status(&e, format!("refreshing fleet {prefix}")))?;
         if live.is_gone() {
             return Ok(rpc::ReadResponse::default());
         }
         let mut drifted = args.clone();
-        lifecycle::apply_drift(&mut drifted, &live);
+        live.drift(&mut drifted);
         inputs = lifecycle::with_inputs(&inputs, &drifted);
         let secret = secret_of(&olds);
         let mut state =
@@ -347,25 +348,18 @@ impl Provider {
                 "cannot import fleet {prefix:?}: the ID is the fleet's namePrefix, and {problem}"
             )));
         }
-        let mut args: FleetArgs = crate::fleet::parse(serde_json::json!({}))
-            .map_err(|e| Status::internal(format!("default inputs: {}", e.reason)))?;
-        args.name_prefix = Some(prefix.clone());
         let op = self.op(&req.urn, req.timeout).await?;
-        let cx = op.cx(&args, &prefix);
-        let failed = |e| Status::unavailable(format!("importing fleet {prefix}: {e}"));
-        let records = discover::discover(&cx).await.map_err(failed)?;
-        if records.is_empty() {
+        let imported = discover::import(&op.aws, &op.waits, &prefix, &op.default_tags)
+            .await
+            .map_err(|e| status(&e, format!("importing fleet {prefix}")))?;
+        let Some(discover::Imported {
+            records,
+            args: found,
+            origin_secret: secret,
+        }) = imported
+        else {
             return Ok(rpc::ReadResponse::default());
-        }
-        // The secret the listeners admit, so later updates keep CloudFront's header valid.
-        let secret = async {
-            match &records.listeners {
-                Some(l) => listeners::origin_secret(&cx, l).await,
-                None => Ok(None),
-            }
         };
-        let (found, secret) =
-            tokio::try_join!(discover::inputs(&cx, &records), secret).map_err(failed)?;
         op.say(format!(
             "fleet {prefix}: found {} sub-resources",
             records.all().len()
@@ -392,28 +386,23 @@ impl Provider {
             None => inputs_of(&olds),
         };
         let news = super::props::decode_struct(req.news.as_ref());
-        let mut diffs =
-            lifecycle::changed_keys(&typed::to_json(&old_inputs), &typed::to_json(&news));
-        diffs.retain(|k| !req.ignore_changes.contains(k));
-        if lifecycle::pending_from(&olds).is_some() && diffs.is_empty() {
-            diffs.push(lifecycle::PENDING_FROM.into());
-        }
-        // The provider's defaultTags changed under the fleet: its objects need the new ones.
-        if let (Some(old), Ok(args)) = (lifecycle::tags_all_of(&olds), args_of(&news)) {
-            let tags = fleet_tags(&self.default_tags().await, &args.tags);
-            if old != tags && !diffs.iter().any(|k| k == "tags") {
-                diffs.push("tags".into());
-            }
-        }
-        // A fleet whose records miss parts its inputs need was left incomplete: an update finishes it.
-        if let (Ok(args), Ok(records)) = (args_of(&news), records_of(&olds)) {
-            let missing = plan::graph(&args)
-                .iter()
-                .any(|(n, _)| !records.all().contains_key(n));
-            if missing && diffs.is_empty() {
-                diffs.push(lifecycle::RECORDS.into());
-            }
-        }
-        Ok(lifecycle::diff_response(diffs, REPLACE_KEYS))
+        let records = records_of(&olds)?;
+        let tags_all = lifecycle::tags_all_of(&olds);
+        let state = Recorded {
+            records: &records,
+            pending: lifecycle::pending_from(&olds).is_some(),
+            tags_all: tags_all.as_ref(),
+        };
+        let new_args = args_of(&news).ok();
+        let defaults = self.default_tags().await;
+        let new_tags = new_args.as_ref().map(|a| fleet_tags(&defaults, &a.tags));
+        let changes = diff::diff(
+            &typed::to_json(&old_inputs),
+            &typed::to_json(&news),
+            &req.ignore_changes,
+            &state,
+            new_args.as_ref().zip(new_tags.as_ref()),
+        );
+        Ok(lifecycle::diff_response(changes))
     }
 }

@@ -101,8 +101,13 @@ pub struct Fleet {
     pub args: ec2fleet::fleet::FleetArgs,
     /// The fleet's name prefix.
     pub prefix: String,
-    defaults: std::collections::BTreeMap<String, String>,
-    waits: ec2fleet::aws::Waits,
+    /// The tags every object of the fleet carries besides its identity (the inputs' `tags`; no
+    /// provider defaults).
+    pub fleet_tags: std::collections::BTreeMap<String, String>,
+    /// The waits' deadline (two minutes) and a reporter that reports nothing.
+    pub waits: ec2fleet::aws::Waits,
+    /// The provider's defaultTags (none).
+    pub default_tags: std::collections::BTreeMap<String, String>,
 }
 
 impl Fleet {
@@ -115,26 +120,40 @@ impl Fleet {
     pub async fn in_account(account: &str, prefix: &str, inputs: serde_json::Value) -> Self {
         let account = account.to_string();
         let aws = clients(&account).await;
-        let args = ec2fleet::fleet::parse(inputs).expect("test inputs must be valid");
+        let args: ec2fleet::fleet::FleetArgs =
+            ec2fleet::fleet::parse(inputs).expect("test inputs must be valid");
         Self {
             account,
             aws,
+            fleet_tags: args.tags.clone(),
+            default_tags: Default::default(),
             args,
             prefix: prefix.into(),
-            defaults: Default::default(),
             waits: ec2fleet::aws::Waits::quiet(std::time::Duration::from_secs(120)),
         }
     }
 
-    /// The context sub-resources take.
-    pub fn cx(&self) -> ec2fleet::resources::Ctx<'_> {
+    /// The context one sub-resource (`node`, like `"Vpc"`) works in.
+    pub fn cx(&self, node: &'static str) -> ec2fleet::resources::Ctx<'_> {
         ec2fleet::resources::Ctx {
             aws: &self.aws,
-            args: &self.args,
-            prefix: &self.prefix,
-            default_tags: &self.defaults,
             waits: &self.waits,
+            prefix: &self.prefix,
+            node,
+            fleet_tags: &self.fleet_tags,
         }
+    }
+
+    /// The context the fleet's operations take; `secret` is the CloudFront origin secret.
+    pub fn fleet<'a>(&'a self, secret: Option<&'a str>) -> ec2fleet::fleet::FleetCtx<'a> {
+        ec2fleet::fleet::FleetCtx::new(
+            &self.aws,
+            &self.waits,
+            &self.args,
+            &self.prefix,
+            &self.default_tags,
+            secret,
+        )
     }
 
     /// Panics if anything is left in the fleet's account.

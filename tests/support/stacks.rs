@@ -1,5 +1,6 @@
 //! Sub-resource stacks several tests stand a resource on, made with the fleet's own sub-resources and
-//! torn down in dependency order; and the hosted zones and certificates a user would bring.
+//! torn down in dependency order; and the hosted zones and certificates a user would bring. Specs are
+//! built from the fixture's inputs the way the fleet builds them.
 
 // Each test binary compiles this module and uses a different subset of it.
 #![allow(dead_code)]
@@ -15,9 +16,53 @@ use ec2fleet::resources::network::{
     security_group, subnets, vpc,
 };
 use ec2fleet::resources::observability::log_group;
-use ec2fleet::resources::Ctx;
+use ec2fleet::resources::Reconciler;
 
 use super::Fleet;
+
+/// The VPC's spec from the fleet's inputs.
+pub fn vpc_spec(f: &Fleet) -> vpc::Spec {
+    vpc::Spec {
+        cidr: f.args.vpc_cidr.clone(),
+    }
+}
+
+/// The subnets' spec from the fleet's inputs.
+pub fn subnets_spec(f: &Fleet, net: &vpc::VpcState) -> subnets::Spec {
+    subnets::Spec {
+        vpc: net.clone(),
+        zones: f.args.availability_zones.clone(),
+    }
+}
+
+/// The load balancer's security group spec from the fleet's inputs: the listener port, and 443
+/// when there is a certificate (as the fleet computes the listener ports).
+pub fn lb_group_spec(f: &Fleet, net: &vpc::VpcState) -> security_group::Spec {
+    let a = &f.args;
+    let mut ports = vec![a.listener_port];
+    if a.certificate_arn.is_some() && a.listener_port != 443 {
+        ports.push(443);
+    }
+    security_group::Spec::LoadBalancer(load_balancer_security_group::Spec {
+        vpc: net.clone(),
+        ports,
+        cdn: a.cdn.enabled,
+    })
+}
+
+/// The instances' security group spec from the fleet's inputs.
+pub fn instance_group_spec(
+    f: &Fleet,
+    net: &vpc::VpcState,
+    lb: &security_group::SecurityGroupState,
+) -> security_group::Spec {
+    security_group::Spec::Instances(instance_security_group::Spec {
+        vpc: net.clone(),
+        load_balancer_group: lb.clone(),
+        app_port: f.args.app_port,
+        ssh_cidrs: f.args.ssh_ingress_cidrs.clone(),
+    })
+}
 
 /// The public network a load balancer sits in: VPC, subnets, internet gateway, route table, and the
 /// load balancer's security group.
@@ -30,12 +75,32 @@ pub struct Network {
 }
 
 impl Network {
-    pub async fn create(cx: &Ctx<'_>) -> Self {
-        let net = vpc::create(cx).await.unwrap();
-        let subs = subnets::create(cx, &net).await.unwrap();
-        let igw = internet_gateway::create(cx, &net).await.unwrap();
-        let rt = route_table::create(cx, &net, &igw, &subs).await.unwrap();
-        let lb_sg = load_balancer_security_group::create(cx, &net)
+    pub async fn create(f: &Fleet) -> Self {
+        let net = vpc::Vpc.apply(&f.cx("Vpc"), &vpc_spec(f)).await.unwrap();
+        let subs = subnets::Subnets
+            .apply(&f.cx("Subnets"), &subnets_spec(f, &net))
+            .await
+            .unwrap();
+        let igw = internet_gateway::InternetGateway
+            .apply(
+                &f.cx("InternetGateway"),
+                &internet_gateway::Spec { vpc: net.clone() },
+            )
+            .await
+            .unwrap();
+        let rt = route_table::RouteTable
+            .apply(
+                &f.cx("RouteTable"),
+                &route_table::Spec {
+                    vpc: net.clone(),
+                    gateway: igw.clone(),
+                    subnets: subs.clone(),
+                },
+            )
+            .await
+            .unwrap();
+        let lb_sg = security_group::SecurityGroup
+            .apply(&f.cx("LoadBalancerSecurityGroup"), &lb_group_spec(f, &net))
             .await
             .unwrap();
         Self {
@@ -48,13 +113,63 @@ impl Network {
     }
 
     /// Deletes it all, once whatever was in it is gone.
-    pub async fn delete(&self, cx: &Ctx<'_>) {
-        security_group::delete(cx, &self.lb_sg).await.unwrap();
-        route_table::delete(cx, &self.rt).await.unwrap();
-        internet_gateway::delete(cx, &self.igw).await.unwrap();
-        subnets::delete(cx, &self.subs).await.unwrap();
-        vpc::delete(cx, &self.net).await.unwrap();
+    pub async fn delete(&self, f: &Fleet) {
+        security_group::SecurityGroup
+            .delete(&f.cx("LoadBalancerSecurityGroup"), &self.lb_sg)
+            .await
+            .unwrap();
+        route_table::RouteTable
+            .delete(&f.cx("RouteTable"), &self.rt)
+            .await
+            .unwrap();
+        internet_gateway::InternetGateway
+            .delete(&f.cx("InternetGateway"), &self.igw)
+            .await
+            .unwrap();
+        subnets::Subnets
+            .delete(&f.cx("Subnets"), &self.subs)
+            .await
+            .unwrap();
+        vpc::Vpc.delete(&f.cx("Vpc"), &self.net).await.unwrap();
     }
+}
+
+/// The target group's spec from the fleet's inputs.
+fn target_group_spec(f: &Fleet, net: &vpc::VpcState) -> target_group::Spec {
+    target_group::Spec {
+        vpc: net.clone(),
+        port: f.args.app_port,
+        health_check: f.args.health_check.clone(),
+        deregistration_delay_seconds: f.args.deregistration_delay_seconds,
+    }
+}
+
+/// An internet-facing load balancer in `network`.
+async fn make_load_balancer(f: &Fleet, network: &Network) -> load_balancer::LoadBalancerState {
+    load_balancer::LoadBalancer
+        .apply(
+            &f.cx("LoadBalancer"),
+            &load_balancer::Spec {
+                subnets: network.subs.clone(),
+                security_group: network.lb_sg.clone(),
+            },
+        )
+        .await
+        .unwrap()
+}
+
+async fn delete_load_balancer(f: &Fleet, lb: &load_balancer::LoadBalancerState) {
+    load_balancer::LoadBalancer
+        .delete(&f.cx("LoadBalancer"), lb)
+        .await
+        .unwrap();
+}
+
+async fn delete_target_group(f: &Fleet, tg: &target_group::TargetGroupState) {
+    target_group::TargetGroup
+        .delete(&f.cx("TargetGroup"), tg)
+        .await
+        .unwrap();
 }
 
 /// The public network with an internet-facing load balancer in it (what DNS records point at).
@@ -64,17 +179,15 @@ pub struct Frontend {
 }
 
 impl Frontend {
-    pub async fn create(cx: &Ctx<'_>) -> Self {
-        let network = Network::create(cx).await;
-        let lb = load_balancer::create(cx, &network.subs, &network.lb_sg)
-            .await
-            .unwrap();
+    pub async fn create(f: &Fleet) -> Self {
+        let network = Network::create(f).await;
+        let lb = make_load_balancer(f, &network).await;
         Self { network, lb }
     }
 
-    pub async fn delete(&self, cx: &Ctx<'_>) {
-        load_balancer::delete(cx, &self.lb).await.unwrap();
-        self.network.delete(cx).await;
+    pub async fn delete(&self, f: &Fleet) {
+        delete_load_balancer(f, &self.lb).await;
+        self.network.delete(f).await;
     }
 }
 
@@ -86,17 +199,20 @@ pub struct Balanced {
 }
 
 impl Balanced {
-    pub async fn create(cx: &Ctx<'_>) -> Self {
-        let Frontend { network, lb } = Frontend::create(cx).await;
-        let tg = target_group::create(cx, &network.net).await.unwrap();
+    pub async fn create(f: &Fleet) -> Self {
+        let Frontend { network, lb } = Frontend::create(f).await;
+        let tg = target_group::TargetGroup
+            .apply(&f.cx("TargetGroup"), &target_group_spec(f, &network.net))
+            .await
+            .unwrap();
         Self { network, lb, tg }
     }
 
     /// Deletes it all, once the listeners are gone.
-    pub async fn delete(&self, cx: &Ctx<'_>) {
-        load_balancer::delete(cx, &self.lb).await.unwrap();
-        target_group::delete(cx, &self.tg).await.unwrap();
-        self.network.delete(cx).await;
+    pub async fn delete(&self, f: &Fleet) {
+        delete_load_balancer(f, &self.lb).await;
+        delete_target_group(f, &self.tg).await;
+        self.network.delete(f).await;
     }
 }
 
@@ -108,9 +224,20 @@ pub struct Origin {
 }
 
 impl Origin {
-    pub async fn create(cx: &Ctx<'_>) -> Self {
-        let Frontend { network, lb } = Frontend::create(cx).await;
-        let policy = cache_policy::create(cx).await.unwrap();
+    pub async fn create(f: &Fleet) -> Self {
+        let Frontend { network, lb } = Frontend::create(f).await;
+        let cdn = &f.args.cdn;
+        let policy = cache_policy::CachePolicy
+            .apply(
+                &f.cx("CachePolicy"),
+                &cache_policy::Spec {
+                    default_ttl: cdn.default_ttl,
+                    min_ttl: cdn.min_ttl,
+                    max_ttl: cdn.max_ttl,
+                },
+            )
+            .await
+            .unwrap();
         Self {
             network,
             lb,
@@ -118,20 +245,27 @@ impl Origin {
         }
     }
 
-    /// A distribution's references to it, with the secret header it sends the load balancer.
-    pub fn refs<'a>(&'a self, secret: &'a str) -> distribution::Refs<'a> {
-        distribution::Refs {
-            load_balancer: &self.lb,
-            cache_policy: &self.policy,
-            origin_secret: secret,
+    /// A distribution's spec on it, from the fleet's inputs, with the secret header it sends the
+    /// load balancer.
+    pub fn spec(&self, f: &Fleet, secret: &str) -> distribution::Spec {
+        distribution::Spec {
+            load_balancer: self.lb.clone(),
+            cache_policy: self.policy.clone(),
+            origin_secret: secret.to_string(),
+            http_port: f.args.listener_port,
+            certificate_arn: f.args.cdn.certificate_arn.clone(),
+            aliases: f.args.cdn.aliases.clone(),
         }
     }
 
     /// Deletes it all, once the distribution is gone.
-    pub async fn delete(&self, cx: &Ctx<'_>) {
-        cache_policy::delete(cx, &self.policy).await.unwrap();
-        load_balancer::delete(cx, &self.lb).await.unwrap();
-        self.network.delete(cx).await;
+    pub async fn delete(&self, f: &Fleet) {
+        cache_policy::CachePolicy
+            .delete(&f.cx("CachePolicy"), &self.policy)
+            .await
+            .unwrap();
+        delete_load_balancer(f, &self.lb).await;
+        self.network.delete(f).await;
     }
 }
 
@@ -143,25 +277,47 @@ pub struct Identity {
 }
 
 impl Identity {
-    pub async fn create(cx: &Ctx<'_>) -> Self {
-        let grants = instance_role::Grants {
+    pub async fn create(f: &Fleet) -> Self {
+        let grants = instance_role::Spec {
             asset_bucket: "a".into(),
             source_bucket: "s".into(),
             artifact_bucket: "r".into(),
             log_group_arn: "arn:aws:logs:us-east-1:1:log-group:x".into(),
         };
-        let role = instance_role::create(cx, &grants).await.unwrap();
+        let role = instance_role::InstanceRole
+            .apply(&f.cx("InstanceRole"), &grants)
+            .await
+            .unwrap();
+        let profile = instance_profile::InstanceProfile
+            .apply(
+                &f.cx("InstanceProfile"),
+                &instance_profile::Spec { role: role.clone() },
+            )
+            .await
+            .unwrap();
         Self {
-            profile: instance_profile::create(cx, &role).await.unwrap(),
-            logs: log_group::create(cx).await.unwrap(),
+            profile,
+            logs: log_group::LogGroup
+                .apply(&f.cx("LogGroup"), &())
+                .await
+                .unwrap(),
             role,
         }
     }
 
-    pub async fn delete(&self, cx: &Ctx<'_>) {
-        log_group::delete(cx, &self.logs).await.unwrap();
-        instance_profile::delete(cx, &self.profile).await.unwrap();
-        instance_role::delete(cx, &self.role).await.unwrap();
+    pub async fn delete(&self, f: &Fleet) {
+        log_group::LogGroup
+            .delete(&f.cx("LogGroup"), &self.logs)
+            .await
+            .unwrap();
+        instance_profile::InstanceProfile
+            .delete(&f.cx("InstanceProfile"), &self.profile)
+            .await
+            .unwrap();
+        instance_role::InstanceRole
+            .delete(&f.cx("InstanceRole"), &self.role)
+            .await
+            .unwrap();
     }
 }
 
@@ -176,21 +332,46 @@ pub struct GroupInputs {
 }
 
 impl GroupInputs {
-    pub async fn create(cx: &Ctx<'_>) -> Self {
-        let network = Network::create(cx).await;
-        let sg = instance_security_group::create(cx, &network.net, &network.lb_sg)
+    pub async fn create(f: &Fleet) -> Self {
+        let network = Network::create(f).await;
+        let sg = security_group::SecurityGroup
+            .apply(
+                &f.cx("InstanceSecurityGroup"),
+                &instance_group_spec(f, &network.net, &network.lb_sg),
+            )
             .await
             .unwrap();
-        let identity = Identity::create(cx).await;
-        let image = ami::resolve(cx).await.unwrap();
-        let lt_refs = launch_template::Refs {
-            ami: &image,
-            security_group: &sg,
-            profile: &identity.profile,
-            log_group: &identity.logs,
+        let identity = Identity::create(f).await;
+        let image = ami::Ami
+            .apply(
+                &f.cx("Ami"),
+                &ami::Spec {
+                    image: f.args.ami.clone(),
+                },
+            )
+            .await
+            .unwrap();
+        let a = &f.args;
+        let lt_spec = launch_template::Spec {
+            ami: image,
+            security_group: sg.clone(),
+            profile: identity.profile.clone(),
+            log_group: identity.logs.clone(),
+            instance_type: a.instance_type.clone(),
+            key_name: a.key_name.clone(),
+            node_version: a.node_version.clone(),
+            app_port: a.app_port,
+            health_path: a.health_check.path.clone(),
+            user_data: a.user_data.clone(),
         };
-        let lt = launch_template::create(cx, &lt_refs).await.unwrap();
-        let tg = target_group::create(cx, &network.net).await.unwrap();
+        let lt = launch_template::LaunchTemplate
+            .apply(&f.cx("LaunchTemplate"), &lt_spec)
+            .await
+            .unwrap();
+        let tg = target_group::TargetGroup
+            .apply(&f.cx("TargetGroup"), &target_group_spec(f, &network.net))
+            .await
+            .unwrap();
         Self {
             network,
             sg,
@@ -200,22 +381,33 @@ impl GroupInputs {
         }
     }
 
-    /// An Auto Scaling group's references to them.
-    pub fn group_refs(&self) -> auto_scaling_group::Refs<'_> {
-        auto_scaling_group::Refs {
-            template: &self.lt,
-            subnets: &self.network.subs,
-            target_group: &self.tg,
+    /// An Auto Scaling group's spec on them, with the sizes from the fleet's inputs (desired: the
+    /// desired capacity, else the minimum).
+    pub fn group_spec(&self, f: &Fleet) -> auto_scaling_group::Spec {
+        let a = &f.args;
+        auto_scaling_group::Spec {
+            template: self.lt.clone(),
+            subnets: self.network.subs.clone(),
+            target_group: self.tg.clone(),
+            min: a.min_capacity,
+            max: a.max_capacity,
+            desired: a.desired_capacity.unwrap_or(a.min_capacity),
         }
     }
 
     /// Deletes them all, once the group is gone.
-    pub async fn delete(&self, cx: &Ctx<'_>) {
-        target_group::delete(cx, &self.tg).await.unwrap();
-        launch_template::delete(cx, &self.lt).await.unwrap();
-        self.identity.delete(cx).await;
-        security_group::delete(cx, &self.sg).await.unwrap();
-        self.network.delete(cx).await;
+    pub async fn delete(&self, f: &Fleet) {
+        delete_target_group(f, &self.tg).await;
+        launch_template::LaunchTemplate
+            .delete(&f.cx("LaunchTemplate"), &self.lt)
+            .await
+            .unwrap();
+        self.identity.delete(f).await;
+        security_group::SecurityGroup
+            .delete(&f.cx("InstanceSecurityGroup"), &self.sg)
+            .await
+            .unwrap();
+        self.network.delete(f).await;
     }
 }
 

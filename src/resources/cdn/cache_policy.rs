@@ -3,15 +3,29 @@
 
 use aws_sdk_cloudfront::operation::get_cache_policy::GetCachePolicyOutput;
 use aws_sdk_cloudfront::types::{
-    CachePolicy, CachePolicyConfig, CachePolicyCookieBehavior, CachePolicyCookiesConfig,
-    CachePolicyHeaderBehavior, CachePolicyHeadersConfig, CachePolicyQueryStringBehavior,
-    CachePolicyQueryStringsConfig, CachePolicyType, ParametersInCacheKeyAndForwardedToOrigin,
+    CachePolicy as AwsCachePolicy, CachePolicyConfig, CachePolicyCookieBehavior,
+    CachePolicyCookiesConfig, CachePolicyHeaderBehavior, CachePolicyHeadersConfig,
+    CachePolicyQueryStringBehavior, CachePolicyQueryStringsConfig, CachePolicyType,
+    ParametersInCacheKeyAndForwardedToOrigin,
 };
 use serde::{Deserialize, Serialize};
 
-use super::super::Ctx;
+use super::super::{Ctx, Reconciler};
 use crate::aws::error::{done_if_gone, none_if_gone, on};
-use crate::aws::AwsError;
+use crate::aws::Error;
+
+/// The cache policy's reconciler. Cache policies take no tags, so it has no objects to re-tag.
+pub struct CachePolicy;
+
+/// The policy's TTLs, in seconds.
+pub struct Spec {
+    /// Default cache TTL.
+    pub default_ttl: u32,
+    /// Minimum cache TTL.
+    pub min_ttl: u32,
+    /// Maximum cache TTL.
+    pub max_ttl: u32,
+}
 
 /// What the fleet records about its cache policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,13 +37,7 @@ pub struct CachePolicyState {
     pub name: String,
 }
 
-fn invalid(
-    op: &'static str,
-) -> impl FnOnce(aws_smithy_types::error::operation::BuildError) -> AwsError {
-    move |e| AwsError::conflict("cloudfront", op, e.to_string())
-}
-
-fn config(cx: &Ctx<'_>, name: &str) -> Result<CachePolicyConfig, AwsError> {
+fn config(cx: &Ctx<'_>, spec: &Spec, name: &str) -> Result<CachePolicyConfig, Error> {
     let op = "CreateCachePolicy";
     let key = ParametersInCacheKeyAndForwardedToOrigin::builder()
         .enable_accept_encoding_gzip(true)
@@ -38,32 +46,31 @@ fn config(cx: &Ctx<'_>, name: &str) -> Result<CachePolicyConfig, AwsError> {
             CachePolicyHeadersConfig::builder()
                 .header_behavior(CachePolicyHeaderBehavior::None)
                 .build()
-                .map_err(invalid(op))?,
+                .map_err(Error::build("cloudfront", op))?,
         )
         .cookies_config(
             CachePolicyCookiesConfig::builder()
                 .cookie_behavior(CachePolicyCookieBehavior::None)
                 .build()
-                .map_err(invalid(op))?,
+                .map_err(Error::build("cloudfront", op))?,
         )
         .query_strings_config(
             CachePolicyQueryStringsConfig::builder()
                 .query_string_behavior(CachePolicyQueryStringBehavior::None)
                 .build()
-                .map_err(invalid(op))?,
+                .map_err(Error::build("cloudfront", op))?,
         )
         .build()
-        .map_err(invalid(op))?;
-    let c = &cx.args.cdn;
+        .map_err(Error::build("cloudfront", op))?;
     CachePolicyConfig::builder()
         .name(name)
         .comment(comment(cx))
-        .default_ttl(c.default_ttl.into())
-        .min_ttl(c.min_ttl.into())
-        .max_ttl(c.max_ttl.into())
+        .default_ttl(spec.default_ttl.into())
+        .min_ttl(spec.min_ttl.into())
+        .max_ttl(spec.max_ttl.into())
         .parameters_in_cache_key_and_forwarded_to_origin(key)
         .build()
-        .map_err(invalid(op))
+        .map_err(Error::build("cloudfront", op))
 }
 
 /// The policy's name: `<prefix>-cache`.
@@ -72,7 +79,7 @@ fn policy_name(cx: &Ctx<'_>) -> String {
 }
 
 /// The account's custom policy with the fleet's name.
-async fn named(cx: &Ctx<'_>) -> Result<Option<CachePolicy>, AwsError> {
+async fn named(cx: &Ctx<'_>) -> Result<Option<AwsCachePolicy>, Error> {
     let name = policy_name(cx);
     let list = cx
         .aws
@@ -97,25 +104,11 @@ fn comment(cx: &Ctx<'_>) -> String {
     format!("ec2fleet {}", cx.prefix)
 }
 
-/// The fleet's policy. Cache policies carry no tags: the name and the comment naming the fleet are
-/// what identify it.
-pub(crate) async fn discover(cx: &Ctx<'_>) -> Result<Option<CachePolicyState>, AwsError> {
-    let name = policy_name(cx);
-    let ours = comment(cx);
-    Ok(named(cx)
-        .await?
-        .filter(|p| p.cache_policy_config().and_then(|c| c.comment()) == Some(ours.as_str()))
-        .map(|p| CachePolicyState {
-            id: p.id().to_string(),
-            name,
-        }))
-}
-
 /// The policy's TTLs (default, min, max); `None` when it is gone.
-pub(crate) async fn ttls(
+pub async fn ttls(
     cx: &Ctx<'_>,
     state: &CachePolicyState,
-) -> Result<Option<(u32, u32, u32)>, AwsError> {
+) -> Result<Option<(u32, u32, u32)>, Error> {
     let got = get(cx, state).await?;
     let ttl = |t: Option<i64>| t.unwrap_or_default().clamp(0, i64::from(u32::MAX)) as u32;
     Ok(got
@@ -131,72 +124,10 @@ pub(crate) async fn ttls(
         }))
 }
 
-/// Creates the policy, or updates the one this fleet made (found by its name) to the wanted TTLs.
-pub async fn create(cx: &Ctx<'_>) -> Result<CachePolicyState, AwsError> {
-    let name = policy_name(cx);
-    let cf = &cx.aws.cloudfront;
-    let existing = named(cx).await?.map(|p| p.id().to_string());
-    let id = match existing {
-        Some(id) => {
-            let got = cf
-                .get_cache_policy_config()
-                .id(&id)
-                .send()
-                .await
-                .map_err(on("cloudfront", "GetCachePolicyConfig"))?;
-            let etag = got.e_tag().unwrap_or_default().to_string();
-            cf.update_cache_policy()
-                .id(&id)
-                .if_match(etag)
-                .cache_policy_config(config(cx, &name)?)
-                .send()
-                .await
-                .map_err(on("cloudfront", "UpdateCachePolicy"))?;
-            id
-        }
-        None => {
-            let out = cf
-                .create_cache_policy()
-                .cache_policy_config(config(cx, &name)?)
-                .send()
-                .await
-                .map_err(on("cloudfront", "CreateCachePolicy"))?;
-            out.cache_policy()
-                .map(|p| p.id().to_string())
-                .unwrap_or_default()
-        }
-    };
-    Ok(CachePolicyState { id, name })
-}
-
-/// Deletes the policy with its current ETag; one already gone is done.
-pub async fn delete(cx: &Ctx<'_>, state: &CachePolicyState) -> Result<(), AwsError> {
-    let cf = &cx.aws.cloudfront;
-    let Some(got) = none_if_gone(
-        cf.get_cache_policy_config()
-            .id(&state.id)
-            .send()
-            .await
-            .map_err(on("cloudfront", "GetCachePolicyConfig")),
-    )?
-    else {
-        return Ok(());
-    };
-    let etag = got.e_tag().unwrap_or_default().to_string();
-    done_if_gone(
-        cf.delete_cache_policy()
-            .id(&state.id)
-            .if_match(etag)
-            .send()
-            .await
-            .map_err(on("cloudfront", "DeleteCachePolicy")),
-    )
-}
-
 async fn get(
     cx: &Ctx<'_>,
     state: &CachePolicyState,
-) -> Result<Option<GetCachePolicyOutput>, AwsError> {
+) -> Result<Option<GetCachePolicyOutput>, Error> {
     let got = cx
         .aws
         .cloudfront
@@ -207,10 +138,100 @@ async fn get(
     none_if_gone(got.map_err(on("cloudfront", "GetCachePolicy")))
 }
 
-/// The policy as it is now; `None` when it is gone.
-pub async fn read(
-    cx: &Ctx<'_>,
-    state: &CachePolicyState,
-) -> Result<Option<CachePolicyState>, AwsError> {
-    Ok(get(cx, state).await?.map(|_| state.clone()))
+impl Reconciler for CachePolicy {
+    type Spec = Spec;
+    type Record = CachePolicyState;
+    type Within = ();
+
+    /// Creates the policy, or updates the one this fleet made (found by its name) to the wanted
+    /// TTLs.
+    async fn apply(&self, cx: &Ctx<'_>, spec: &Spec) -> Result<CachePolicyState, Error> {
+        let name = policy_name(cx);
+        let cf = &cx.aws.cloudfront;
+        let existing = named(cx).await?.map(|p| p.id().to_string());
+        let id = match existing {
+            Some(id) => {
+                let got = cf
+                    .get_cache_policy_config()
+                    .id(&id)
+                    .send()
+                    .await
+                    .map_err(on("cloudfront", "GetCachePolicyConfig"))?;
+                let etag = got.e_tag().unwrap_or_default().to_string();
+                cf.update_cache_policy()
+                    .id(&id)
+                    .if_match(etag)
+                    .cache_policy_config(config(cx, spec, &name)?)
+                    .send()
+                    .await
+                    .map_err(on("cloudfront", "UpdateCachePolicy"))?;
+                id
+            }
+            None => {
+                let out = cf
+                    .create_cache_policy()
+                    .cache_policy_config(config(cx, spec, &name)?)
+                    .send()
+                    .await
+                    .map_err(on("cloudfront", "CreateCachePolicy"))?;
+                out.cache_policy()
+                    .map(|p| p.id().to_string())
+                    .ok_or_else(|| {
+                        Error::missing("cloudfront", "CreateCachePolicy", "the cache policy")
+                    })?
+            }
+        };
+        Ok(CachePolicyState { id, name })
+    }
+
+    /// The policy as it is now; `None` when it is gone.
+    async fn read(
+        &self,
+        cx: &Ctx<'_>,
+        state: &CachePolicyState,
+    ) -> Result<Option<CachePolicyState>, Error> {
+        Ok(get(cx, state).await?.map(|_| state.clone()))
+    }
+
+    /// Deletes the policy with its current ETag; one already gone is done.
+    async fn delete(&self, cx: &Ctx<'_>, state: &CachePolicyState) -> Result<(), Error> {
+        let cf = &cx.aws.cloudfront;
+        let Some(got) = none_if_gone(
+            cf.get_cache_policy_config()
+                .id(&state.id)
+                .send()
+                .await
+                .map_err(on("cloudfront", "GetCachePolicyConfig")),
+        )?
+        else {
+            return Ok(());
+        };
+        let etag = got.e_tag().unwrap_or_default().to_string();
+        done_if_gone(
+            cf.delete_cache_policy()
+                .id(&state.id)
+                .if_match(etag)
+                .send()
+                .await
+                .map_err(on("cloudfront", "DeleteCachePolicy")),
+        )
+    }
+
+    /// The fleet's policy. Cache policies carry no tags: the name and the comment naming the fleet
+    /// are what identify it.
+    async fn discover(
+        &self,
+        cx: &Ctx<'_>,
+        _within: &(),
+    ) -> Result<Option<CachePolicyState>, Error> {
+        let name = policy_name(cx);
+        let ours = comment(cx);
+        Ok(named(cx)
+            .await?
+            .filter(|p| p.cache_policy_config().and_then(|c| c.comment()) == Some(ours.as_str()))
+            .map(|p| CachePolicyState {
+                id: p.id().to_string(),
+                name,
+            }))
+    }
 }

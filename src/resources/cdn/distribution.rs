@@ -10,19 +10,18 @@ use aws_sdk_cloudfront::operation::get_distribution::GetDistributionOutput;
 use aws_sdk_cloudfront::operation::get_distribution_config::GetDistributionConfigOutput;
 use aws_sdk_cloudfront::types::{
     Aliases, AllowedMethods, CachedMethods, CustomHeaders, CustomOriginConfig,
-    DefaultCacheBehavior, Distribution, DistributionConfig, DistributionConfigWithTags,
-    DistributionSummary, HttpVersion, Method, MinimumProtocolVersion, Origin, OriginCustomHeader,
-    OriginProtocolPolicy, Origins, SslSupportMethod, Tag, Tags, ViewerCertificate,
-    ViewerProtocolPolicy,
+    DefaultCacheBehavior, Distribution as AwsDistribution, DistributionConfig,
+    DistributionConfigWithTags, DistributionSummary, HttpVersion, Method, MinimumProtocolVersion,
+    Origin, OriginCustomHeader, OriginProtocolPolicy, Origins, SslSupportMethod, Tag, Tags,
+    ViewerCertificate, ViewerProtocolPolicy,
 };
 use serde::{Deserialize, Serialize};
 
-use super::super::{Ctx, TAG_FLEET};
+use super::super::tagging::Target;
+use super::super::{Ctx, Reconciler, TAG_FLEET};
 use super::cache_policy::CachePolicyState;
-use crate::aws::error::{done_if_gone, none_if_gone, on};
-use crate::aws::AwsError;
-use crate::fleet::args::Cdn;
-use crate::fleet::plan::Node;
+use crate::aws::error::{done_if_gone, none_if_gone, on, CallError};
+use crate::aws::Error;
 use crate::resources::lb::listeners::ORIGIN_HEADER;
 use crate::resources::lb::load_balancer::LoadBalancerState;
 
@@ -39,6 +38,9 @@ const DEPLOY_POLL: Duration = Duration::from_secs(20);
 /// The call that configuration and ownership errors are reported under.
 const OP: &str = "CreateDistributionWithTags";
 
+/// The CloudFront distribution's reconciler.
+pub struct Distribution;
+
 /// What the fleet records about its distribution.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -51,29 +53,26 @@ pub struct DistributionState {
     pub domain_name: String,
 }
 
-/// What the distribution is built on.
-pub struct Refs<'a> {
+/// What the distribution is built on, and what it answers to.
+pub struct Spec {
     /// The origin.
-    pub load_balancer: &'a LoadBalancerState,
+    pub load_balancer: LoadBalancerState,
     /// The cache policy of the default behavior.
-    pub cache_policy: &'a CachePolicyState,
+    pub cache_policy: CachePolicyState,
     /// The value of the origin header the ALB requires.
-    pub origin_secret: &'a str,
+    pub origin_secret: String,
+    /// The load balancer's listener port, which CloudFront reaches it on over HTTP.
+    pub http_port: u16,
+    /// ARN of an ACM certificate (in us-east-1) for the aliases; CloudFront's own when `None`.
+    pub certificate_arn: Option<String>,
+    /// Extra domain names the distribution answers to.
+    pub aliases: Vec<String>,
 }
 
-fn invalid(
-    op: &'static str,
-) -> impl FnOnce(aws_smithy_types::error::operation::BuildError) -> AwsError {
-    move |e| AwsError::conflict("cloudfront", op, e.to_string())
-}
-
-/// An answer without a part CloudFront always sends.
-fn missing(op: &'static str, what: &str) -> AwsError {
-    AwsError::conflict("cloudfront", op, format!("CloudFront returned no {what}"))
-}
-
-fn etag(e_tag: Option<&str>, op: &'static str) -> Result<String, AwsError> {
-    e_tag.map(str::to_string).ok_or_else(|| missing(op, "ETag"))
+fn etag(e_tag: Option<&str>, op: &'static str) -> Result<String, Error> {
+    e_tag
+        .map(str::to_string)
+        .ok_or_else(|| Error::missing("cloudfront", op, "the ETag"))
 }
 
 /// The comment naming the fleet; with the identity tag it finds a distribution whose create response
@@ -82,18 +81,18 @@ fn comment(cx: &Ctx<'_>) -> String {
     format!("ec2fleet {}", cx.prefix)
 }
 
-fn origins(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<Origins, AwsError> {
+fn origins(r: &Spec) -> Result<Origins, Error> {
     let header = OriginCustomHeader::builder()
         .header_name(ORIGIN_HEADER)
-        .header_value(r.origin_secret)
+        .header_value(&r.origin_secret)
         .build()
-        .map_err(invalid(OP))?;
+        .map_err(Error::build("cloudfront", OP))?;
     let http_only = CustomOriginConfig::builder()
-        .http_port(cx.args.listener_port.into())
+        .http_port(r.http_port.into())
         .https_port(443)
         .origin_protocol_policy(OriginProtocolPolicy::HttpOnly)
         .build()
-        .map_err(invalid(OP))?;
+        .map_err(Error::build("cloudfront", OP))?;
     let alb = Origin::builder()
         .id(ORIGIN_ID)
         .domain_name(&r.load_balancer.dns_name)
@@ -103,19 +102,19 @@ fn origins(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<Origins, AwsError> {
                 .quantity(1)
                 .items(header)
                 .build()
-                .map_err(invalid(OP))?,
+                .map_err(Error::build("cloudfront", OP))?,
         )
         .build()
-        .map_err(invalid(OP))?;
+        .map_err(Error::build("cloudfront", OP))?;
     Origins::builder()
         .quantity(1)
         .items(alb)
         .build()
-        .map_err(invalid(OP))
+        .map_err(Error::build("cloudfront", OP))
 }
 
 /// Every method goes to the app (it is a whole site, forms and APIs included); GET and HEAD are cached.
-fn default_behavior(r: &Refs<'_>) -> Result<DefaultCacheBehavior, AwsError> {
+fn default_behavior(r: &Spec) -> Result<DefaultCacheBehavior, Error> {
     use Method::{Delete, Get, Head, Options, Patch, Post, Put};
     let all = vec![Get, Head, Options, Put, Post, Patch, Delete];
     let cached = CachedMethods::builder()
@@ -123,13 +122,13 @@ fn default_behavior(r: &Refs<'_>) -> Result<DefaultCacheBehavior, AwsError> {
         .items(Get)
         .items(Head)
         .build()
-        .map_err(invalid(OP))?;
+        .map_err(Error::build("cloudfront", OP))?;
     let allowed = AllowedMethods::builder()
         .quantity(all.len() as i32)
         .set_items(Some(all))
         .cached_methods(cached)
         .build()
-        .map_err(invalid(OP))?;
+        .map_err(Error::build("cloudfront", OP))?;
     DefaultCacheBehavior::builder()
         .target_origin_id(ORIGIN_ID)
         .viewer_protocol_policy(ViewerProtocolPolicy::RedirectToHttps)
@@ -138,12 +137,12 @@ fn default_behavior(r: &Refs<'_>) -> Result<DefaultCacheBehavior, AwsError> {
         .cache_policy_id(&r.cache_policy.id)
         .origin_request_policy_id(ALL_VIEWER_EXCEPT_HOST_HEADER)
         .build()
-        .map_err(invalid(OP))
+        .map_err(Error::build("cloudfront", OP))
 }
 
 /// The ACM certificate for the aliases when one is given, else CloudFront's own `*.cloudfront.net` one.
-fn viewer_certificate(cdn: &Cdn) -> ViewerCertificate {
-    match &cdn.certificate_arn {
+fn viewer_certificate(certificate_arn: Option<&str>) -> ViewerCertificate {
+    match certificate_arn {
         Some(arn) => ViewerCertificate::builder()
             .cloud_front_default_certificate(false)
             .acm_certificate_arn(arn)
@@ -157,42 +156,37 @@ fn viewer_certificate(cdn: &Cdn) -> ViewerCertificate {
 }
 
 /// The wanted configuration. Aliases are always sent (possibly none), so an update drops removed ones.
-fn config(
-    cx: &Ctx<'_>,
-    r: &Refs<'_>,
-    caller_reference: &str,
-) -> Result<DistributionConfig, AwsError> {
-    let cdn = &cx.args.cdn;
+fn config(cx: &Ctx<'_>, r: &Spec, caller_reference: &str) -> Result<DistributionConfig, Error> {
     let aliases = Aliases::builder()
-        .quantity(cdn.aliases.len() as i32)
-        .set_items((!cdn.aliases.is_empty()).then(|| cdn.aliases.clone()))
+        .quantity(r.aliases.len() as i32)
+        .set_items((!r.aliases.is_empty()).then(|| r.aliases.clone()))
         .build()
-        .map_err(invalid(OP))?;
+        .map_err(Error::build("cloudfront", OP))?;
     DistributionConfig::builder()
         .caller_reference(caller_reference)
         .comment(comment(cx))
         .enabled(true)
-        .origins(origins(cx, r)?)
+        .origins(origins(r)?)
         .default_cache_behavior(default_behavior(r)?)
         .aliases(aliases)
-        .viewer_certificate(viewer_certificate(cdn))
+        .viewer_certificate(viewer_certificate(r.certificate_arn.as_deref()))
         .http_version(HttpVersion::Http2and3)
         .is_ipv6_enabled(true)
         .build()
-        .map_err(invalid(OP))
+        .map_err(Error::build("cloudfront", OP))
 }
 
-fn tags(cx: &Ctx<'_>) -> Result<Tags, AwsError> {
+fn tags(cx: &Ctx<'_>) -> Result<Tags, Error> {
     let items = cx
-        .tags(Node::Distribution)
+        .tags()
         .into_iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect::<Result<Vec<_>, _>>()
-        .map_err(invalid(OP))?;
+        .map_err(Error::build("cloudfront", OP))?;
     Ok(Tags::builder().set_items(Some(items)).build())
 }
 
-fn state_of(d: &Distribution) -> DistributionState {
+fn state_of(d: &AwsDistribution) -> DistributionState {
     DistributionState {
         id: d.id().into(),
         arn: d.arn().into(),
@@ -200,12 +194,12 @@ fn state_of(d: &Distribution) -> DistributionState {
     }
 }
 
-async fn get(cx: &Ctx<'_>, id: &str) -> Result<GetDistributionOutput, AwsError> {
+async fn get(cx: &Ctx<'_>, id: &str) -> Result<GetDistributionOutput, Error> {
     let got = cx.aws.cloudfront.get_distribution().id(id).send().await;
     got.map_err(on("cloudfront", "GetDistribution"))
 }
 
-async fn get_config(cx: &Ctx<'_>, id: &str) -> Result<GetDistributionConfigOutput, AwsError> {
+async fn get_config(cx: &Ctx<'_>, id: &str) -> Result<GetDistributionConfigOutput, Error> {
     let got = cx
         .aws
         .cloudfront
@@ -216,14 +210,14 @@ async fn get_config(cx: &Ctx<'_>, id: &str) -> Result<GetDistributionConfigOutpu
     got.map_err(on("cloudfront", "GetDistributionConfig"))
 }
 
-async fn summaries(cx: &Ctx<'_>) -> Result<Vec<DistributionSummary>, AwsError> {
+async fn summaries(cx: &Ctx<'_>) -> Result<Vec<DistributionSummary>, Error> {
     let pages = cx.aws.cloudfront.list_distributions().into_paginator();
     let all = pages.items().send().try_collect().await;
     all.map_err(on("cloudfront", "ListDistributions"))
 }
 
 /// Whether the distribution carries this fleet's identity tag.
-async fn owned(cx: &Ctx<'_>, arn: &str) -> Result<bool, AwsError> {
+async fn owned(cx: &Ctx<'_>, arn: &str) -> Result<bool, Error> {
     let out = cx
         .aws
         .cloudfront
@@ -239,7 +233,7 @@ async fn owned(cx: &Ctx<'_>, arn: &str) -> Result<bool, AwsError> {
 }
 
 /// The fleet's distribution, found by its comment and identity tag.
-async fn find(cx: &Ctx<'_>) -> Result<Option<String>, AwsError> {
+async fn find(cx: &Ctx<'_>) -> Result<Option<String>, Error> {
     let ours = comment(cx);
     for s in summaries(cx).await?.iter().filter(|s| s.comment() == ours) {
         if owned(cx, s.arn()).await? {
@@ -250,8 +244,9 @@ async fn find(cx: &Ctx<'_>) -> Result<Option<String>, AwsError> {
 }
 
 /// The distribution holding the fleet's CallerReference, after CloudFront refused a second one with it
-/// (its comment was changed since). One without the fleet's tag is someone else's: never taken over.
-async fn by_caller_reference(cx: &Ctx<'_>) -> Result<String, AwsError> {
+/// (its comment was changed since; `refusal` is that answer). One without the fleet's tag is someone
+/// else's: never taken over.
+async fn by_caller_reference(cx: &Ctx<'_>, refusal: Box<CallError>) -> Result<String, Error> {
     for s in summaries(cx).await? {
         let Some(got) = none_if_gone(get_config(cx, s.id()).await)? else {
             continue;
@@ -262,17 +257,23 @@ async fn by_caller_reference(cx: &Ctx<'_>) -> Result<String, AwsError> {
         if owned(cx, s.arn()).await? {
             return Ok(s.id().into());
         }
-        return Err(AwsError::conflict("cloudfront", OP, format!("CloudFront distribution {} was made with the caller reference {} but does not belong to fleet {}; choose another namePrefix", s.id(), cx.prefix, cx.prefix)));
+        return Err(Error::Refused {
+            service: "cloudfront",
+            operation: OP,
+            reason: format!("CloudFront distribution {} was made with the caller reference {} but does not belong to fleet {}; choose another namePrefix", s.id(), cx.prefix, cx.prefix),
+            cause: Some(refusal),
+        });
     }
-    Err(AwsError::conflict(
-        "cloudfront",
-        OP,
-        format!("CloudFront reports a distribution with the caller reference {} but lists none; run the command again", cx.prefix),
-    ))
+    Err(Error::Refused {
+        service: "cloudfront",
+        operation: OP,
+        reason: format!("CloudFront reports a distribution with the caller reference {} but lists none; run the command again", cx.prefix),
+        cause: Some(refusal),
+    })
 }
 
 /// Creates the distribution; returns its ID.
-async fn create_new(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<String, AwsError> {
+async fn create_new(cx: &Ctx<'_>, r: &Spec) -> Result<String, Error> {
     let with_tags = DistributionConfigWithTags::builder()
         .distribution_config(config(cx, r, cx.prefix)?)
         .tags(tags(cx)?)
@@ -287,16 +288,20 @@ async fn create_new(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<String, AwsError> {
         .map_err(on("cloudfront", OP))?;
     out.distribution()
         .map(|d| d.id().to_string())
-        .ok_or_else(|| missing(OP, "distribution"))
+        .ok_or_else(|| Error::missing("cloudfront", OP, "the distribution"))
 }
 
 /// Rewrites an adopted distribution to the wanted configuration with its current ETag, keeping its
 /// CallerReference.
-async fn update(cx: &Ctx<'_>, id: &str, r: &Refs<'_>) -> Result<(), AwsError> {
+async fn update(cx: &Ctx<'_>, id: &str, r: &Spec) -> Result<(), Error> {
     let got = get_config(cx, id).await?;
-    let current = got
-        .distribution_config()
-        .ok_or_else(|| missing("GetDistributionConfig", "distribution config"))?;
+    let current = got.distribution_config().ok_or_else(|| {
+        Error::missing(
+            "cloudfront",
+            "GetDistributionConfig",
+            "the distribution config",
+        )
+    })?;
     let wanted = config(cx, r, current.caller_reference())?;
     // Every update redeploys to every edge location (minutes): skip it when nothing we set differs.
     if controlled(current) == controlled(&wanted) {
@@ -373,19 +378,11 @@ fn controlled(c: &DistributionConfig) -> impl PartialEq + '_ {
     )
 }
 
-/// The fleet's distribution, found by its comment and identity tag.
-pub(crate) async fn discover(cx: &Ctx<'_>) -> Result<Option<DistributionState>, AwsError> {
-    let Some(id) = find(cx).await? else {
-        return Ok(None);
-    };
-    Ok(none_if_gone(get(cx, &id).await)?.and_then(|out| out.distribution().map(state_of)))
-}
-
 /// The distribution's certificate and aliases; `None` when it is gone.
-pub(crate) async fn viewer(
+pub async fn viewer(
     cx: &Ctx<'_>,
     state: &DistributionState,
-) -> Result<Option<(Option<String>, Vec<String>)>, AwsError> {
+) -> Result<Option<(Option<String>, Vec<String>)>, Error> {
     let got = none_if_gone(get_config(cx, &state.id).await)?;
     Ok(got.as_ref().and_then(|o| o.distribution_config()).map(|c| {
         let certificate = c
@@ -402,98 +399,120 @@ async fn deployed(
     cx: &Ctx<'_>,
     id: &str,
     what: &str,
-) -> Result<Option<GetDistributionOutput>, AwsError> {
+) -> Result<Option<GetDistributionOutput>, Error> {
     cx.waits
-        .until(
-            ("cloudfront", "GetDistribution"),
-            what,
-            DEPLOY_POLL,
-            || async {
-                Ok(match none_if_gone(get(cx, id).await)? {
-                    None => Some(None),
-                    Some(out) if out.distribution().map(|d| d.status()) == Some("Deployed") => {
-                        Some(Some(out))
-                    }
-                    Some(_) => None,
-                })
-            },
-        )
+        .until(what, DEPLOY_POLL, || async {
+            Ok(match none_if_gone(get(cx, id).await)? {
+                None => Some(None),
+                Some(out) if out.distribution().map(|d| d.status()) == Some("Deployed") => {
+                    Some(Some(out))
+                }
+                Some(_) => None,
+            })
+        })
         .await
 }
 
-/// Creates the distribution, or adopts the fleet's own and updates it to the wanted configuration, then
-/// waits until it is deployed.
-pub async fn create(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<DistributionState, AwsError> {
-    let id = match find(cx).await? {
-        Some(id) => {
-            update(cx, &id, r).await?;
-            id
-        }
-        None => match create_new(cx, r).await {
-            Ok(id) => id,
-            Err(e) if e.code.as_deref() == Some("DistributionAlreadyExists") => {
-                let id = by_caller_reference(cx).await?;
+impl Reconciler for Distribution {
+    type Spec = Spec;
+    type Record = DistributionState;
+    type Within = ();
+
+    /// Creates the distribution, or adopts the fleet's own and updates it to the wanted
+    /// configuration, then waits until it is deployed.
+    async fn apply(&self, cx: &Ctx<'_>, r: &Spec) -> Result<DistributionState, Error> {
+        let id = match find(cx).await? {
+            Some(id) => {
                 update(cx, &id, r).await?;
                 id
             }
-            Err(e) => return Err(e),
-        },
-    };
-    let what = format!("CloudFront distribution {id} to deploy");
-    deployed(cx, &id, &what)
-        .await?
-        .and_then(|out| out.distribution().map(state_of))
-        .ok_or_else(|| {
-            missing(
-                "GetDistribution",
-                &format!("distribution {id}: it was deleted while deploying"),
-            )
-        })
-}
-
-/// The distribution as it is now, or `None` when it is gone.
-pub async fn read(
-    cx: &Ctx<'_>,
-    state: &DistributionState,
-) -> Result<Option<DistributionState>, AwsError> {
-    Ok(none_if_gone(get(cx, &state.id).await)?.and_then(|out| out.distribution().map(state_of)))
-}
-
-/// Disables the distribution, waits until that is deployed (CloudFront refuses to delete it before),
-/// then deletes it with its latest ETag. Gone at any step is done.
-pub async fn delete(cx: &Ctx<'_>, state: &DistributionState) -> Result<(), AwsError> {
-    let Some(got) = none_if_gone(get_config(cx, &state.id).await)? else {
-        return Ok(());
-    };
-    if let Some(current) = got.distribution_config().filter(|c| c.enabled()) {
-        let mut off = current.clone();
-        off.enabled = false;
-        let disabled = cx
-            .aws
-            .cloudfront
-            .update_distribution()
-            .id(&state.id)
-            .if_match(etag(got.e_tag(), "GetDistributionConfig")?)
-            .distribution_config(off)
-            .send()
-            .await
-            .map_err(on("cloudfront", "UpdateDistribution"));
-        if none_if_gone(disabled)?.is_none() {
-            return Ok(());
-        }
+            None => match create_new(cx, r).await {
+                Ok(id) => id,
+                Err(Error::Aws(e)) if e.code.as_deref() == Some("DistributionAlreadyExists") => {
+                    let id = by_caller_reference(cx, e).await?;
+                    update(cx, &id, r).await?;
+                    id
+                }
+                Err(e) => return Err(e),
+            },
+        };
+        let what = format!("CloudFront distribution {id} to deploy");
+        deployed(cx, &id, &what)
+            .await?
+            .and_then(|out| out.distribution().map(state_of))
+            .ok_or_else(|| Error::Failed {
+                service: "cloudfront",
+                operation: "GetDistribution",
+                reason: format!(
+                    "CloudFront returned no distribution {id}: it was deleted while deploying"
+                ),
+            })
     }
-    let what = format!("CloudFront distribution {} to be disabled", state.id);
-    let Some(now) = deployed(cx, &state.id, &what).await? else {
-        return Ok(());
-    };
-    done_if_gone(
-        cx.aws
-            .cloudfront
-            .delete_distribution()
-            .id(&state.id)
-            .if_match(etag(now.e_tag(), "GetDistribution")?)
-            .send()
-            .await
-            .map_err(on("cloudfront", "DeleteDistribution")),
-    )
+
+    /// The distribution as it is now, or `None` when it is gone.
+    async fn read(
+        &self,
+        cx: &Ctx<'_>,
+        state: &DistributionState,
+    ) -> Result<Option<DistributionState>, Error> {
+        Ok(
+            none_if_gone(get(cx, &state.id).await)?
+                .and_then(|out| out.distribution().map(state_of)),
+        )
+    }
+
+    /// Disables the distribution, waits until that is deployed (CloudFront refuses to delete it
+    /// before), then deletes it with its latest ETag. Gone at any step is done.
+    async fn delete(&self, cx: &Ctx<'_>, state: &DistributionState) -> Result<(), Error> {
+        let Some(got) = none_if_gone(get_config(cx, &state.id).await)? else {
+            return Ok(());
+        };
+        if let Some(current) = got.distribution_config().filter(|c| c.enabled()) {
+            let mut off = current.clone();
+            off.enabled = false;
+            let disabled = cx
+                .aws
+                .cloudfront
+                .update_distribution()
+                .id(&state.id)
+                .if_match(etag(got.e_tag(), "GetDistributionConfig")?)
+                .distribution_config(off)
+                .send()
+                .await
+                .map_err(on("cloudfront", "UpdateDistribution"));
+            if none_if_gone(disabled)?.is_none() {
+                return Ok(());
+            }
+        }
+        let what = format!("CloudFront distribution {} to be disabled", state.id);
+        let Some(now) = deployed(cx, &state.id, &what).await? else {
+            return Ok(());
+        };
+        done_if_gone(
+            cx.aws
+                .cloudfront
+                .delete_distribution()
+                .id(&state.id)
+                .if_match(etag(now.e_tag(), "GetDistribution")?)
+                .send()
+                .await
+                .map_err(on("cloudfront", "DeleteDistribution")),
+        )
+    }
+
+    /// The fleet's distribution, found by its comment and identity tag.
+    async fn discover(
+        &self,
+        cx: &Ctx<'_>,
+        _within: &(),
+    ) -> Result<Option<DistributionState>, Error> {
+        let Some(id) = find(cx).await? else {
+            return Ok(None);
+        };
+        Ok(none_if_gone(get(cx, &id).await)?.and_then(|out| out.distribution().map(state_of)))
+    }
+
+    fn tag_targets(&self, r: &DistributionState) -> Vec<Target> {
+        vec![Target::Distribution(r.arn.clone())]
+    }
 }

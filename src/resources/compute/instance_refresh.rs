@@ -11,7 +11,7 @@ use super::auto_scaling_group::{self, AutoScalingGroupState, HEALTH_CHECK_GRACE}
 use super::instance_tags::{self, Outdated};
 use super::launch_template::LaunchTemplateState;
 use crate::aws::error::on;
-use crate::aws::AwsError;
+use crate::aws::Error;
 use crate::resources::Ctx;
 
 /// Share of the group that stays in service while instances are replaced.
@@ -24,7 +24,7 @@ pub async fn roll(
     cx: &Ctx<'_>,
     group: &AutoScalingGroupState,
     template: &LaunchTemplateState,
-) -> Result<(), AwsError> {
+) -> Result<(), Error> {
     let outdated = outdated(cx, group, template.version).await?;
     if outdated.is_empty() || instance_tags::retag_if_only_tags(cx, template, &outdated).await? {
         return Ok(());
@@ -37,12 +37,7 @@ pub async fn roll(
         template.version
     );
     cx.waits
-        .until(
-            ("autoscaling", "DescribeInstanceRefreshes"),
-            &what,
-            Duration::from_secs(15),
-            || status(cx, group, &id),
-        )
+        .until(&what, Duration::from_secs(15), || status(cx, group, &id))
         .await
 }
 
@@ -51,7 +46,7 @@ async fn outdated(
     cx: &Ctx<'_>,
     group: &AutoScalingGroupState,
     version: i64,
-) -> Result<Vec<Outdated>, AwsError> {
+) -> Result<Vec<Outdated>, Error> {
     let wanted = version.to_string();
     let g = auto_scaling_group::describe(cx, &group.name).await?;
     Ok(g.iter()
@@ -67,7 +62,7 @@ async fn outdated(
 }
 
 /// Starts a refresh, or joins the one already running (an earlier run that stopped waiting).
-async fn start(cx: &Ctx<'_>, group: &AutoScalingGroupState) -> Result<String, AwsError> {
+async fn start(cx: &Ctx<'_>, group: &AutoScalingGroupState) -> Result<String, Error> {
     let preferences = RefreshPreferences::builder()
         .min_healthy_percentage(MIN_HEALTHY_PERCENT)
         .instance_warmup(HEALTH_CHECK_GRACE)
@@ -84,8 +79,17 @@ async fn start(cx: &Ctx<'_>, group: &AutoScalingGroupState) -> Result<String, Aw
         .await
         .map_err(on("autoscaling", "StartInstanceRefresh"));
     match started {
-        Ok(out) => Ok(out.instance_refresh_id().unwrap_or_default().to_string()),
-        Err(e) if e.code.as_deref() == Some("InstanceRefreshInProgress") => {
+        Ok(out) => out
+            .instance_refresh_id()
+            .map(str::to_string)
+            .ok_or_else(|| {
+                Error::missing(
+                    "autoscaling",
+                    "StartInstanceRefresh",
+                    "the instance refresh ID",
+                )
+            }),
+        Err(e) if e.code() == Some("InstanceRefreshInProgress") => {
             running(cx, group).await?.ok_or(e)
         }
         Err(e) => Err(e),
@@ -93,7 +97,7 @@ async fn start(cx: &Ctx<'_>, group: &AutoScalingGroupState) -> Result<String, Aw
 }
 
 /// The refresh of the group that is still going, if any.
-async fn running(cx: &Ctx<'_>, group: &AutoScalingGroupState) -> Result<Option<String>, AwsError> {
+async fn running(cx: &Ctx<'_>, group: &AutoScalingGroupState) -> Result<Option<String>, Error> {
     let out = cx
         .aws
         .autoscaling
@@ -122,7 +126,7 @@ async fn status(
     cx: &Ctx<'_>,
     group: &AutoScalingGroupState,
     id: &str,
-) -> Result<Option<()>, AwsError> {
+) -> Result<Option<()>, Error> {
     let out = cx
         .aws
         .autoscaling
@@ -138,15 +142,15 @@ async fn status(
     let status = refresh.status().map(|s| s.as_str()).unwrap_or("Pending");
     match status {
         "Successful" => Ok(Some(())),
-        s if finished(s) => Err(AwsError::conflict(
-            "autoscaling",
-            "DescribeInstanceRefreshes",
-            format!(
+        s if finished(s) => Err(Error::Failed {
+            service: "autoscaling",
+            operation: "DescribeInstanceRefreshes",
+            reason: format!(
                 "the instance refresh {id} of group {} ended {s}: {}",
                 group.name,
                 refresh.status_reason().unwrap_or("no reason given")
             ),
-        )),
+        }),
         _ => Ok(None),
     }
 }

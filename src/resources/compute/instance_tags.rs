@@ -9,7 +9,7 @@ use aws_sdk_ec2::types::{ResourceType, ResponseLaunchTemplateData};
 
 use super::launch_template::LaunchTemplateState;
 use crate::aws::error::on;
-use crate::aws::AwsError;
+use crate::aws::Error;
 use crate::resources::tagging;
 use crate::resources::Ctx;
 
@@ -28,7 +28,7 @@ pub async fn retag_if_only_tags(
     cx: &Ctx<'_>,
     template: &LaunchTemplateState,
     outdated: &[Outdated],
-) -> Result<bool, AwsError> {
+) -> Result<bool, Error> {
     let current = template.version.to_string();
     let data = versions(cx, template, outdated, &current).await?;
     let Some(want) = data.get(&current) else {
@@ -67,7 +67,7 @@ async fn versions(
     template: &LaunchTemplateState,
     outdated: &[Outdated],
     current: &str,
-) -> Result<HashMap<String, ResponseLaunchTemplateData>, AwsError> {
+) -> Result<HashMap<String, ResponseLaunchTemplateData>, Error> {
     let mut wanted: BTreeSet<String> = outdated.iter().map(|o| o.version.clone()).collect();
     wanted.insert(current.to_string());
     wanted.remove("");
@@ -108,7 +108,7 @@ fn tags_for(d: &ResponseLaunchTemplateData, kind: &ResourceType) -> BTreeMap<Str
 }
 
 /// The EBS volumes attached to `instances`.
-async fn volumes_of(cx: &Ctx<'_>, instances: &[String]) -> Result<Vec<String>, AwsError> {
+async fn volumes_of(cx: &Ctx<'_>, instances: &[String]) -> Result<Vec<String>, Error> {
     let out = cx
         .aws
         .ec2

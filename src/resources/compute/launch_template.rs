@@ -4,8 +4,9 @@
 use std::collections::BTreeSet;
 
 use aws_sdk_ec2::types::{
-    LaunchTemplate, LaunchTemplateBlockDeviceMappingRequest, LaunchTemplateEbsBlockDeviceRequest,
-    LaunchTemplateHttpTokensState, LaunchTemplateIamInstanceProfileSpecificationRequest,
+    LaunchTemplate as AwsLaunchTemplate, LaunchTemplateBlockDeviceMappingRequest,
+    LaunchTemplateEbsBlockDeviceRequest, LaunchTemplateHttpTokensState,
+    LaunchTemplateIamInstanceProfileSpecificationRequest,
     LaunchTemplateInstanceMetadataEndpointState, LaunchTemplateInstanceMetadataOptionsRequest,
     LaunchTemplateTagSpecificationRequest, RequestLaunchTemplateData, ResourceType,
     ResponseLaunchTemplateData, Tag, VolumeType,
@@ -13,11 +14,11 @@ use aws_sdk_ec2::types::{
 use serde::{Deserialize, Serialize};
 
 use super::super::network::tag_spec;
-use super::super::{name_taken, Ctx, TAG_FLEET};
+use super::super::tagging::Target;
+use super::super::{Ctx, Reconciler, TAG_FLEET};
 use super::user_data;
 use crate::aws::error::{done_if_gone, none_if_gone, on};
-use crate::aws::AwsError;
-use crate::fleet::plan::Node;
+use crate::aws::Error;
 use crate::resources::iam::instance_profile::InstanceProfileState;
 use crate::resources::network::security_group::SecurityGroupState;
 use crate::resources::observability::log_group::LogGroupState;
@@ -26,6 +27,33 @@ use crate::resources::observability::log_group::LogGroupState;
 const ROOT_DEVICE: &str = "/dev/xvda";
 /// Root volume size in GiB: AL2023's 8 GiB image plus room for the app, packages and logs.
 pub const ROOT_GIB: i32 = 16;
+
+/// The fleet's launch template (see the module docs).
+pub struct LaunchTemplate;
+
+/// What the template launches.
+pub struct Spec {
+    /// The AMI ID.
+    pub ami: String,
+    /// The instances' security group.
+    pub security_group: SecurityGroupState,
+    /// The instance profile.
+    pub profile: InstanceProfileState,
+    /// The log group the boot script configures.
+    pub log_group: LogGroupState,
+    /// The EC2 instance type.
+    pub instance_type: String,
+    /// The EC2 key pair for SSH, if any.
+    pub key_name: Option<String>,
+    /// The Node.js major version the boot script installs.
+    pub node_version: String,
+    /// The port the app (and the placeholder until the first release) listens on.
+    pub app_port: u16,
+    /// The target group's health-check path, which the placeholder answers.
+    pub health_path: String,
+    /// The user's extra boot commands.
+    pub user_data: Option<String>,
+}
 
 /// What the fleet records about its launch template.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,29 +67,17 @@ pub struct LaunchTemplateState {
     pub version: i64,
 }
 
-/// What the template refers to.
-pub struct Refs<'a> {
-    /// The AMI ID.
-    pub ami: &'a str,
-    /// The instances' security group.
-    pub security_group: &'a SecurityGroupState,
-    /// The instance profile.
-    pub profile: &'a InstanceProfileState,
-    /// The log group the boot script configures.
-    pub log_group: &'a LogGroupState,
-}
-
-fn data(cx: &Ctx<'_>, r: &Refs<'_>) -> RequestLaunchTemplateData {
+fn data(cx: &Ctx<'_>, r: &Spec) -> RequestLaunchTemplateData {
     let script = user_data::script(&user_data::Inputs {
         region: &cx.aws.region,
-        node_version: &cx.args.node_version,
+        node_version: &r.node_version,
         log_group: &r.log_group.name,
-        app_port: cx.args.app_port,
-        health_path: &cx.args.health_check.path,
-        extra: cx.args.user_data.as_deref(),
+        app_port: r.app_port,
+        health_path: &r.health_path,
+        extra: r.user_data.as_deref(),
     });
     let tags: Vec<Tag> = cx
-        .tags(Node::LaunchTemplate)
+        .tags()
         .into_iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect();
@@ -78,9 +94,9 @@ fn data(cx: &Ctx<'_>, r: &Refs<'_>) -> RequestLaunchTemplateData {
         .delete_on_termination(true)
         .build();
     RequestLaunchTemplateData::builder()
-        .image_id(r.ami)
-        .instance_type(cx.args.instance_type.as_str().into())
-        .set_key_name(cx.args.key_name.clone())
+        .image_id(&r.ami)
+        .instance_type(r.instance_type.as_str().into())
+        .set_key_name(r.key_name.clone())
         .iam_instance_profile(
             LaunchTemplateIamInstanceProfileSpecificationRequest::builder()
                 .arn(&r.profile.arn)
@@ -110,7 +126,7 @@ fn template_name(cx: &Ctx<'_>) -> String {
     format!("{}-instances", cx.prefix)
 }
 
-async fn named(cx: &Ctx<'_>, name: &str) -> Result<Option<LaunchTemplate>, AwsError> {
+async fn named(cx: &Ctx<'_>, name: &str) -> Result<Option<AwsLaunchTemplate>, Error> {
     let found = cx
         .aws
         .ec2
@@ -122,28 +138,17 @@ async fn named(cx: &Ctx<'_>, name: &str) -> Result<Option<LaunchTemplate>, AwsEr
     Ok(found.and_then(|out| out.launch_templates().first().cloned()))
 }
 
-fn ours(cx: &Ctx<'_>, t: &LaunchTemplate) -> bool {
+fn ours(cx: &Ctx<'_>, t: &AwsLaunchTemplate) -> bool {
     t.tags()
         .iter()
         .any(|tag| tag.key() == Some(TAG_FLEET) && tag.value() == Some(cx.prefix))
 }
 
-/// The fleet's template, when it exists and carries the fleet's tag; its latest version.
-pub(crate) async fn discover(cx: &Ctx<'_>) -> Result<Option<LaunchTemplateState>, AwsError> {
-    let name = template_name(cx);
-    let found = named(cx, &name).await?;
-    Ok(found.filter(|t| ours(cx, t)).map(|t| LaunchTemplateState {
-        launch_template_id: t.launch_template_id().unwrap_or_default().to_string(),
-        name,
-        version: t.latest_version_number().unwrap_or(1),
-    }))
-}
-
 /// What the recorded version launches; `None` when the template or version is gone.
-pub(crate) async fn launches(
+pub async fn launches(
     cx: &Ctx<'_>,
     state: &LaunchTemplateState,
-) -> Result<Option<ResponseLaunchTemplateData>, AwsError> {
+) -> Result<Option<ResponseLaunchTemplateData>, Error> {
     let got = cx
         .aws
         .ec2
@@ -160,56 +165,9 @@ pub(crate) async fn launches(
     }))
 }
 
-/// Creates (or adopts) the template.
-pub async fn create(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<LaunchTemplateState, AwsError> {
-    let name = template_name(cx);
-    if let Some(t) = named(cx, &name).await? {
-        if !ours(cx, &t) {
-            return Err(name_taken(
-                "ec2",
-                "CreateLaunchTemplate",
-                "a launch template",
-                &name,
-                cx.prefix,
-            ));
-        }
-        let id = t.launch_template_id().unwrap_or_default().to_string();
-        let version = up_to_date(cx, &id, data(cx, r)).await?;
-        return Ok(LaunchTemplateState {
-            launch_template_id: id,
-            name,
-            version,
-        });
-    }
-    let spec = tag_spec(cx, Node::LaunchTemplate, ResourceType::LaunchTemplate, &[]);
-    let out = cx
-        .aws
-        .ec2
-        .create_launch_template()
-        .launch_template_name(&name)
-        .launch_template_data(data(cx, r))
-        .tag_specifications(spec)
-        .send()
-        .await
-        .map_err(on("ec2", "CreateLaunchTemplate"))?;
-    let t = out.launch_template();
-    Ok(LaunchTemplateState {
-        launch_template_id: t
-            .and_then(|t| t.launch_template_id())
-            .unwrap_or_default()
-            .into(),
-        name,
-        version: t.and_then(|t| t.latest_version_number()).unwrap_or(1),
-    })
-}
-
 /// The template's version with `want`: the latest if it already matches, else a new version made the
 /// default (the Auto Scaling group then launches it).
-async fn up_to_date(
-    cx: &Ctx<'_>,
-    id: &str,
-    want: RequestLaunchTemplateData,
-) -> Result<i64, AwsError> {
+async fn up_to_date(cx: &Ctx<'_>, id: &str, want: RequestLaunchTemplateData) -> Result<i64, Error> {
     let ec2 = &cx.aws.ec2;
     let latest = ec2
         .describe_launch_template_versions()
@@ -280,36 +238,100 @@ fn launch_tags<'a>(
         .collect()
 }
 
-/// Deletes the template (all versions); one already gone is done.
-pub async fn delete(cx: &Ctx<'_>, state: &LaunchTemplateState) -> Result<(), AwsError> {
-    let res = cx
-        .aws
-        .ec2
-        .delete_launch_template()
-        .launch_template_id(&state.launch_template_id)
-        .send()
-        .await;
-    done_if_gone(res.map_err(on("ec2", "DeleteLaunchTemplate")))
-}
+impl Reconciler for LaunchTemplate {
+    type Spec = Spec;
+    type Record = LaunchTemplateState;
+    type Within = ();
 
-/// The template as it is now; `None` when it is gone.
-pub async fn read(
-    cx: &Ctx<'_>,
-    state: &LaunchTemplateState,
-) -> Result<Option<LaunchTemplateState>, AwsError> {
-    let found = cx
-        .aws
-        .ec2
-        .describe_launch_templates()
-        .launch_template_ids(&state.launch_template_id)
-        .send()
-        .await;
-    let found = none_if_gone(found.map_err(on("ec2", "DescribeLaunchTemplates")))?;
-    Ok(found
-        .as_ref()
-        .and_then(|out| out.launch_templates().first())
-        .map(|t| LaunchTemplateState {
-            version: t.latest_version_number().unwrap_or(state.version),
-            ..state.clone()
+    /// Creates (or adopts) the template; an adopted one gets a new default version when what it
+    /// launches differs from `spec`.
+    async fn apply(&self, cx: &Ctx<'_>, spec: &Spec) -> Result<LaunchTemplateState, Error> {
+        let name = template_name(cx);
+        if let Some(t) = named(cx, &name).await? {
+            if !ours(cx, &t) {
+                return Err(cx.name_taken("ec2", "a launch template", &name));
+            }
+            let id = t.launch_template_id().unwrap_or_default().to_string();
+            let version = up_to_date(cx, &id, data(cx, spec)).await?;
+            return Ok(LaunchTemplateState {
+                launch_template_id: id,
+                name,
+                version,
+            });
+        }
+        let tags = tag_spec(cx, ResourceType::LaunchTemplate, &[]);
+        let out = cx
+            .aws
+            .ec2
+            .create_launch_template()
+            .launch_template_name(&name)
+            .launch_template_data(data(cx, spec))
+            .tag_specifications(tags)
+            .send()
+            .await
+            .map_err(on("ec2", "CreateLaunchTemplate"))?;
+        let t = out.launch_template();
+        let id = t.and_then(|t| t.launch_template_id()).ok_or_else(|| {
+            Error::missing("ec2", "CreateLaunchTemplate", "the launch template ID")
+        })?;
+        Ok(LaunchTemplateState {
+            launch_template_id: id.into(),
+            name,
+            version: t.and_then(|t| t.latest_version_number()).unwrap_or(1),
+        })
+    }
+
+    /// The template as it is now; `None` when it is gone.
+    async fn read(
+        &self,
+        cx: &Ctx<'_>,
+        state: &LaunchTemplateState,
+    ) -> Result<Option<LaunchTemplateState>, Error> {
+        let found = cx
+            .aws
+            .ec2
+            .describe_launch_templates()
+            .launch_template_ids(&state.launch_template_id)
+            .send()
+            .await;
+        let found = none_if_gone(found.map_err(on("ec2", "DescribeLaunchTemplates")))?;
+        Ok(found
+            .as_ref()
+            .and_then(|out| out.launch_templates().first())
+            .map(|t| LaunchTemplateState {
+                version: t.latest_version_number().unwrap_or(state.version),
+                ..state.clone()
+            }))
+    }
+
+    /// Deletes the template (all versions); one already gone is done.
+    async fn delete(&self, cx: &Ctx<'_>, state: &LaunchTemplateState) -> Result<(), Error> {
+        let res = cx
+            .aws
+            .ec2
+            .delete_launch_template()
+            .launch_template_id(&state.launch_template_id)
+            .send()
+            .await;
+        done_if_gone(res.map_err(on("ec2", "DeleteLaunchTemplate")))
+    }
+
+    /// The fleet's template, when it exists and carries the fleet's tag; its latest version.
+    async fn discover(
+        &self,
+        cx: &Ctx<'_>,
+        _within: &(),
+    ) -> Result<Option<LaunchTemplateState>, Error> {
+        let name = template_name(cx);
+        let found = named(cx, &name).await?;
+        Ok(found.filter(|t| ours(cx, t)).map(|t| LaunchTemplateState {
+            launch_template_id: t.launch_template_id().unwrap_or_default().to_string(),
+            name,
+            version: t.latest_version_number().unwrap_or(1),
         }))
+    }
+
+    fn tag_targets(&self, r: &LaunchTemplateState) -> Vec<Target> {
+        vec![Target::Ec2(r.launch_template_id.clone())]
+    }
 }

@@ -2,13 +2,44 @@
 //! removed), so a read shows drift when one is deleted out of band.
 
 use aws_sdk_autoscaling::types::ScheduledUpdateGroupAction;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::super::Ctx;
+use super::super::{Ctx, Reconciler};
 use super::auto_scaling_group::AutoScalingGroupState;
 use crate::aws::error::{done_if_gone, on};
-use crate::aws::AwsError;
-use crate::fleet::args::ScheduledAction;
+use crate::aws::Error;
+
+/// The fleet's scheduled actions (see the module docs).
+pub struct ScheduledActions;
+
+/// What the actions are made from.
+pub struct Spec {
+    /// The group they change.
+    pub group: AutoScalingGroupState,
+    /// The declared actions, in input order.
+    pub actions: Vec<ScheduledAction>,
+}
+
+/// A scheduled change of the Auto Scaling group's capacity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ScheduledAction {
+    /// Name of the action, unique within the fleet.
+    pub name: String,
+    /// Recurrence in cron format (five fields: minute hour day-of-month month day-of-week).
+    pub cron: String,
+    /// Smallest group size from this time on.
+    pub min_capacity: u32,
+    /// Largest group size from this time on.
+    pub max_capacity: u32,
+    /// Group size to set at this time (between minCapacity and maxCapacity).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desired_capacity: Option<u32>,
+    /// IANA time zone of the cron expression (for example Europe/London). Defaults to UTC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+}
 
 /// What the fleet records: the actions' names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,7 +51,7 @@ pub struct ScheduledActionsState {
     pub names: Vec<String>,
 }
 
-async fn live(cx: &Ctx<'_>, group: &str) -> Result<Vec<ScheduledUpdateGroupAction>, AwsError> {
+async fn live(cx: &Ctx<'_>, group: &str) -> Result<Vec<ScheduledUpdateGroupAction>, Error> {
     let out = cx
         .aws
         .autoscaling
@@ -34,64 +65,11 @@ async fn live(cx: &Ctx<'_>, group: &str) -> Result<Vec<ScheduledUpdateGroupActio
         .to_vec())
 }
 
-/// Puts every declared action (PutScheduledUpdateGroupAction is an upsert) and removes undeclared ones.
-pub async fn create(
-    cx: &Ctx<'_>,
-    asg: &AutoScalingGroupState,
-) -> Result<ScheduledActionsState, AwsError> {
-    let mut names = Vec::new();
-    for s in &cx.args.scheduled_actions {
-        cx.aws
-            .autoscaling
-            .put_scheduled_update_group_action()
-            .auto_scaling_group_name(&asg.name)
-            .scheduled_action_name(&s.name)
-            .recurrence(&s.cron)
-            .min_size(s.min_capacity as i32)
-            .max_size(s.max_capacity as i32)
-            .set_desired_capacity(s.desired_capacity.map(|d| d as i32))
-            .set_time_zone(s.time_zone.clone())
-            .send()
-            .await
-            .map_err(on("autoscaling", "PutScheduledUpdateGroupAction"))?;
-        names.push(s.name.clone());
-    }
-    let state = ScheduledActionsState {
-        group: asg.name.clone(),
-        names,
-    };
-    for stale in live(cx, &asg.name)
-        .await?
-        .iter()
-        .filter_map(|a| a.scheduled_action_name())
-        .filter(|n| !state.names.iter().any(|m| m == n))
-    {
-        delete_one(cx, &asg.name, stale).await?;
-    }
-    Ok(state)
-}
-
-/// Every action the fleet's group has now, in AWS's order.
-pub(crate) async fn discover(
-    cx: &Ctx<'_>,
-    asg: &AutoScalingGroupState,
-) -> Result<ScheduledActionsState, AwsError> {
-    let names = live(cx, &asg.name)
-        .await?
-        .iter()
-        .filter_map(|a| a.scheduled_action_name().map(str::to_string))
-        .collect();
-    Ok(ScheduledActionsState {
-        group: asg.name.clone(),
-        names,
-    })
-}
-
 /// The recorded actions that still exist, as inputs.
-pub(crate) async fn inputs(
+pub async fn inputs(
     cx: &Ctx<'_>,
     state: &ScheduledActionsState,
-) -> Result<Vec<ScheduledAction>, AwsError> {
+) -> Result<Vec<ScheduledAction>, Error> {
     let size = |n: Option<i32>| n.unwrap_or_default().max(0) as u32;
     Ok(live(cx, &state.group)
         .await?
@@ -114,28 +92,7 @@ pub(crate) async fn inputs(
         .collect())
 }
 
-/// The declared actions that still exist (a missing one is drift).
-pub async fn read(
-    cx: &Ctx<'_>,
-    state: &ScheduledActionsState,
-) -> Result<ScheduledActionsState, AwsError> {
-    let live = live(cx, &state.group).await?;
-    let names = state
-        .names
-        .iter()
-        .filter(|n| {
-            live.iter()
-                .any(|a| a.scheduled_action_name() == Some(n.as_str()))
-        })
-        .cloned()
-        .collect();
-    Ok(ScheduledActionsState {
-        group: state.group.clone(),
-        names,
-    })
-}
-
-async fn delete_one(cx: &Ctx<'_>, group: &str, name: &str) -> Result<(), AwsError> {
+async fn delete_one(cx: &Ctx<'_>, group: &str, name: &str) -> Result<(), Error> {
     let res = cx
         .aws
         .autoscaling
@@ -147,10 +104,92 @@ async fn delete_one(cx: &Ctx<'_>, group: &str, name: &str) -> Result<(), AwsErro
     done_if_gone(res.map_err(on("autoscaling", "DeleteScheduledAction")))
 }
 
-/// Deletes the actions; ones already gone are done.
-pub async fn delete(cx: &Ctx<'_>, state: &ScheduledActionsState) -> Result<(), AwsError> {
-    for n in &state.names {
-        delete_one(cx, &state.group, n).await?;
+impl Reconciler for ScheduledActions {
+    type Spec = Spec;
+    type Record = ScheduledActionsState;
+    type Within = AutoScalingGroupState;
+
+    /// Puts every declared action (PutScheduledUpdateGroupAction is an upsert) and removes undeclared
+    /// ones.
+    async fn apply(&self, cx: &Ctx<'_>, spec: &Spec) -> Result<ScheduledActionsState, Error> {
+        let asg = &spec.group;
+        let mut names = Vec::new();
+        for s in &spec.actions {
+            cx.aws
+                .autoscaling
+                .put_scheduled_update_group_action()
+                .auto_scaling_group_name(&asg.name)
+                .scheduled_action_name(&s.name)
+                .recurrence(&s.cron)
+                .min_size(s.min_capacity as i32)
+                .max_size(s.max_capacity as i32)
+                .set_desired_capacity(s.desired_capacity.map(|d| d as i32))
+                .set_time_zone(s.time_zone.clone())
+                .send()
+                .await
+                .map_err(on("autoscaling", "PutScheduledUpdateGroupAction"))?;
+            names.push(s.name.clone());
+        }
+        let state = ScheduledActionsState {
+            group: asg.name.clone(),
+            names,
+        };
+        for stale in live(cx, &asg.name)
+            .await?
+            .iter()
+            .filter_map(|a| a.scheduled_action_name())
+            .filter(|n| !state.names.iter().any(|m| m == n))
+        {
+            delete_one(cx, &asg.name, stale).await?;
+        }
+        Ok(state)
     }
-    Ok(())
+
+    /// The declared actions that still exist (a missing one is drift, not a gone record: always
+    /// `Some`).
+    async fn read(
+        &self,
+        cx: &Ctx<'_>,
+        state: &ScheduledActionsState,
+    ) -> Result<Option<ScheduledActionsState>, Error> {
+        let live = live(cx, &state.group).await?;
+        let names = state
+            .names
+            .iter()
+            .filter(|n| {
+                live.iter()
+                    .any(|a| a.scheduled_action_name() == Some(n.as_str()))
+            })
+            .cloned()
+            .collect();
+        Ok(Some(ScheduledActionsState {
+            group: state.group.clone(),
+            names,
+        }))
+    }
+
+    /// Deletes the actions; ones already gone are done.
+    async fn delete(&self, cx: &Ctx<'_>, state: &ScheduledActionsState) -> Result<(), Error> {
+        for n in &state.names {
+            delete_one(cx, &state.group, n).await?;
+        }
+        Ok(())
+    }
+
+    /// Every action the fleet's group has now, in AWS's order.
+    async fn discover(
+        &self,
+        cx: &Ctx<'_>,
+        asg: &AutoScalingGroupState,
+    ) -> Result<Option<ScheduledActionsState>, Error> {
+        let names = live(cx, &asg.name)
+            .await?
+            .iter()
+            .filter_map(|a| a.scheduled_action_name().map(str::to_string))
+            .collect();
+        Ok(Some(ScheduledActionsState {
+            group: asg.name.clone(),
+            names,
+        }))
+    }
 }

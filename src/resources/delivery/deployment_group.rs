@@ -7,14 +7,31 @@ use aws_sdk_codedeploy::types::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::super::Ctx;
+use super::super::tagging::Target;
+use super::super::{Ctx, Reconciler};
 use super::codedeploy_application::ApplicationState;
 use crate::aws::error::{done_if_gone, none_if_gone, on};
-use crate::aws::AwsError;
-use crate::fleet::plan::Node;
+use crate::aws::Error;
 use crate::resources::compute::auto_scaling_group::AutoScalingGroupState;
 use crate::resources::iam::role::RoleState;
 use crate::resources::lb::target_group::TargetGroupState;
+
+/// The deployment group's reconciler.
+pub struct DeploymentGroup;
+
+/// What the group deploys to, and how.
+pub struct Spec {
+    /// The application.
+    pub application: ApplicationState,
+    /// CodeDeploy's service role.
+    pub role: RoleState,
+    /// The Auto Scaling group.
+    pub group: AutoScalingGroupState,
+    /// The target group instances leave while they update.
+    pub target_group: TargetGroupState,
+    /// The CodeDeploy deployment configuration releases use.
+    pub config: String,
+}
 
 /// What the fleet records about its deployment group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,18 +43,6 @@ pub struct DeploymentGroupState {
     pub name: String,
 }
 
-/// What the group deploys to.
-pub struct Refs<'a> {
-    /// The application.
-    pub application: &'a ApplicationState,
-    /// CodeDeploy's service role.
-    pub role: &'a RoleState,
-    /// The Auto Scaling group.
-    pub group: &'a AutoScalingGroupState,
-    /// The target group instances leave while they update.
-    pub target_group: &'a TargetGroupState,
-}
-
 fn style() -> DeploymentStyle {
     DeploymentStyle::builder()
         .deployment_type(DeploymentType::InPlace)
@@ -45,11 +50,11 @@ fn style() -> DeploymentStyle {
         .build()
 }
 
-fn lb_info(r: &Refs<'_>) -> LoadBalancerInfo {
+fn lb_info(spec: &Spec) -> LoadBalancerInfo {
     LoadBalancerInfo::builder()
         .target_group_info_list(
             TargetGroupInfo::builder()
-                .name(&r.target_group.name)
+                .name(&spec.target_group.name)
                 .build(),
         )
         .build()
@@ -64,48 +69,14 @@ fn rollback() -> AutoRollbackConfiguration {
 
 /// The settings create and update share; their request builders are different types.
 macro_rules! shape {
-    ($req:expr, $cx:expr, $r:expr) => {
-        $req.service_role_arn(&$r.role.role_arn)
-            .auto_scaling_groups(&$r.group.name)
-            .deployment_config_name(&$cx.args.deployment_config)
+    ($req:expr, $spec:expr) => {
+        $req.service_role_arn(&$spec.role.role_arn)
+            .auto_scaling_groups(&$spec.group.name)
+            .deployment_config_name(&$spec.config)
             .deployment_style(style())
-            .load_balancer_info(lb_info($r))
+            .load_balancer_info(lb_info($spec))
             .auto_rollback_configuration(rollback())
     };
-}
-
-/// Creates the group, or updates the one this fleet made to the wanted settings.
-pub async fn create(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<DeploymentGroupState, AwsError> {
-    let name = group_name(cx);
-    let cd = &cx.aws.codedeploy;
-    let tags: Vec<Tag> = cx
-        .tags(Node::DeploymentGroup)
-        .into_iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect();
-    let req = cd
-        .create_deployment_group()
-        .application_name(&r.application.name)
-        .deployment_group_name(&name);
-    let made = shape!(req, cx, r).set_tags(Some(tags)).send().await;
-    match made.map_err(on("codedeploy", "CreateDeploymentGroup")) {
-        Ok(_) => {}
-        Err(e) if e.code.as_deref() == Some("DeploymentGroupAlreadyExistsException") => {
-            let req = cd
-                .update_deployment_group()
-                .application_name(&r.application.name)
-                .current_deployment_group_name(&name);
-            shape!(req, cx, r)
-                .send()
-                .await
-                .map_err(on("codedeploy", "UpdateDeploymentGroup"))?;
-        }
-        Err(e) => return Err(e),
-    }
-    Ok(DeploymentGroupState {
-        application: r.application.name.clone(),
-        name,
-    })
 }
 
 fn group_name(cx: &Ctx<'_>) -> String {
@@ -115,7 +86,7 @@ fn group_name(cx: &Ctx<'_>) -> String {
 async fn get(
     cx: &Ctx<'_>,
     state: &DeploymentGroupState,
-) -> Result<Option<DeploymentGroupInfo>, AwsError> {
+) -> Result<Option<DeploymentGroupInfo>, Error> {
     let got = cx
         .aws
         .codedeploy
@@ -128,44 +99,94 @@ async fn get(
     Ok(found.and_then(|out| out.deployment_group_info))
 }
 
-/// The fleet's deployment group in its application (the application's tag is the proof of
-/// ownership: the group lives inside it).
-pub(crate) async fn discover(
-    cx: &Ctx<'_>,
-    application: &ApplicationState,
-) -> Result<Option<DeploymentGroupState>, AwsError> {
-    let state = DeploymentGroupState {
-        application: application.name.clone(),
-        name: group_name(cx),
-    };
-    read(cx, &state).await
-}
-
 /// The group's deployment configuration; `None` when the group is gone.
-pub(crate) async fn deployment_config(
+pub async fn deployment_config(
     cx: &Ctx<'_>,
     state: &DeploymentGroupState,
-) -> Result<Option<String>, AwsError> {
+) -> Result<Option<String>, Error> {
     Ok(get(cx, state).await?.and_then(|g| g.deployment_config_name))
 }
 
-/// The group as it is now, or `None` when it (or its application) is gone.
-pub async fn read(
-    cx: &Ctx<'_>,
-    state: &DeploymentGroupState,
-) -> Result<Option<DeploymentGroupState>, AwsError> {
-    Ok(get(cx, state).await?.map(|_| state.clone()))
-}
+impl Reconciler for DeploymentGroup {
+    type Spec = Spec;
+    type Record = DeploymentGroupState;
+    /// The group lives inside its application and is found through it.
+    type Within = ApplicationState;
 
-/// Deletes the group; one already gone is done.
-pub async fn delete(cx: &Ctx<'_>, state: &DeploymentGroupState) -> Result<(), AwsError> {
-    let res = cx
-        .aws
-        .codedeploy
-        .delete_deployment_group()
-        .application_name(&state.application)
-        .deployment_group_name(&state.name)
-        .send()
-        .await;
-    done_if_gone(res.map_err(on("codedeploy", "DeleteDeploymentGroup")))
+    /// Creates the group, or updates the one this fleet made to the wanted settings.
+    async fn apply(&self, cx: &Ctx<'_>, spec: &Spec) -> Result<DeploymentGroupState, Error> {
+        let name = group_name(cx);
+        let cd = &cx.aws.codedeploy;
+        let tags: Vec<Tag> = cx
+            .tags()
+            .into_iter()
+            .map(|(k, v)| Tag::builder().key(k).value(v).build())
+            .collect();
+        let req = cd
+            .create_deployment_group()
+            .application_name(&spec.application.name)
+            .deployment_group_name(&name);
+        let made = shape!(req, spec).set_tags(Some(tags)).send().await;
+        match made.map_err(on("codedeploy", "CreateDeploymentGroup")) {
+            Ok(_) => {}
+            Err(e) if e.code() == Some("DeploymentGroupAlreadyExistsException") => {
+                let req = cd
+                    .update_deployment_group()
+                    .application_name(&spec.application.name)
+                    .current_deployment_group_name(&name);
+                shape!(req, spec)
+                    .send()
+                    .await
+                    .map_err(on("codedeploy", "UpdateDeploymentGroup"))?;
+            }
+            Err(e) => return Err(e),
+        }
+        Ok(DeploymentGroupState {
+            application: spec.application.name.clone(),
+            name,
+        })
+    }
+
+    /// The group as it is now, or `None` when it (or its application) is gone.
+    async fn read(
+        &self,
+        cx: &Ctx<'_>,
+        state: &DeploymentGroupState,
+    ) -> Result<Option<DeploymentGroupState>, Error> {
+        Ok(get(cx, state).await?.map(|_| state.clone()))
+    }
+
+    /// Deletes the group; one already gone is done.
+    async fn delete(&self, cx: &Ctx<'_>, state: &DeploymentGroupState) -> Result<(), Error> {
+        let res = cx
+            .aws
+            .codedeploy
+            .delete_deployment_group()
+            .application_name(&state.application)
+            .deployment_group_name(&state.name)
+            .send()
+            .await;
+        done_if_gone(res.map_err(on("codedeploy", "DeleteDeploymentGroup")))
+    }
+
+    /// The fleet's deployment group in its application (the application's tag is the proof of
+    /// ownership: the group lives inside it).
+    async fn discover(
+        &self,
+        cx: &Ctx<'_>,
+        application: &ApplicationState,
+    ) -> Result<Option<DeploymentGroupState>, Error> {
+        let state = DeploymentGroupState {
+            application: application.name.clone(),
+            name: group_name(cx),
+        };
+        self.read(cx, &state).await
+    }
+
+    fn tag_targets(&self, r: &DeploymentGroupState) -> Vec<Target> {
+        vec![Target::CodeDeploy(format!(
+            "deploymentgroup:{}/{}",
+            r.application, r.name
+        ))]
+    }
 }

@@ -6,16 +6,19 @@ use aws_sdk_eventbridge::types::{RuleState, Tag, Target};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::super::{name_taken, Ctx, TAG_FLEET};
+use super::super::tagging;
+use super::super::{Ctx, Reconciler, TAG_FLEET};
 use super::pipeline::PipelineState;
 use crate::aws::error::{done_if_gone, none_if_gone, on};
-use crate::aws::AwsError;
-use crate::fleet::plan::Node;
+use crate::aws::Error;
 use crate::resources::iam::role::RoleState;
 use crate::resources::storage::bucket::BucketState;
 
 /// The id of the rule's one target, the pipeline.
 const TARGET_ID: &str = "pipeline";
+
+/// The EventBridge rule's reconciler.
+pub struct EventRule;
 
 /// What the fleet records about its rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,13 +31,15 @@ pub struct EventRuleState {
 }
 
 /// What the rule watches and starts.
-pub struct Refs<'a> {
+pub struct Spec {
     /// The bucket holding the release archive.
-    pub source: &'a BucketState,
+    pub source: BucketState,
     /// The pipeline it starts.
-    pub pipeline: &'a PipelineState,
+    pub pipeline: PipelineState,
     /// The role EventBridge assumes to start it.
-    pub role: &'a RoleState,
+    pub role: RoleState,
+    /// The key of the release archive in the source bucket.
+    pub source_key: String,
 }
 
 /// Every way an object can be written (a plain upload, a multipart upload, a copy), to that key.
@@ -51,23 +56,19 @@ fn pattern(bucket: &str, key: &str) -> serde_json::Value {
 }
 
 /// The ARN of the rule named `name`, or `None` when there is none.
-async fn existing(cx: &Ctx<'_>, name: &str) -> Result<Option<String>, AwsError> {
+async fn existing(cx: &Ctx<'_>, name: &str) -> Result<Option<String>, Error> {
     let got = cx.aws.events.describe_rule().name(name).send().await;
     let Some(rule) = none_if_gone(got.map_err(on("events", "DescribeRule")))? else {
         return Ok(None);
     };
-    let arn = rule.arn.ok_or_else(|| {
-        AwsError::conflict(
-            "events",
-            "DescribeRule",
-            format!("AWS returned no ARN for rule {name}"),
-        )
-    })?;
+    let arn = rule
+        .arn
+        .ok_or_else(|| Error::missing("events", "DescribeRule", "the rule's ARN"))?;
     Ok(Some(arn))
 }
 
 /// Whether the rule at `arn` carries the fleet's tag.
-async fn owned(cx: &Ctx<'_>, arn: &str) -> Result<bool, AwsError> {
+async fn owned(cx: &Ctx<'_>, arn: &str) -> Result<bool, Error> {
     let out = cx
         .aws
         .events
@@ -86,102 +87,104 @@ fn rule_name(cx: &Ctx<'_>) -> String {
     format!("{}-release", cx.prefix)
 }
 
-/// The fleet's rule, when it exists and carries the fleet's tag.
-pub(crate) async fn discover(cx: &Ctx<'_>) -> Result<Option<EventRuleState>, AwsError> {
-    let name = rule_name(cx);
-    match existing(cx, &name).await? {
-        Some(arn) if owned(cx, &arn).await? => Ok(Some(EventRuleState { name, arn })),
-        _ => Ok(None),
-    }
-}
+impl Reconciler for EventRule {
+    type Spec = Spec;
+    type Record = EventRuleState;
+    type Within = ();
 
-/// Creates (or updates the fleet's own) rule, enabled, with the pipeline as its one target. PutRule
-/// replaces a rule of the same name, so one that is not the fleet's is refused first.
-pub async fn create(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<EventRuleState, AwsError> {
-    let name = rule_name(cx);
-    if let Some(arn) = existing(cx, &name).await? {
-        if !owned(cx, &arn).await? {
-            return Err(name_taken(
-                "events",
-                "PutRule",
-                "an EventBridge rule",
-                &name,
-                cx.prefix,
-            ));
+    /// Creates (or updates the fleet's own) rule, enabled, with the pipeline as its one target.
+    /// PutRule replaces a rule of the same name, so one that is not the fleet's is refused first.
+    async fn apply(&self, cx: &Ctx<'_>, r: &Spec) -> Result<EventRuleState, Error> {
+        let name = rule_name(cx);
+        if let Some(arn) = existing(cx, &name).await? {
+            if !owned(cx, &arn).await? {
+                return Err(cx.name_taken("events", "an EventBridge rule", &name));
+            }
+        }
+        let ev = &cx.aws.events;
+        let tags = cx
+            .tags()
+            .into_iter()
+            .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
+            .collect();
+        let put = ev
+            .put_rule()
+            .name(&name)
+            .description("Starts the fleet's pipeline when a new release archive is uploaded")
+            .event_pattern(pattern(&r.source.name, &r.source_key).to_string())
+            .state(RuleState::Enabled)
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map_err(on("events", "PutRule"))?;
+        let arn = put
+            .rule_arn()
+            .map(str::to_string)
+            .ok_or_else(|| Error::missing("events", "PutRule", "the rule's ARN"))?;
+        let target = Target::builder()
+            .id(TARGET_ID)
+            .arn(&r.pipeline.arn)
+            .role_arn(&r.role.role_arn)
+            .build()
+            .map_err(Error::build("events", "PutTargets"))?;
+        let out = ev
+            .put_targets()
+            .rule(&name)
+            .targets(target)
+            .send()
+            .await
+            .map_err(on("events", "PutTargets"))?;
+        if let Some(failed) = out.failed_entries().first() {
+            return Err(Error::Failed {
+                service: "events",
+                operation: "PutTargets",
+                reason: format!(
+                    "the pipeline target of rule {name} was refused: {}: {}",
+                    failed.error_code().unwrap_or_default(),
+                    failed.error_message().unwrap_or_default()
+                ),
+            });
+        }
+        Ok(EventRuleState { name, arn })
+    }
+
+    /// The rule as it is now, or `None` when it is gone.
+    async fn read(
+        &self,
+        cx: &Ctx<'_>,
+        state: &EventRuleState,
+    ) -> Result<Option<EventRuleState>, Error> {
+        Ok(existing(cx, &state.name).await?.map(|arn| EventRuleState {
+            name: state.name.clone(),
+            arn,
+        }))
+    }
+
+    /// Removes the rule's target, then the rule (EventBridge refuses to delete a rule with
+    /// targets); what is already gone is done.
+    async fn delete(&self, cx: &Ctx<'_>, state: &EventRuleState) -> Result<(), Error> {
+        let ev = &cx.aws.events;
+        let removed = ev
+            .remove_targets()
+            .rule(&state.name)
+            .ids(TARGET_ID)
+            .send()
+            .await;
+        done_if_gone(removed.map_err(on("events", "RemoveTargets")))?;
+        let deleted = ev.delete_rule().name(&state.name).send().await;
+        done_if_gone(deleted.map_err(on("events", "DeleteRule")))
+    }
+
+    /// The fleet's rule, when it exists and carries the fleet's tag.
+    async fn discover(&self, cx: &Ctx<'_>, _within: &()) -> Result<Option<EventRuleState>, Error> {
+        let name = rule_name(cx);
+        match existing(cx, &name).await? {
+            Some(arn) if owned(cx, &arn).await? => Ok(Some(EventRuleState { name, arn })),
+            _ => Ok(None),
         }
     }
-    let ev = &cx.aws.events;
-    let tags = cx
-        .tags(Node::EventRule)
-        .into_iter()
-        .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
-        .collect();
-    let put = ev
-        .put_rule()
-        .name(&name)
-        .description("Starts the fleet's pipeline when a new release archive is uploaded")
-        .event_pattern(pattern(&r.source.name, &cx.args.source_key).to_string())
-        .state(RuleState::Enabled)
-        .set_tags(Some(tags))
-        .send()
-        .await
-        .map_err(on("events", "PutRule"))?;
-    let arn = put.rule_arn().map(str::to_string).ok_or_else(|| {
-        AwsError::conflict(
-            "events",
-            "PutRule",
-            format!("AWS returned no ARN for rule {name}"),
-        )
-    })?;
-    let target = Target::builder()
-        .id(TARGET_ID)
-        .arn(&r.pipeline.arn)
-        .role_arn(&r.role.role_arn)
-        .build()
-        .map_err(|e| AwsError::conflict("events", "PutTargets", e.to_string()))?;
-    let out = ev
-        .put_targets()
-        .rule(&name)
-        .targets(target)
-        .send()
-        .await
-        .map_err(on("events", "PutTargets"))?;
-    if let Some(failed) = out.failed_entries().first() {
-        return Err(AwsError::conflict(
-            "events",
-            "PutTargets",
-            format!(
-                "the pipeline target of rule {name} was refused: {}: {}",
-                failed.error_code().unwrap_or_default(),
-                failed.error_message().unwrap_or_default()
-            ),
-        ));
+
+    fn tag_targets(&self, r: &EventRuleState) -> Vec<tagging::Target> {
+        vec![tagging::Target::EventRule(r.arn.clone())]
     }
-    Ok(EventRuleState { name, arn })
-}
-
-/// The rule as it is now, or `None` when it is gone.
-pub async fn read(
-    cx: &Ctx<'_>,
-    state: &EventRuleState,
-) -> Result<Option<EventRuleState>, AwsError> {
-    Ok(existing(cx, &state.name).await?.map(|arn| EventRuleState {
-        name: state.name.clone(),
-        arn,
-    }))
-}
-
-/// Removes the rule's target, then the rule (EventBridge refuses to delete a rule with targets); what
-/// is already gone is done.
-pub async fn delete(cx: &Ctx<'_>, state: &EventRuleState) -> Result<(), AwsError> {
-    let ev = &cx.aws.events;
-    let removed = ev
-        .remove_targets()
-        .rule(&state.name)
-        .ids(TARGET_ID)
-        .send()
-        .await;
-    done_if_gone(removed.map_err(on("events", "RemoveTargets")))?;
-    let deleted = ev.delete_rule().name(&state.name).send().await;
-    done_if_gone(deleted.map_err(on("events", "DeleteRule")))
 }

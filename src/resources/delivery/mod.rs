@@ -8,11 +8,11 @@ pub mod pipeline;
 pub mod trail;
 
 use super::Ctx;
-use crate::aws::AwsError;
+use crate::aws::Error;
 
 /// The ARN of a CodeDeploy object, from its resource part (`application:<name>`,
 /// `deploymentgroup:<application>/<name>`): CodeDeploy's own calls take names, its tagging ARNs.
-pub async fn codedeploy_arn(cx: &Ctx<'_>, what: &str) -> Result<String, AwsError> {
+pub async fn codedeploy_arn(cx: &Ctx<'_>, what: &str) -> Result<String, Error> {
     let account = cx.aws.account_id().await?;
     Ok(format!(
         "arn:aws:codedeploy:{}:{account}:{what}",

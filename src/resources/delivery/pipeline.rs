@@ -11,16 +11,19 @@ use aws_sdk_codepipeline::types::{
 use aws_smithy_types::error::operation::BuildError;
 use serde::{Deserialize, Serialize};
 
-use super::super::{name_taken, Ctx, TAG_FLEET};
+use super::super::tagging::Target;
+use super::super::{Ctx, Reconciler, TAG_FLEET};
 use super::deployment_group::DeploymentGroupState;
 use crate::aws::error::{done_if_gone, none_if_gone, on};
-use crate::aws::AwsError;
-use crate::fleet::plan::Node;
+use crate::aws::Error;
 use crate::resources::iam::role::RoleState;
 use crate::resources::storage::bucket::BucketState;
 
 /// The artifact the Source stage hands to the Deploy stage.
 const ARTIFACT: &str = "SourceArtifact";
+
+/// The release pipeline's reconciler.
+pub struct Pipeline;
 
 /// What the fleet records about its pipeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,15 +36,17 @@ pub struct PipelineState {
 }
 
 /// What the pipeline works with.
-pub struct Refs<'a> {
+pub struct Spec {
     /// CodePipeline's service role.
-    pub role: &'a RoleState,
+    pub role: RoleState,
     /// The bucket the release archive is uploaded to.
-    pub source: &'a BucketState,
+    pub source: BucketState,
     /// The bucket the pipeline keeps its artifacts in.
-    pub artifacts: &'a BucketState,
+    pub artifacts: BucketState,
     /// The deployment group the Deploy stage deploys to.
-    pub group: &'a DeploymentGroupState,
+    pub group: DeploymentGroupState,
+    /// The key of the release archive in the source bucket.
+    pub source_key: String,
 }
 
 fn action_type(category: ActionCategory, provider: &str) -> Result<ActionTypeId, BuildError> {
@@ -53,13 +58,13 @@ fn action_type(category: ActionCategory, provider: &str) -> Result<ActionTypeId,
         .build()
 }
 
-fn source_stage(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<StageDeclaration, BuildError> {
+fn source_stage(r: &Spec) -> Result<StageDeclaration, BuildError> {
     let action = ActionDeclaration::builder()
         .name("Source")
         .action_type_id(action_type(ActionCategory::Source, "S3")?)
         .run_order(1)
         .configuration("S3Bucket", &r.source.name)
-        .configuration("S3ObjectKey", &cx.args.source_key)
+        .configuration("S3ObjectKey", &r.source_key)
         // The EventBridge rule starts the pipeline; polling as well would start it twice.
         .configuration("PollForSourceChanges", "false")
         .output_artifacts(OutputArtifact::builder().name(ARTIFACT).build()?)
@@ -70,7 +75,7 @@ fn source_stage(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<StageDeclaration, BuildErr
         .build()
 }
 
-fn deploy_stage(r: &Refs<'_>) -> Result<StageDeclaration, BuildError> {
+fn deploy_stage(r: &Spec) -> Result<StageDeclaration, BuildError> {
     let action = ActionDeclaration::builder()
         .name("Deploy")
         .action_type_id(action_type(ActionCategory::Deploy, "CodeDeploy")?)
@@ -86,7 +91,7 @@ fn deploy_stage(r: &Refs<'_>) -> Result<StageDeclaration, BuildError> {
 }
 
 /// The whole pipeline as the fleet wants it; create and update send the same declaration.
-fn declaration(cx: &Ctx<'_>, r: &Refs<'_>, name: &str) -> Result<PipelineDeclaration, BuildError> {
+fn declaration(r: &Spec, name: &str) -> Result<PipelineDeclaration, BuildError> {
     let store = ArtifactStore::builder()
         .r#type(ArtifactStoreType::S3)
         .location(&r.artifacts.name)
@@ -96,7 +101,7 @@ fn declaration(cx: &Ctx<'_>, r: &Refs<'_>, name: &str) -> Result<PipelineDeclara
         .role_arn(&r.role.role_arn)
         .artifact_store(store)
         .pipeline_type(PipelineType::V2)
-        .stages(source_stage(cx, r)?)
+        .stages(source_stage(r)?)
         .stages(deploy_stage(r)?)
         .build()
 }
@@ -106,7 +111,7 @@ async fn arn_of(
     cx: &Ctx<'_>,
     name: &str,
     meta: Option<&PipelineMetadata>,
-) -> Result<String, AwsError> {
+) -> Result<String, Error> {
     if let Some(arn) = meta.and_then(|m| m.pipeline_arn()) {
         return Ok(arn.to_string());
     }
@@ -117,13 +122,13 @@ async fn arn_of(
     ))
 }
 
-async fn get(cx: &Ctx<'_>, name: &str) -> Result<Option<GetPipelineOutput>, AwsError> {
+async fn get(cx: &Ctx<'_>, name: &str) -> Result<Option<GetPipelineOutput>, Error> {
     let got = cx.aws.codepipeline.get_pipeline().name(name).send().await;
     none_if_gone(got.map_err(on("codepipeline", "GetPipeline")))
 }
 
 /// The ARN of the pipeline named `name`, or `None` when there is none.
-async fn existing(cx: &Ctx<'_>, name: &str) -> Result<Option<String>, AwsError> {
+async fn existing(cx: &Ctx<'_>, name: &str) -> Result<Option<String>, Error> {
     match get(cx, name).await? {
         Some(out) => Ok(Some(arn_of(cx, name, out.metadata()).await?)),
         None => Ok(None),
@@ -134,20 +139,8 @@ fn pipeline_name(cx: &Ctx<'_>) -> String {
     format!("{}-pipeline", cx.prefix)
 }
 
-/// The fleet's pipeline, when it exists and carries the fleet's tag.
-pub(crate) async fn discover(cx: &Ctx<'_>) -> Result<Option<PipelineState>, AwsError> {
-    let name = pipeline_name(cx);
-    match existing(cx, &name).await? {
-        Some(arn) if owned(cx, &arn).await? => Ok(Some(PipelineState { name, arn })),
-        _ => Ok(None),
-    }
-}
-
 /// The key of the release archive the Source action takes; `None` when the pipeline is gone.
-pub(crate) async fn source_key(
-    cx: &Ctx<'_>,
-    state: &PipelineState,
-) -> Result<Option<String>, AwsError> {
+pub async fn source_key(cx: &Ctx<'_>, state: &PipelineState) -> Result<Option<String>, Error> {
     let Some(out) = get(cx, &state.name).await? else {
         return Ok(None);
     };
@@ -161,7 +154,7 @@ pub(crate) async fn source_key(
 }
 
 /// Whether the pipeline at `arn` carries the fleet's tag.
-async fn owned(cx: &Ctx<'_>, arn: &str) -> Result<bool, AwsError> {
+async fn owned(cx: &Ctx<'_>, arn: &str) -> Result<bool, Error> {
     let out = cx
         .aws
         .codepipeline
@@ -176,70 +169,85 @@ async fn owned(cx: &Ctx<'_>, arn: &str) -> Result<bool, AwsError> {
         .any(|t| t.key() == TAG_FLEET && t.value() == cx.prefix))
 }
 
-/// Creates the pipeline, or updates the one this fleet made to the wanted declaration.
-pub async fn create(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<PipelineState, AwsError> {
-    let name = pipeline_name(cx);
-    let cp = &cx.aws.codepipeline;
-    let wanted = declaration(cx, r, &name)
-        .map_err(|e| AwsError::conflict("codepipeline", "CreatePipeline", e.to_string()))?;
-    let arn = match existing(cx, &name).await? {
-        Some(arn) if owned(cx, &arn).await? => {
-            cp.update_pipeline()
-                .pipeline(wanted)
+impl Reconciler for Pipeline {
+    type Spec = Spec;
+    type Record = PipelineState;
+    type Within = ();
+
+    /// Creates the pipeline, or updates the one this fleet made to the wanted declaration.
+    async fn apply(&self, cx: &Ctx<'_>, spec: &Spec) -> Result<PipelineState, Error> {
+        let name = pipeline_name(cx);
+        let cp = &cx.aws.codepipeline;
+        let wanted =
+            declaration(spec, &name).map_err(Error::build("codepipeline", "CreatePipeline"))?;
+        let arn = match existing(cx, &name).await? {
+            Some(arn) if owned(cx, &arn).await? => {
+                cp.update_pipeline()
+                    .pipeline(wanted)
+                    .send()
+                    .await
+                    .map_err(on("codepipeline", "UpdatePipeline"))?;
+                arn
+            }
+            Some(_) => return Err(cx.name_taken("codepipeline", "a pipeline", &name)),
+            None => {
+                let tags = cx
+                    .tags()
+                    .into_iter()
+                    .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
+                    .collect();
+                cp.create_pipeline()
+                    .pipeline(wanted)
+                    .set_tags(Some(tags))
+                    .send()
+                    .await
+                    .map_err(on("codepipeline", "CreatePipeline"))?;
+                arn_of(cx, &name, None).await?
+            }
+        };
+        Ok(PipelineState { name, arn })
+    }
+
+    /// The pipeline as it is now, or `None` when it is gone.
+    async fn read(
+        &self,
+        cx: &Ctx<'_>,
+        state: &PipelineState,
+    ) -> Result<Option<PipelineState>, Error> {
+        let found = get(cx, &state.name).await?;
+        Ok(found.map(|out| PipelineState {
+            name: state.name.clone(),
+            arn: out
+                .metadata()
+                .and_then(|m| m.pipeline_arn())
+                .unwrap_or(&state.arn)
+                .to_string(),
+        }))
+    }
+
+    /// Deletes the pipeline; one already gone is done.
+    async fn delete(&self, cx: &Ctx<'_>, state: &PipelineState) -> Result<(), Error> {
+        done_if_gone(
+            cx.aws
+                .codepipeline
+                .delete_pipeline()
+                .name(&state.name)
                 .send()
                 .await
-                .map_err(on("codepipeline", "UpdatePipeline"))?;
-            arn
-        }
-        Some(_) => {
-            return Err(name_taken(
-                "codepipeline",
-                "CreatePipeline",
-                "a pipeline",
-                &name,
-                cx.prefix,
-            ))
-        }
-        None => {
-            let tags = cx
-                .tags(Node::Pipeline)
-                .into_iter()
-                .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
-                .collect();
-            cp.create_pipeline()
-                .pipeline(wanted)
-                .set_tags(Some(tags))
-                .send()
-                .await
-                .map_err(on("codepipeline", "CreatePipeline"))?;
-            arn_of(cx, &name, None).await?
-        }
-    };
-    Ok(PipelineState { name, arn })
-}
+                .map_err(on("codepipeline", "DeletePipeline")),
+        )
+    }
 
-/// The pipeline as it is now, or `None` when it is gone.
-pub async fn read(cx: &Ctx<'_>, state: &PipelineState) -> Result<Option<PipelineState>, AwsError> {
-    let found = get(cx, &state.name).await?;
-    Ok(found.map(|out| PipelineState {
-        name: state.name.clone(),
-        arn: out
-            .metadata()
-            .and_then(|m| m.pipeline_arn())
-            .unwrap_or(&state.arn)
-            .to_string(),
-    }))
-}
+    /// The fleet's pipeline, when it exists and carries the fleet's tag.
+    async fn discover(&self, cx: &Ctx<'_>, _within: &()) -> Result<Option<PipelineState>, Error> {
+        let name = pipeline_name(cx);
+        match existing(cx, &name).await? {
+            Some(arn) if owned(cx, &arn).await? => Ok(Some(PipelineState { name, arn })),
+            _ => Ok(None),
+        }
+    }
 
-/// Deletes the pipeline; one already gone is done.
-pub async fn delete(cx: &Ctx<'_>, state: &PipelineState) -> Result<(), AwsError> {
-    done_if_gone(
-        cx.aws
-            .codepipeline
-            .delete_pipeline()
-            .name(&state.name)
-            .send()
-            .await
-            .map_err(on("codepipeline", "DeletePipeline")),
-    )
+    fn tag_targets(&self, r: &PipelineState) -> Vec<Target> {
+        vec![Target::Pipeline(r.arn.clone())]
+    }
 }

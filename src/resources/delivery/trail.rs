@@ -8,14 +8,17 @@ use aws_smithy_types::error::operation::BuildError;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::super::{name_taken, Ctx, TAG_FLEET};
+use super::super::tagging::Target;
+use super::super::{Ctx, Reconciler, TAG_FLEET};
 use crate::aws::error::{done_if_gone, none_if_gone, on};
-use crate::aws::AwsError;
-use crate::fleet::plan::Node;
+use crate::aws::Error;
 use crate::resources::storage::bucket::{tls_only_policy, BucketState};
 
 /// Where in the logs bucket the trail writes.
 const LOG_PREFIX: &str = "cloudtrail";
+
+/// The trail's reconciler.
+pub struct Trail;
 
 /// What the fleet records about its trail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,11 +33,13 @@ pub struct TrailState {
 }
 
 /// What the trail watches and where it writes.
-pub struct Refs<'a> {
+pub struct Spec {
     /// The bucket holding the release archive.
-    pub source: &'a BucketState,
+    pub source: BucketState,
     /// The bucket the trail's log files go to.
-    pub logs: &'a BucketState,
+    pub logs: BucketState,
+    /// The key of the release archive in the source bucket.
+    pub source_key: String,
 }
 
 /// The logs bucket's policy: its TLS-only statement plus the two statements AWS documents for
@@ -75,8 +80,8 @@ fn field(name: &str, value: &str) -> Result<AdvancedFieldSelector, BuildError> {
 
 /// Writes to exactly the release archive (an `Equals` on its ARN; a basic selector's value would be
 /// a key prefix and match other objects too).
-fn selector(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<AdvancedEventSelector, BuildError> {
-    let object = format!("arn:aws:s3:::{}/{}", r.source.name, cx.args.source_key);
+fn selector(r: &Spec) -> Result<AdvancedEventSelector, BuildError> {
+    let object = format!("arn:aws:s3:::{}/{}", r.source.name, r.source_key);
     AdvancedEventSelector::builder()
         .name("release archive writes")
         .field_selectors(field("eventCategory", "Data")?)
@@ -87,13 +92,13 @@ fn selector(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<AdvancedEventSelector, BuildEr
 }
 
 /// Whether a trail named `name` exists.
-async fn exists(cx: &Ctx<'_>, name: &str) -> Result<bool, AwsError> {
+async fn exists(cx: &Ctx<'_>, name: &str) -> Result<bool, Error> {
     let got = cx.aws.cloudtrail.get_trail().name(name).send().await;
     Ok(none_if_gone(got.map_err(on("cloudtrail", "GetTrail")))?.is_some())
 }
 
 /// Whether the trail at `arn` carries the fleet's tag.
-async fn owned(cx: &Ctx<'_>, arn: &str) -> Result<bool, AwsError> {
+async fn owned(cx: &Ctx<'_>, arn: &str) -> Result<bool, Error> {
     let out = cx
         .aws
         .cloudtrail
@@ -110,7 +115,7 @@ async fn owned(cx: &Ctx<'_>, arn: &str) -> Result<bool, AwsError> {
 }
 
 /// The trail's name and ARN.
-async fn identity(cx: &Ctx<'_>) -> Result<(String, String), AwsError> {
+async fn identity(cx: &Ctx<'_>) -> Result<(String, String), Error> {
     let name = format!("{}-trail", cx.prefix);
     let account = cx.aws.account_id().await?;
     let arn = format!(
@@ -120,110 +125,114 @@ async fn identity(cx: &Ctx<'_>) -> Result<(String, String), AwsError> {
     Ok((name, arn))
 }
 
-/// The fleet's trail, when it exists and carries the fleet's tag.
-pub(crate) async fn discover(cx: &Ctx<'_>) -> Result<Option<TrailState>, AwsError> {
-    let (name, arn) = identity(cx).await?;
-    if !exists(cx, &name).await? || !owned(cx, &arn).await? {
-        return Ok(None);
-    }
-    let unknown = TrailState {
-        name,
-        arn,
-        bucket: String::new(),
-    };
-    read(cx, &unknown).await
-}
+impl Reconciler for Trail {
+    type Spec = Spec;
+    type Record = TrailState;
+    type Within = ();
 
-/// Creates the trail (or updates the one this fleet made), lets it write to the logs bucket, points
-/// it at the release archive and starts it logging.
-pub async fn create(cx: &Ctx<'_>, r: &Refs<'_>) -> Result<TrailState, AwsError> {
-    let (name, arn) = identity(cx).await?;
-    let account = cx.aws.account_id().await?;
-    let found = exists(cx, &name).await?;
-    if found && !owned(cx, &arn).await? {
-        return Err(name_taken(
-            "cloudtrail",
-            "CreateTrail",
-            "a trail",
-            &name,
-            cx.prefix,
-        ));
-    }
-    // CloudTrail checks the bucket policy when the trail is made or changed, so it goes first.
-    cx.aws
-        .s3
-        .put_bucket_policy()
-        .bucket(&r.logs.name)
-        .policy(logs_policy(&r.logs.name, &account, &arn).to_string())
-        .send()
-        .await
-        .map_err(on("s3", "PutBucketPolicy"))?;
-    let ct = &cx.aws.cloudtrail;
-    if found {
-        ct.update_trail()
+    /// Creates the trail (or updates the one this fleet made), lets it write to the logs bucket,
+    /// points it at the release archive and starts it logging.
+    async fn apply(&self, cx: &Ctx<'_>, r: &Spec) -> Result<TrailState, Error> {
+        let (name, arn) = identity(cx).await?;
+        let account = cx.aws.account_id().await?;
+        let found = exists(cx, &name).await?;
+        if found && !owned(cx, &arn).await? {
+            return Err(cx.name_taken("cloudtrail", "a trail", &name));
+        }
+        // CloudTrail checks the bucket policy when the trail is made or changed, so it goes first.
+        cx.aws
+            .s3
+            .put_bucket_policy()
+            .bucket(&r.logs.name)
+            .policy(logs_policy(&r.logs.name, &account, &arn).to_string())
+            .send()
+            .await
+            .map_err(on("s3", "PutBucketPolicy"))?;
+        let ct = &cx.aws.cloudtrail;
+        if found {
+            ct.update_trail()
+                .name(&arn)
+                .s3_bucket_name(&r.logs.name)
+                .s3_key_prefix(LOG_PREFIX)
+                .include_global_service_events(false)
+                .is_multi_region_trail(false)
+                .enable_log_file_validation(true)
+                .send()
+                .await
+                .map_err(on("cloudtrail", "UpdateTrail"))?;
+        } else {
+            let tags = cx
+                .tags()
+                .into_iter()
+                .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
+                .collect();
+            ct.create_trail()
+                .name(&name)
+                .s3_bucket_name(&r.logs.name)
+                .s3_key_prefix(LOG_PREFIX)
+                .include_global_service_events(false)
+                .is_multi_region_trail(false)
+                .enable_log_file_validation(true)
+                .set_tags_list(Some(tags))
+                .send()
+                .await
+                .map_err(on("cloudtrail", "CreateTrail"))?;
+        }
+        let selector = selector(r).map_err(Error::build("cloudtrail", "PutEventSelectors"))?;
+        ct.put_event_selectors()
+            .trail_name(&arn)
+            .advanced_event_selectors(selector)
+            .send()
+            .await
+            .map_err(on("cloudtrail", "PutEventSelectors"))?;
+        ct.start_logging()
             .name(&arn)
-            .s3_bucket_name(&r.logs.name)
-            .s3_key_prefix(LOG_PREFIX)
-            .include_global_service_events(false)
-            .is_multi_region_trail(false)
-            .enable_log_file_validation(true)
             .send()
             .await
-            .map_err(on("cloudtrail", "UpdateTrail"))?;
-    } else {
-        let tags = cx
-            .tags(Node::Trail)
-            .into_iter()
-            .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
-            .collect();
-        ct.create_trail()
-            .name(&name)
-            .s3_bucket_name(&r.logs.name)
-            .s3_key_prefix(LOG_PREFIX)
-            .include_global_service_events(false)
-            .is_multi_region_trail(false)
-            .enable_log_file_validation(true)
-            .set_tags_list(Some(tags))
-            .send()
-            .await
-            .map_err(on("cloudtrail", "CreateTrail"))?;
+            .map_err(on("cloudtrail", "StartLogging"))?;
+        Ok(TrailState {
+            name,
+            arn,
+            bucket: r.logs.name.clone(),
+        })
     }
-    let selector = selector(cx, r)
-        .map_err(|e| AwsError::conflict("cloudtrail", "PutEventSelectors", e.to_string()))?;
-    ct.put_event_selectors()
-        .trail_name(&arn)
-        .advanced_event_selectors(selector)
-        .send()
-        .await
-        .map_err(on("cloudtrail", "PutEventSelectors"))?;
-    ct.start_logging()
-        .name(&arn)
-        .send()
-        .await
-        .map_err(on("cloudtrail", "StartLogging"))?;
-    Ok(TrailState {
-        name,
-        arn,
-        bucket: r.logs.name.clone(),
-    })
-}
 
-/// The trail as it is now (logging or not), or `None` when it is gone.
-pub async fn read(cx: &Ctx<'_>, state: &TrailState) -> Result<Option<TrailState>, AwsError> {
-    let got = cx.aws.cloudtrail.get_trail().name(&state.arn).send().await;
-    let found = none_if_gone(got.map_err(on("cloudtrail", "GetTrail")))?;
-    Ok(found.and_then(|out| out.trail).map(|t| TrailState {
-        name: t.name.unwrap_or_else(|| state.name.clone()),
-        arn: t.trail_arn.unwrap_or_else(|| state.arn.clone()),
-        bucket: t.s3_bucket_name.unwrap_or_else(|| state.bucket.clone()),
-    }))
-}
+    /// The trail as it is now (logging or not), or `None` when it is gone.
+    async fn read(&self, cx: &Ctx<'_>, state: &TrailState) -> Result<Option<TrailState>, Error> {
+        let got = cx.aws.cloudtrail.get_trail().name(&state.arn).send().await;
+        let found = none_if_gone(got.map_err(on("cloudtrail", "GetTrail")))?;
+        Ok(found.and_then(|out| out.trail).map(|t| TrailState {
+            name: t.name.unwrap_or_else(|| state.name.clone()),
+            arn: t.trail_arn.unwrap_or_else(|| state.arn.clone()),
+            bucket: t.s3_bucket_name.unwrap_or_else(|| state.bucket.clone()),
+        }))
+    }
 
-/// Stops and deletes the trail; one already gone is done. The bucket policy stays with its bucket.
-pub async fn delete(cx: &Ctx<'_>, state: &TrailState) -> Result<(), AwsError> {
-    let ct = &cx.aws.cloudtrail;
-    let stopped = ct.stop_logging().name(&state.arn).send().await;
-    done_if_gone(stopped.map_err(on("cloudtrail", "StopLogging")))?;
-    let deleted = ct.delete_trail().name(&state.arn).send().await;
-    done_if_gone(deleted.map_err(on("cloudtrail", "DeleteTrail")))
+    /// Stops and deletes the trail; one already gone is done. The bucket policy stays with its
+    /// bucket.
+    async fn delete(&self, cx: &Ctx<'_>, state: &TrailState) -> Result<(), Error> {
+        let ct = &cx.aws.cloudtrail;
+        let stopped = ct.stop_logging().name(&state.arn).send().await;
+        done_if_gone(stopped.map_err(on("cloudtrail", "StopLogging")))?;
+        let deleted = ct.delete_trail().name(&state.arn).send().await;
+        done_if_gone(deleted.map_err(on("cloudtrail", "DeleteTrail")))
+    }
+
+    /// The fleet's trail, when it exists and carries the fleet's tag.
+    async fn discover(&self, cx: &Ctx<'_>, _within: &()) -> Result<Option<TrailState>, Error> {
+        let (name, arn) = identity(cx).await?;
+        if !exists(cx, &name).await? || !owned(cx, &arn).await? {
+            return Ok(None);
+        }
+        let unknown = TrailState {
+            name,
+            arn,
+            bucket: String::new(),
+        };
+        self.read(cx, &unknown).await
+    }
+
+    fn tag_targets(&self, r: &TrailState) -> Vec<Target> {
+        vec![Target::Trail(r.arn.clone())]
+    }
 }

@@ -3,10 +3,10 @@
 
 use serde_json::json;
 
-use super::role::{self, RoleState, Spec};
-use crate::aws::AwsError;
-use crate::fleet::plan::Node;
-use crate::resources::Ctx;
+use super::role::{self, RoleState, Shape};
+use crate::aws::Error;
+use crate::resources::tagging::Target;
+use crate::resources::{Ctx, Reconciler};
 
 /// The role is `<prefix>-instance`.
 pub const SUFFIX: &str = "instance";
@@ -18,9 +18,12 @@ pub const MANAGED_POLICIES: [&str; 2] = [
 ];
 const INLINE_POLICY: &str = "fleet-access";
 
+/// The instances' role.
+pub struct InstanceRole;
+
 /// What the role's permissions refer to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Grants {
+pub struct Spec {
     /// Asset bucket name (read and write).
     pub asset_bucket: String,
     /// Source bucket name (read).
@@ -32,7 +35,7 @@ pub struct Grants {
 }
 
 /// The inline policy document for `g`.
-pub fn policy(g: &Grants) -> serde_json::Value {
+pub fn policy(g: &Spec) -> serde_json::Value {
     let bucket = |b: &str| format!("arn:aws:s3:::{b}");
     json!({
         "Version": "2012-10-17",
@@ -48,27 +51,37 @@ pub fn policy(g: &Grants) -> serde_json::Value {
 }
 
 /// The role's shape for these grants.
-fn spec(grants: &Grants) -> Spec<'static> {
-    Spec {
-        node: Node::InstanceRole,
+fn shape(spec: &Spec) -> Shape<'static> {
+    Shape {
         suffix: SUFFIX,
         service: "ec2.amazonaws.com",
         managed: &MANAGED_POLICIES,
-        inline: Some((INLINE_POLICY, policy(grants))),
+        inline: Some((INLINE_POLICY, policy(spec))),
     }
 }
 
-/// Creates the role (or adopts the one this fleet made), then sets its policies.
-pub async fn create(cx: &Ctx<'_>, grants: &Grants) -> Result<RoleState, AwsError> {
-    role::ensure(cx, &spec(grants)).await
-}
+impl Reconciler for InstanceRole {
+    type Spec = Spec;
+    type Record = RoleState;
+    type Within = ();
 
-/// The role as it is now, or `None` when it is gone.
-pub async fn read(cx: &Ctx<'_>, state: &RoleState) -> Result<Option<RoleState>, AwsError> {
-    role::read(cx, state).await
-}
+    async fn apply(&self, cx: &Ctx<'_>, spec: &Spec) -> Result<RoleState, Error> {
+        role::ensure(cx, &shape(spec)).await
+    }
 
-/// Deletes the role with everything attached to it; one already gone is done.
-pub async fn delete(cx: &Ctx<'_>, state: &RoleState) -> Result<(), AwsError> {
-    role::delete(cx, state, &MANAGED_POLICIES, Some(INLINE_POLICY)).await
+    async fn read(&self, cx: &Ctx<'_>, record: &RoleState) -> Result<Option<RoleState>, Error> {
+        role::read(cx, record).await
+    }
+
+    async fn delete(&self, cx: &Ctx<'_>, record: &RoleState) -> Result<(), Error> {
+        role::delete(cx, record, &MANAGED_POLICIES, Some(INLINE_POLICY)).await
+    }
+
+    async fn discover(&self, cx: &Ctx<'_>, _within: &()) -> Result<Option<RoleState>, Error> {
+        role::discover(cx, SUFFIX).await
+    }
+
+    fn tag_targets(&self, r: &RoleState) -> Vec<Target> {
+        vec![Target::Role(r.role_name.clone())]
+    }
 }

@@ -11,18 +11,18 @@ pub mod role;
 use aws_sdk_iam::types::Tag;
 
 use super::{Ctx, TAG_FLEET};
-use crate::fleet::plan::Node;
 
 /// Path every IAM object of the fleet lives under, so they are easy to find and to scope.
 pub const PATH: &str = "/ec2fleet/";
 
-/// The IAM name of `node`'s object: `<prefix>-<suffix>`.
+/// The IAM name of the sub-resource's object: `<prefix>-<suffix>`.
 fn name(cx: &Ctx<'_>, suffix: &str) -> String {
     format!("{}-{suffix}", cx.prefix)
 }
 
-fn tags(cx: &Ctx<'_>, node: Node) -> Vec<Tag> {
-    cx.tags(node)
+/// The sub-resource's tags, as IAM takes them.
+fn tags(cx: &Ctx<'_>) -> Vec<Tag> {
+    cx.tags()
         .into_iter()
         .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
         .collect()

@@ -2,34 +2,38 @@
 
 use serde_json::json;
 
-use super::role::{self, RoleState, Spec};
-use crate::aws::AwsError;
-use crate::fleet::plan::Node;
-use crate::resources::Ctx;
+use super::role::{self, RoleState, Shape};
+use crate::aws::Error;
+use crate::resources::tagging::Target;
+use crate::resources::{Ctx, Reconciler};
 
 /// The role is `<prefix>-pipeline`.
 pub const SUFFIX: &str = "pipeline";
 
 const INLINE_POLICY: &str = "pipeline-access";
 
-/// The buckets the pipeline works with.
-pub struct Buckets<'a> {
+/// The CodePipeline service role.
+pub struct PipelineRole;
+
+/// The buckets the pipeline works with, by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spec {
     /// The source bucket (read the archive and its versions).
-    pub source: &'a str,
+    pub source: String,
     /// The artifact bucket (read and write artifacts).
-    pub artifacts: &'a str,
+    pub artifacts: String,
 }
 
 /// The inline policy: only these buckets, only CodeDeploy's deployment actions.
-pub fn policy(b: &Buckets<'_>) -> serde_json::Value {
+pub fn policy(b: &Spec) -> serde_json::Value {
     let arn = |bucket: &str| format!("arn:aws:s3:::{bucket}");
     json!({
         "Version": "2012-10-17",
         "Statement": [
             {"Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:GetBucketVersioning"],
-             "Resource": [arn(b.source), format!("{}/*", arn(b.source))]},
+             "Resource": [arn(&b.source), format!("{}/*", arn(&b.source))]},
             {"Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:GetBucketVersioning"],
-             "Resource": [arn(b.artifacts), format!("{}/*", arn(b.artifacts))]},
+             "Resource": [arn(&b.artifacts), format!("{}/*", arn(&b.artifacts))]},
             {"Effect": "Allow", "Action": ["codedeploy:CreateDeployment", "codedeploy:GetApplication", "codedeploy:GetApplicationRevision",
                 "codedeploy:GetDeployment", "codedeploy:GetDeploymentConfig", "codedeploy:RegisterApplicationRevision"],
              "Resource": "*"},
@@ -37,19 +41,34 @@ pub fn policy(b: &Buckets<'_>) -> serde_json::Value {
     })
 }
 
-/// Creates (or adopts) the role.
-pub async fn create(cx: &Ctx<'_>, buckets: &Buckets<'_>) -> Result<RoleState, AwsError> {
-    let spec = Spec {
-        node: Node::PipelineRole,
-        suffix: SUFFIX,
-        service: "codepipeline.amazonaws.com",
-        managed: &[],
-        inline: Some((INLINE_POLICY, policy(buckets))),
-    };
-    role::ensure(cx, &spec).await
-}
+impl Reconciler for PipelineRole {
+    type Spec = Spec;
+    type Record = RoleState;
+    type Within = ();
 
-/// Deletes the role; one already gone is done.
-pub async fn delete(cx: &Ctx<'_>, state: &RoleState) -> Result<(), AwsError> {
-    role::delete(cx, state, &[], Some(INLINE_POLICY)).await
+    async fn apply(&self, cx: &Ctx<'_>, spec: &Spec) -> Result<RoleState, Error> {
+        let shape = Shape {
+            suffix: SUFFIX,
+            service: "codepipeline.amazonaws.com",
+            managed: &[],
+            inline: Some((INLINE_POLICY, policy(spec))),
+        };
+        role::ensure(cx, &shape).await
+    }
+
+    async fn read(&self, cx: &Ctx<'_>, record: &RoleState) -> Result<Option<RoleState>, Error> {
+        role::read(cx, record).await
+    }
+
+    async fn delete(&self, cx: &Ctx<'_>, record: &RoleState) -> Result<(), Error> {
+        role::delete(cx, record, &[], Some(INLINE_POLICY)).await
+    }
+
+    async fn discover(&self, cx: &Ctx<'_>, _within: &()) -> Result<Option<RoleState>, Error> {
+        role::discover(cx, SUFFIX).await
+    }
+
+    fn tag_targets(&self, r: &RoleState) -> Vec<Target> {
+        vec![Target::Role(r.role_name.clone())]
+    }
 }

@@ -4,11 +4,10 @@
 use aws_sdk_iam::types::Role;
 use serde::{Deserialize, Serialize};
 
-use super::super::{name_taken, Ctx};
+use super::super::Ctx;
 use super::{name, ours, tags, PATH};
 use crate::aws::error::{done_if_gone, none_if_gone, on};
-use crate::aws::AwsError;
-use crate::fleet::plan::Node;
+use crate::aws::Error;
 
 /// What the fleet records about a role.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,10 +19,9 @@ pub struct RoleState {
     pub role_arn: String,
 }
 
-/// One role's shape.
-pub struct Spec<'a> {
-    /// The sub-resource it belongs to (for tags).
-    pub node: Node,
+/// One role's shape (each role's reconciler builds it from its own spec; the tags come from the
+/// sub-resource's context).
+pub struct Shape<'a> {
     /// Name suffix: the role is `<prefix>-<suffix>`.
     pub suffix: &'a str,
     /// The AWS service that assumes it, like `ec2.amazonaws.com`.
@@ -42,42 +40,34 @@ fn trust(service: &str) -> String {
     .to_string()
 }
 
-async fn existing(cx: &Ctx<'_>, role_name: &str) -> Result<Option<Role>, AwsError> {
+async fn existing(cx: &Ctx<'_>, role_name: &str) -> Result<Option<Role>, Error> {
     let got = cx.aws.iam.get_role().role_name(role_name).send().await;
     Ok(none_if_gone(got.map_err(on("iam", "GetRole")))?.and_then(|out| out.role().cloned()))
 }
 
 /// Creates the role (or adopts the one this fleet made), then sets its policies.
-pub async fn ensure(cx: &Ctx<'_>, spec: &Spec<'_>) -> Result<RoleState, AwsError> {
-    let role_name = name(cx, spec.suffix);
+pub async fn ensure(cx: &Ctx<'_>, shape: &Shape<'_>) -> Result<RoleState, Error> {
+    let role_name = name(cx, shape.suffix);
     let iam = &cx.aws.iam;
     let role = match existing(cx, &role_name).await? {
         Some(r) if ours(cx, r.tags()) => r,
-        Some(_) => {
-            return Err(name_taken(
-                "iam",
-                "CreateRole",
-                "a role",
-                &role_name,
-                cx.prefix,
-            ))
-        }
+        Some(_) => return Err(cx.name_taken("iam", "a role", &role_name)),
         None => {
             let out = iam
                 .create_role()
                 .role_name(&role_name)
                 .path(PATH)
-                .assume_role_policy_document(trust(spec.service))
-                .set_tags(Some(tags(cx, spec.node)))
+                .assume_role_policy_document(trust(shape.service))
+                .set_tags(Some(tags(cx)))
                 .send()
                 .await
                 .map_err(on("iam", "CreateRole"))?;
-            out.role().cloned().ok_or_else(|| {
-                AwsError::conflict("iam", "CreateRole", "AWS returned no role".into())
-            })?
+            out.role()
+                .cloned()
+                .ok_or_else(|| Error::missing("iam", "CreateRole", "the role"))?
         }
     };
-    for arn in spec.managed {
+    for arn in shape.managed {
         iam.attach_role_policy()
             .role_name(&role_name)
             .policy_arn(*arn)
@@ -85,7 +75,7 @@ pub async fn ensure(cx: &Ctx<'_>, spec: &Spec<'_>) -> Result<RoleState, AwsError
             .await
             .map_err(on("iam", "AttachRolePolicy"))?;
     }
-    if let Some((policy_name, doc)) = &spec.inline {
+    if let Some((policy_name, doc)) = &shape.inline {
         let put = iam
             .put_role_policy()
             .role_name(&role_name)
@@ -100,7 +90,7 @@ pub async fn ensure(cx: &Ctx<'_>, spec: &Spec<'_>) -> Result<RoleState, AwsError
 }
 
 /// The fleet's role `<prefix>-<suffix>`, when it exists and carries the fleet's tag.
-pub(crate) async fn discover(cx: &Ctx<'_>, suffix: &str) -> Result<Option<RoleState>, AwsError> {
+pub async fn discover(cx: &Ctx<'_>, suffix: &str) -> Result<Option<RoleState>, Error> {
     let found = existing(cx, &name(cx, suffix)).await?;
     Ok(found.filter(|r| ours(cx, r.tags())).map(|r| RoleState {
         role_name: r.role_name().to_string(),
@@ -109,7 +99,7 @@ pub(crate) async fn discover(cx: &Ctx<'_>, suffix: &str) -> Result<Option<RoleSt
 }
 
 /// The role as it is now, or `None` when it is gone.
-pub async fn read(cx: &Ctx<'_>, state: &RoleState) -> Result<Option<RoleState>, AwsError> {
+pub async fn read(cx: &Ctx<'_>, state: &RoleState) -> Result<Option<RoleState>, Error> {
     Ok(existing(cx, &state.role_name).await?.map(|r| RoleState {
         role_name: r.role_name().to_string(),
         role_arn: r.arn().to_string(),
@@ -123,7 +113,7 @@ pub async fn delete(
     state: &RoleState,
     managed: &[&str],
     inline: Option<&str>,
-) -> Result<(), AwsError> {
+) -> Result<(), Error> {
     let role = state.role_name.as_str();
     let iam = &cx.aws.iam;
     let listed = none_if_gone(

@@ -9,15 +9,33 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::super::Ctx;
+use super::super::{Ctx, Reconciler};
 use super::load_balancer::LoadBalancerState;
 use super::target_group::TargetGroupState;
 use crate::aws::error::{done_if_gone, none_if_gone, on};
-use crate::aws::AwsError;
+use crate::aws::Error;
 
 /// The header CloudFront sends to the origin with the fleet's secret.
 pub const ORIGIN_HEADER: &str = "X-Origin-Verify";
 const HTTPS: u16 = 443;
+
+/// The fleet's listeners (see the module docs).
+pub struct Listeners;
+
+/// What the listeners are made from.
+pub struct Spec {
+    /// The load balancer they listen on.
+    pub load_balancer: LoadBalancerState,
+    /// The target group they forward to.
+    pub target_group: TargetGroupState,
+    /// The HTTP listener's port (the fleet's `listenerPort`).
+    pub port: u16,
+    /// The certificate of an HTTPS listener on 443; none without it.
+    pub certificate_arn: Option<String>,
+    /// The secret CloudFront sends in [`ORIGIN_HEADER`]; with it, only requests carrying it reach the
+    /// targets.
+    pub origin_secret: Option<String>,
+}
 
 /// What the fleet records about its listeners.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,7 +84,9 @@ struct Plan {
     guarded: bool,
 }
 
-fn plans(cx: &Ctx<'_>, tg: &TargetGroupState, secret: Option<&str>) -> Vec<Plan> {
+fn plans(spec: &Spec) -> Vec<Plan> {
+    let tg = &spec.target_group;
+    let secret = spec.origin_secret.as_deref();
     let serving = || {
         if secret.is_some() {
             forbidden()
@@ -74,8 +94,8 @@ fn plans(cx: &Ctx<'_>, tg: &TargetGroupState, secret: Option<&str>) -> Vec<Plan>
             forward(tg)
         }
     };
-    let http = cx.args.listener_port;
-    match &cx.args.certificate_arn {
+    let http = spec.port;
+    match &spec.certificate_arn {
         // CloudFront reaches the origin over HTTP (the ALB's own DNS name cannot match a certificate),
         // so with the CDN the HTTP listener serves guarded requests instead of redirecting them.
         Some(_) => vec![
@@ -105,80 +125,13 @@ fn plans(cx: &Ctx<'_>, tg: &TargetGroupState, secret: Option<&str>) -> Vec<Plan>
     }
 }
 
-/// Creates (or updates) the listeners and, with the CDN, the rule that admits only the secret header.
-pub async fn create(
-    cx: &Ctx<'_>,
-    lb: &LoadBalancerState,
-    tg: &TargetGroupState,
-    origin_secret: Option<&str>,
-) -> Result<ListenersState, AwsError> {
-    let elb = &cx.aws.elbv2;
-    let existing = on_load_balancer(cx, &lb.arn).await?;
-    let mut listener_arns = Vec::new();
-    for p in plans(cx, tg, origin_secret) {
-        let found = existing
-            .iter()
-            .find(|l| l.port() == Some(i32::from(p.port)))
-            .and_then(|l| l.listener_arn())
-            .map(str::to_string);
-        let arn = match found {
-            Some(arn) => {
-                elb.modify_listener()
-                    .listener_arn(&arn)
-                    .default_actions(p.default)
-                    .send()
-                    .await
-                    .map_err(on("elbv2", "ModifyListener"))?;
-                arn
-            }
-            None => {
-                let mut req = elb
-                    .create_listener()
-                    .load_balancer_arn(&lb.arn)
-                    .port(i32::from(p.port))
-                    .protocol(p.protocol.clone())
-                    .default_actions(p.default);
-                if let (ProtocolEnum::Https, Some(cert)) = (&p.protocol, &cx.args.certificate_arn) {
-                    req = req.certificates(Certificate::builder().certificate_arn(cert).build());
-                }
-                let out = req.send().await.map_err(on("elbv2", "CreateListener"))?;
-                out.listeners()
-                    .first()
-                    .and_then(|l| l.listener_arn())
-                    .unwrap_or_default()
-                    .to_string()
-            }
-        };
-        if let (true, Some(secret)) = (p.guarded, origin_secret) {
-            ensure_header_rule(cx, &arn, tg, secret).await?;
-        }
-        listener_arns.push((p.port, arn));
-    }
-    // A listener on a port the inputs no longer name (listenerPort changed, certificate removed)
-    // would keep serving: remove it.
-    let stale = existing
-        .iter()
-        .filter_map(|l| l.listener_arn())
-        .filter(|arn| !listener_arns.iter().any(|(_, a)| a == arn))
-        .map(|arn| (0, arn.to_string()))
-        .collect();
-    delete(
-        cx,
-        &ListenersState {
-            listener_arns: stale,
-        },
-    )
-    .await?;
-    Ok(ListenersState { listener_arns })
-}
-
 /// Priority 1 on the listener: forward only requests with the secret header.
 async fn ensure_header_rule(
     cx: &Ctx<'_>,
     listener: &str,
     tg: &TargetGroupState,
     secret: &str,
-) -> Result<(), AwsError> {
+) -> Result<(), Error> {
     let elb = &cx.aws.elbv2;
     let header = HttpHeaderConditionConfig::builder()
         .http_header_name(ORIGIN_HEADER)
@@ -213,7 +166,7 @@ async fn ensure_header_rule(
 }
 
 /// The listener's priority-1 rule, the one that admits the secret header.
-async fn header_rule(cx: &Ctx<'_>, listener: &str) -> Result<Option<Rule>, AwsError> {
+async fn header_rule(cx: &Ctx<'_>, listener: &str) -> Result<Option<Rule>, Error> {
     let rules = cx
         .aws
         .elbv2
@@ -230,10 +183,7 @@ async fn header_rule(cx: &Ctx<'_>, listener: &str) -> Result<Option<Rule>, AwsEr
 }
 
 /// The origin secret the listeners' header rule admits, if there is one.
-pub(crate) async fn origin_secret(
-    cx: &Ctx<'_>,
-    state: &ListenersState,
-) -> Result<Option<String>, AwsError> {
+pub async fn origin_secret(cx: &Ctx<'_>, state: &ListenersState) -> Result<Option<String>, Error> {
     for (_, arn) in &state.listener_arns {
         let Some(rule) = none_if_gone(header_rule(cx, arn).await)?.flatten() else {
             continue;
@@ -252,7 +202,7 @@ pub(crate) async fn origin_secret(
 }
 
 /// The load balancer's listeners, HTTP before HTTPS (the order they are made in).
-async fn on_load_balancer(cx: &Ctx<'_>, lb_arn: &str) -> Result<Vec<Listener>, AwsError> {
+async fn on_load_balancer(cx: &Ctx<'_>, lb_arn: &str) -> Result<Vec<Listener>, Error> {
     let found = cx
         .aws
         .elbv2
@@ -277,16 +227,8 @@ fn state_of(listeners: &[Listener]) -> Option<ListenersState> {
     (!listener_arns.is_empty()).then_some(ListenersState { listener_arns })
 }
 
-/// The listeners of the fleet's load balancer; `None` when it has none.
-pub(crate) async fn discover(
-    cx: &Ctx<'_>,
-    lb: &LoadBalancerState,
-) -> Result<Option<ListenersState>, AwsError> {
-    Ok(state_of(&on_load_balancer(cx, &lb.arn).await?))
-}
-
 /// The listener settings: the HTTP port, and the certificate of the HTTPS listener if any.
-pub(crate) struct Settings {
+pub struct Settings {
     /// The HTTP listener's port.
     pub port: Option<u16>,
     /// The HTTPS listener's certificate.
@@ -294,7 +236,7 @@ pub(crate) struct Settings {
 }
 
 /// The settings of the recorded listeners that still exist.
-pub(crate) async fn settings(cx: &Ctx<'_>, state: &ListenersState) -> Result<Settings, AwsError> {
+pub async fn settings(cx: &Ctx<'_>, state: &ListenersState) -> Result<Settings, Error> {
     let live = live(cx, state).await?;
     let http = live
         .iter()
@@ -312,7 +254,7 @@ pub(crate) async fn settings(cx: &Ctx<'_>, state: &ListenersState) -> Result<Set
 }
 
 /// The recorded listeners that still exist.
-async fn live(cx: &Ctx<'_>, state: &ListenersState) -> Result<Vec<Listener>, AwsError> {
+async fn live(cx: &Ctx<'_>, state: &ListenersState) -> Result<Vec<Listener>, Error> {
     let arns: Vec<String> = state.listener_arns.iter().map(|(_, a)| a.clone()).collect();
     let found = cx
         .aws
@@ -325,9 +267,9 @@ async fn live(cx: &Ctx<'_>, state: &ListenersState) -> Result<Vec<Listener>, Aws
     Ok(found.map(|f| f.listeners().to_vec()).unwrap_or_default())
 }
 
-/// Deletes the listeners (their rules go with them); ones already gone are done.
-pub async fn delete(cx: &Ctx<'_>, state: &ListenersState) -> Result<(), AwsError> {
-    for (_, arn) in &state.listener_arns {
+/// Deletes the listeners `arns` (their rules go with them); ones already gone are done.
+async fn remove(cx: &Ctx<'_>, arns: &[(u16, String)]) -> Result<(), Error> {
+    for (_, arn) in arns {
         done_if_gone(
             cx.aws
                 .elbv2
@@ -341,18 +283,102 @@ pub async fn delete(cx: &Ctx<'_>, state: &ListenersState) -> Result<(), AwsError
     Ok(())
 }
 
-/// The listeners that still exist; `None` when none do.
-pub async fn read(
-    cx: &Ctx<'_>,
-    state: &ListenersState,
-) -> Result<Option<ListenersState>, AwsError> {
-    let live = live(cx, state).await?;
-    let live: Vec<&str> = live.iter().filter_map(|l| l.listener_arn()).collect();
-    let listener_arns: Vec<(u16, String)> = state
-        .listener_arns
-        .iter()
-        .filter(|(_, a)| live.contains(&a.as_str()))
-        .cloned()
-        .collect();
-    Ok((!listener_arns.is_empty()).then_some(ListenersState { listener_arns }))
+impl Reconciler for Listeners {
+    type Spec = Spec;
+    type Record = ListenersState;
+    type Within = LoadBalancerState;
+
+    /// Creates (or updates) the listeners and, with the CDN, the rule that admits only the secret
+    /// header.
+    async fn apply(&self, cx: &Ctx<'_>, spec: &Spec) -> Result<ListenersState, Error> {
+        let elb = &cx.aws.elbv2;
+        let (lb, tg) = (&spec.load_balancer, &spec.target_group);
+        let origin_secret = spec.origin_secret.as_deref();
+        let existing = on_load_balancer(cx, &lb.arn).await?;
+        let mut listener_arns = Vec::new();
+        for p in plans(spec) {
+            let found = existing
+                .iter()
+                .find(|l| l.port() == Some(i32::from(p.port)))
+                .and_then(|l| l.listener_arn())
+                .map(str::to_string);
+            let arn = match found {
+                Some(arn) => {
+                    elb.modify_listener()
+                        .listener_arn(&arn)
+                        .default_actions(p.default)
+                        .send()
+                        .await
+                        .map_err(on("elbv2", "ModifyListener"))?;
+                    arn
+                }
+                None => {
+                    let mut req = elb
+                        .create_listener()
+                        .load_balancer_arn(&lb.arn)
+                        .port(i32::from(p.port))
+                        .protocol(p.protocol.clone())
+                        .default_actions(p.default);
+                    if let (ProtocolEnum::Https, Some(cert)) = (&p.protocol, &spec.certificate_arn)
+                    {
+                        req =
+                            req.certificates(Certificate::builder().certificate_arn(cert).build());
+                    }
+                    let out = req.send().await.map_err(on("elbv2", "CreateListener"))?;
+                    out.listeners()
+                        .first()
+                        .and_then(|l| l.listener_arn())
+                        .ok_or_else(|| {
+                            Error::missing("elbv2", "CreateListener", "the listener's ARN")
+                        })?
+                        .to_string()
+                }
+            };
+            if let (true, Some(secret)) = (p.guarded, origin_secret) {
+                ensure_header_rule(cx, &arn, tg, secret).await?;
+            }
+            listener_arns.push((p.port, arn));
+        }
+        // A listener on a port the inputs no longer name (listenerPort changed, certificate removed)
+        // would keep serving: remove it.
+        let stale: Vec<(u16, String)> = existing
+            .iter()
+            .filter_map(|l| l.listener_arn())
+            .filter(|arn| !listener_arns.iter().any(|(_, a)| a == arn))
+            .map(|arn| (0, arn.to_string()))
+            .collect();
+        remove(cx, &stale).await?;
+        Ok(ListenersState { listener_arns })
+    }
+
+    /// The listeners that still exist; `None` when none do.
+    async fn read(
+        &self,
+        cx: &Ctx<'_>,
+        state: &ListenersState,
+    ) -> Result<Option<ListenersState>, Error> {
+        let live = live(cx, state).await?;
+        let live: Vec<&str> = live.iter().filter_map(|l| l.listener_arn()).collect();
+        let listener_arns: Vec<(u16, String)> = state
+            .listener_arns
+            .iter()
+            .filter(|(_, a)| live.contains(&a.as_str()))
+            .cloned()
+            .collect();
+        Ok((!listener_arns.is_empty()).then_some(ListenersState { listener_arns }))
+    }
+
+    /// Deletes the listeners (their rules go with them); ones already gone are done.
+    async fn delete(&self, cx: &Ctx<'_>, state: &ListenersState) -> Result<(), Error> {
+        remove(cx, &state.listener_arns).await
+    }
+
+    /// The listeners of the fleet's load balancer; `None` when it has none.
+    async fn discover(
+        &self,
+        cx: &Ctx<'_>,
+        lb: &LoadBalancerState,
+    ) -> Result<Option<ListenersState>, Error> {
+        Ok(state_of(&on_load_balancer(cx, &lb.arn).await?))
+    }
 }

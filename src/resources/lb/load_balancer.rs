@@ -8,12 +8,23 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::super::{name_taken, Ctx};
+use super::super::tagging::Target;
+use super::super::{Ctx, Reconciler};
 use crate::aws::error::{done_if_gone, none_if_gone, on};
-use crate::aws::AwsError;
-use crate::fleet::plan::Node;
+use crate::aws::Error;
 use crate::resources::network::security_group::SecurityGroupState;
 use crate::resources::network::subnets::SubnetsState;
+
+/// The fleet's load balancer (see the module docs).
+pub struct LoadBalancer;
+
+/// What the load balancer is made from.
+pub struct Spec {
+    /// The public subnets it spreads over.
+    pub subnets: SubnetsState,
+    /// Its security group.
+    pub security_group: SecurityGroupState,
+}
 
 /// What the fleet records about its load balancer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,7 +58,7 @@ fn state_of(
 }
 
 /// The load balancer named `name`, and whether it carries the fleet's tag.
-async fn named(cx: &Ctx<'_>, name: &str) -> Result<Option<(LoadBalancerState, bool)>, AwsError> {
+async fn named(cx: &Ctx<'_>, name: &str) -> Result<Option<(LoadBalancerState, bool)>, Error> {
     let elb = &cx.aws.elbv2;
     let found = none_if_gone(
         elb.describe_load_balancers()
@@ -67,132 +78,19 @@ async fn named(cx: &Ctx<'_>, name: &str) -> Result<Option<(LoadBalancerState, bo
     Ok(Some((state, ours)))
 }
 
-async fn find(cx: &Ctx<'_>, name: &str) -> Result<Option<LoadBalancerState>, AwsError> {
+async fn find(cx: &Ctx<'_>, name: &str) -> Result<Option<LoadBalancerState>, Error> {
     match named(cx, name).await? {
         Some((state, true)) => Ok(Some(state)),
-        Some(_) => Err(name_taken(
-            "elbv2",
-            "CreateLoadBalancer",
-            "a load balancer",
-            name,
-            cx.prefix,
-        )),
+        Some(_) => Err(cx.name_taken("elbv2", "a load balancer", name)),
         None => Ok(None),
     }
-}
-
-/// The fleet's load balancer, when it exists and carries the fleet's tag.
-pub(crate) async fn discover(cx: &Ctx<'_>) -> Result<Option<LoadBalancerState>, AwsError> {
-    let found = named(cx, &lb_name(cx.prefix)).await?;
-    Ok(found.and_then(|(state, ours)| ours.then_some(state)))
-}
-
-/// Creates (or adopts) the load balancer; does not wait for it to be active.
-pub async fn create(
-    cx: &Ctx<'_>,
-    subnets: &SubnetsState,
-    sg: &SecurityGroupState,
-) -> Result<LoadBalancerState, AwsError> {
-    let name = lb_name(cx.prefix);
-    let state = match find(cx, &name).await? {
-        Some(s) => s,
-        None => {
-            let tags: Vec<Tag> = cx
-                .tags(Node::LoadBalancer)
-                .into_iter()
-                .map(|(k, v)| Tag::builder().key(k).value(v).build())
-                .collect();
-            let out = cx
-                .aws
-                .elbv2
-                .create_load_balancer()
-                .name(&name)
-                .r#type(LoadBalancerTypeEnum::Application)
-                .scheme(LoadBalancerSchemeEnum::InternetFacing)
-                .ip_address_type(IpAddressType::Ipv4)
-                .set_subnets(Some(subnets.subnet_ids.clone()))
-                .security_groups(&sg.group_id)
-                .set_tags(Some(tags))
-                .send()
-                .await
-                .map_err(on("elbv2", "CreateLoadBalancer"))?;
-            let lb = out.load_balancers().first().ok_or_else(|| {
-                AwsError::conflict(
-                    "elbv2",
-                    "CreateLoadBalancer",
-                    "AWS returned no load balancer".into(),
-                )
-            })?;
-            state_of(lb, &name)
-        }
-    };
-    // Malformed headers are dropped rather than passed to the app (AWS's own hardening advice).
-    let drop_invalid = LoadBalancerAttribute::builder()
-        .key("routing.http.drop_invalid_header_fields.enabled")
-        .value("true")
-        .build();
-    cx.aws
-        .elbv2
-        .modify_load_balancer_attributes()
-        .load_balancer_arn(&state.arn)
-        .attributes(drop_invalid)
-        .send()
-        .await
-        .map_err(on("elbv2", "ModifyLoadBalancerAttributes"))?;
-    Ok(state)
-}
-
-/// Deletes the load balancer, then waits until its network interfaces are released: until then AWS
-/// refuses to delete its subnets and security group.
-pub async fn delete(cx: &Ctx<'_>, state: &LoadBalancerState) -> Result<(), AwsError> {
-    done_if_gone(
-        cx.aws
-            .elbv2
-            .delete_load_balancer()
-            .load_balancer_arn(&state.arn)
-            .send()
-            .await
-            .map_err(on("elbv2", "DeleteLoadBalancer")),
-    )?;
-    let id = state
-        .arn
-        .rsplit(":loadbalancer/")
-        .next()
-        .unwrap_or_default();
-    let description = aws_sdk_ec2::types::Filter::builder()
-        .name("description")
-        .values(format!("ELB {id}"))
-        .build();
-    let what = format!(
-        "load balancer {} to release its network interfaces",
-        state.name
-    );
-    // ENIs of a deleted ALB typically go within 1-5 minutes; poll gently.
-    cx.waits
-        .until(
-            ("ec2", "DescribeNetworkInterfaces"),
-            &what,
-            Duration::from_secs(5),
-            || async {
-                let enis = cx
-                    .aws
-                    .ec2
-                    .describe_network_interfaces()
-                    .filters(description.clone())
-                    .send()
-                    .await
-                    .map_err(on("ec2", "DescribeNetworkInterfaces"))?;
-                Ok(enis.network_interfaces().is_empty().then_some(()))
-            },
-        )
-        .await
 }
 
 /// The load balancer with this ARN as AWS describes it; `None` when it is gone.
 async fn by_arn(
     cx: &Ctx<'_>,
     arn: &str,
-) -> Result<Option<aws_sdk_elasticloadbalancingv2::types::LoadBalancer>, AwsError> {
+) -> Result<Option<aws_sdk_elasticloadbalancingv2::types::LoadBalancer>, Error> {
     let found = cx
         .aws
         .elbv2
@@ -204,39 +102,147 @@ async fn by_arn(
     Ok(found.and_then(|o| o.load_balancers().first().cloned()))
 }
 
-/// The load balancer as it is now; `None` when it is gone.
-pub async fn read(
-    cx: &Ctx<'_>,
-    state: &LoadBalancerState,
-) -> Result<Option<LoadBalancerState>, AwsError> {
-    Ok(by_arn(cx, &state.arn)
-        .await?
-        .map(|lb| state_of(&lb, &state.name)))
+impl Reconciler for LoadBalancer {
+    type Spec = Spec;
+    type Record = LoadBalancerState;
+    type Within = ();
+
+    /// Creates (or adopts) the load balancer; does not wait for it to be active.
+    async fn apply(&self, cx: &Ctx<'_>, spec: &Spec) -> Result<LoadBalancerState, Error> {
+        let name = lb_name(cx.prefix);
+        let state = match find(cx, &name).await? {
+            Some(s) => s,
+            None => {
+                let tags: Vec<Tag> = cx
+                    .tags()
+                    .into_iter()
+                    .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                    .collect();
+                let out = cx
+                    .aws
+                    .elbv2
+                    .create_load_balancer()
+                    .name(&name)
+                    .r#type(LoadBalancerTypeEnum::Application)
+                    .scheme(LoadBalancerSchemeEnum::InternetFacing)
+                    .ip_address_type(IpAddressType::Ipv4)
+                    .set_subnets(Some(spec.subnets.subnet_ids.clone()))
+                    .security_groups(&spec.security_group.group_id)
+                    .set_tags(Some(tags))
+                    .send()
+                    .await
+                    .map_err(on("elbv2", "CreateLoadBalancer"))?;
+                let lb = out
+                    .load_balancers()
+                    .first()
+                    .filter(|lb| lb.load_balancer_arn().is_some())
+                    .ok_or_else(|| {
+                        Error::missing("elbv2", "CreateLoadBalancer", "the load balancer's ARN")
+                    })?;
+                state_of(lb, &name)
+            }
+        };
+        // Malformed headers are dropped rather than passed to the app (AWS's own hardening advice).
+        let drop_invalid = LoadBalancerAttribute::builder()
+            .key("routing.http.drop_invalid_header_fields.enabled")
+            .value("true")
+            .build();
+        cx.aws
+            .elbv2
+            .modify_load_balancer_attributes()
+            .load_balancer_arn(&state.arn)
+            .attributes(drop_invalid)
+            .send()
+            .await
+            .map_err(on("elbv2", "ModifyLoadBalancerAttributes"))?;
+        Ok(state)
+    }
+
+    /// The load balancer as it is now; `None` when it is gone.
+    async fn read(
+        &self,
+        cx: &Ctx<'_>,
+        state: &LoadBalancerState,
+    ) -> Result<Option<LoadBalancerState>, Error> {
+        Ok(by_arn(cx, &state.arn)
+            .await?
+            .map(|lb| state_of(&lb, &state.name)))
+    }
+
+    /// Deletes the load balancer, then waits until its network interfaces are released: until then
+    /// AWS refuses to delete its subnets and security group.
+    async fn delete(&self, cx: &Ctx<'_>, state: &LoadBalancerState) -> Result<(), Error> {
+        done_if_gone(
+            cx.aws
+                .elbv2
+                .delete_load_balancer()
+                .load_balancer_arn(&state.arn)
+                .send()
+                .await
+                .map_err(on("elbv2", "DeleteLoadBalancer")),
+        )?;
+        let id = state
+            .arn
+            .rsplit(":loadbalancer/")
+            .next()
+            .unwrap_or_default();
+        let description = aws_sdk_ec2::types::Filter::builder()
+            .name("description")
+            .values(format!("ELB {id}"))
+            .build();
+        let what = format!(
+            "load balancer {} to release its network interfaces",
+            state.name
+        );
+        // ENIs of a deleted ALB typically go within 1-5 minutes; poll gently.
+        cx.waits
+            .until(&what, Duration::from_secs(5), || async {
+                let enis = cx
+                    .aws
+                    .ec2
+                    .describe_network_interfaces()
+                    .filters(description.clone())
+                    .send()
+                    .await
+                    .map_err(on("ec2", "DescribeNetworkInterfaces"))?;
+                Ok(enis.network_interfaces().is_empty().then_some(()))
+            })
+            .await
+    }
+
+    /// The fleet's load balancer, when it exists and carries the fleet's tag.
+    async fn discover(
+        &self,
+        cx: &Ctx<'_>,
+        _within: &(),
+    ) -> Result<Option<LoadBalancerState>, Error> {
+        let found = named(cx, &lb_name(cx.prefix)).await?;
+        Ok(found.and_then(|(state, ours)| ours.then_some(state)))
+    }
+
+    fn tag_targets(&self, r: &LoadBalancerState) -> Vec<Target> {
+        vec![Target::Elb(r.arn.clone())]
+    }
 }
 
 /// Waits until the load balancer is active (a new one provisions for one to three minutes).
-pub async fn wait_active(cx: &Ctx<'_>, state: &LoadBalancerState) -> Result<(), AwsError> {
+pub async fn wait_active(cx: &Ctx<'_>, state: &LoadBalancerState) -> Result<(), Error> {
     let what = format!("load balancer {} to become active", state.name);
     cx.waits
-        .until(
-            ("elbv2", "DescribeLoadBalancers"),
-            &what,
-            Duration::from_secs(15),
-            || async {
-                let code = by_arn(cx, &state.arn)
-                    .await?
-                    .and_then(|lb| lb.state().and_then(|s| s.code()).cloned())
-                    .map(|c| c.as_str().to_string());
-                match code.as_deref() {
-                    Some("active") => Ok(Some(())),
-                    Some("failed") => Err(AwsError::conflict(
-                        "elbv2",
-                        "DescribeLoadBalancers",
-                        format!("load balancer {} failed to provision", state.name),
-                    )),
-                    _ => Ok(None),
-                }
-            },
-        )
+        .until(&what, Duration::from_secs(15), || async {
+            let code = by_arn(cx, &state.arn)
+                .await?
+                .and_then(|lb| lb.state().and_then(|s| s.code()).cloned())
+                .map(|c| c.as_str().to_string());
+            match code.as_deref() {
+                Some("active") => Ok(Some(())),
+                Some("failed") => Err(Error::Failed {
+                    service: "elbv2",
+                    operation: "DescribeLoadBalancers",
+                    reason: format!("load balancer {} failed to provision", state.name),
+                }),
+                _ => Ok(None),
+            }
+        })
         .await
 }

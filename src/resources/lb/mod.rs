@@ -6,10 +6,10 @@ pub mod target_group;
 
 use super::{Ctx, TAG_FLEET};
 use crate::aws::error::on;
-use crate::aws::AwsError;
+use crate::aws::Error;
 
 /// Whether the ELBv2 object at `arn` carries this fleet's identity tag.
-async fn owned(cx: &Ctx<'_>, arn: &str) -> Result<bool, AwsError> {
+async fn owned(cx: &Ctx<'_>, arn: &str) -> Result<bool, Error> {
     let tags = cx
         .aws
         .elbv2

@@ -5,20 +5,87 @@ use std::time::Duration;
 
 use aws_sdk_elasticloadbalancingv2::operation::describe_target_groups::builders::DescribeTargetGroupsFluentBuilder;
 use aws_sdk_elasticloadbalancingv2::types::{
-    Matcher, ProtocolEnum, Tag, TargetGroup, TargetGroupAttribute, TargetHealthStateEnum,
-    TargetTypeEnum,
+    Matcher, ProtocolEnum, Tag, TargetGroup as AwsTargetGroup, TargetGroupAttribute,
+    TargetHealthStateEnum, TargetTypeEnum,
 };
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::super::{name_taken, Ctx};
+use super::super::tagging::Target;
+use super::super::{Ctx, Reconciler};
 use crate::aws::error::{done_if_gone, none_if_gone, on};
-use crate::aws::AwsError;
-use crate::fleet::args::HealthCheck;
-use crate::fleet::plan::Node;
+use crate::aws::Error;
 use crate::resources::network::vpc::VpcState;
 
 /// The attribute holding the deregistration delay.
 const DEREGISTRATION_DELAY: &str = "deregistration_delay.timeout_seconds";
+
+/// The fleet's target group (see the module docs).
+pub struct TargetGroup;
+
+/// What the target group is made from.
+pub struct Spec {
+    /// The VPC its targets live in.
+    pub vpc: VpcState,
+    /// The app port it forwards to (fixed once the group exists).
+    pub port: u16,
+    /// Its health check.
+    pub health_check: HealthCheck,
+    /// Seconds it keeps draining a target before deregistering it.
+    pub deregistration_delay_seconds: u32,
+}
+
+/// The target group's health check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HealthCheck {
+    /// HTTP path probed on each instance.
+    #[serde(default = "defaults::health_path")]
+    pub path: String,
+    /// Seconds between probes (5-300).
+    #[serde(default = "defaults::health_interval")]
+    pub interval_seconds: u32,
+    /// Seconds to wait for a response (2-120, less than intervalSeconds).
+    #[serde(default = "defaults::health_timeout")]
+    pub timeout_seconds: u32,
+    /// Consecutive successes before a target is healthy (2-10).
+    #[serde(default = "defaults::healthy_threshold")]
+    pub healthy_threshold: u32,
+    /// Consecutive failures before a target is unhealthy (2-10).
+    #[serde(default = "defaults::unhealthy_threshold")]
+    pub unhealthy_threshold: u32,
+}
+
+impl Default for HealthCheck {
+    fn default() -> Self {
+        Self {
+            path: defaults::health_path(),
+            interval_seconds: defaults::health_interval(),
+            timeout_seconds: defaults::health_timeout(),
+            healthy_threshold: defaults::healthy_threshold(),
+            unhealthy_threshold: defaults::unhealthy_threshold(),
+        }
+    }
+}
+
+/// The health check's defaults, named so serde, the schema and `Default` share them.
+mod defaults {
+    pub fn health_path() -> String {
+        "/".into()
+    }
+    pub fn health_interval() -> u32 {
+        10
+    }
+    pub fn health_timeout() -> u32 {
+        5
+    }
+    pub fn healthy_threshold() -> u32 {
+        2
+    }
+    pub fn unhealthy_threshold() -> u32 {
+        2
+    }
+}
 
 /// What the fleet records about its target group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,7 +103,7 @@ pub fn group_name(prefix: &str) -> String {
 }
 
 /// The target group named `name`: its ARN and whether it carries the fleet's tag.
-async fn named(cx: &Ctx<'_>, name: &str) -> Result<Option<(String, bool)>, AwsError> {
+async fn named(cx: &Ctx<'_>, name: &str) -> Result<Option<(String, bool)>, Error> {
     let Some(group) = describe(cx, |req| req.names(name)).await? else {
         return Ok(None);
     };
@@ -49,35 +116,22 @@ async fn named(cx: &Ctx<'_>, name: &str) -> Result<Option<(String, bool)>, AwsEr
 async fn describe(
     cx: &Ctx<'_>,
     by: impl FnOnce(DescribeTargetGroupsFluentBuilder) -> DescribeTargetGroupsFluentBuilder,
-) -> Result<Option<TargetGroup>, AwsError> {
+) -> Result<Option<AwsTargetGroup>, Error> {
     let found = by(cx.aws.elbv2.describe_target_groups()).send().await;
     let found = none_if_gone(found.map_err(on("elbv2", "DescribeTargetGroups")))?;
     Ok(found.and_then(|o| o.target_groups().first().cloned()))
 }
 
-async fn find(cx: &Ctx<'_>, name: &str) -> Result<Option<String>, AwsError> {
+async fn find(cx: &Ctx<'_>, name: &str) -> Result<Option<String>, Error> {
     match named(cx, name).await? {
         Some((arn, true)) => Ok(Some(arn)),
-        Some(_) => Err(name_taken(
-            "elbv2",
-            "CreateTargetGroup",
-            "a target group",
-            name,
-            cx.prefix,
-        )),
+        Some(_) => Err(cx.name_taken("elbv2", "a target group", name)),
         None => Ok(None),
     }
 }
 
-/// The fleet's target group, when it exists and carries the fleet's tag.
-pub(crate) async fn discover(cx: &Ctx<'_>) -> Result<Option<TargetGroupState>, AwsError> {
-    let name = group_name(cx.prefix);
-    let found = named(cx, &name).await?;
-    Ok(found.and_then(|(arn, ours)| ours.then_some(TargetGroupState { arn, name })))
-}
-
 /// The settings the group was made with, as AWS has them now.
-pub(crate) struct Settings {
+pub struct Settings {
     /// The app port it forwards to.
     pub port: u16,
     /// Its health check.
@@ -87,10 +141,7 @@ pub(crate) struct Settings {
 }
 
 /// The group's settings; `None` when it is gone.
-pub(crate) async fn settings(
-    cx: &Ctx<'_>,
-    state: &TargetGroupState,
-) -> Result<Option<Settings>, AwsError> {
+pub async fn settings(cx: &Ctx<'_>, state: &TargetGroupState) -> Result<Option<Settings>, Error> {
     let Some(g) = describe(cx, |req| req.target_group_arns(&state.arn)).await? else {
         return Ok(None);
     };
@@ -125,94 +176,118 @@ pub(crate) async fn settings(
     }))
 }
 
-/// Creates (or adopts) the group and sets its deregistration delay.
-pub async fn create(cx: &Ctx<'_>, vpc: &VpcState) -> Result<TargetGroupState, AwsError> {
-    let name = group_name(cx.prefix);
-    let hc = &cx.args.health_check;
-    let arn = match find(cx, &name).await? {
-        Some(arn) => {
-            // Adopted: bring its health check to the inputs (port and protocol cannot change).
-            cx.aws
-                .elbv2
-                .modify_target_group()
-                .target_group_arn(&arn)
-                .health_check_path(&hc.path)
-                .health_check_interval_seconds(hc.interval_seconds as i32)
-                .health_check_timeout_seconds(hc.timeout_seconds as i32)
-                .healthy_threshold_count(hc.healthy_threshold as i32)
-                .unhealthy_threshold_count(hc.unhealthy_threshold as i32)
-                .send()
-                .await
-                .map_err(on("elbv2", "ModifyTargetGroup"))?;
-            arn
-        }
-        None => {
-            let tags: Vec<Tag> = cx
-                .tags(Node::TargetGroup)
-                .into_iter()
-                .map(|(k, v)| Tag::builder().key(k).value(v).build())
-                .collect();
-            let out = cx
-                .aws
-                .elbv2
-                .create_target_group()
-                .name(&name)
-                .protocol(ProtocolEnum::Http)
-                .port(i32::from(cx.args.app_port))
-                .vpc_id(&vpc.vpc_id)
-                .target_type(TargetTypeEnum::Instance)
-                .health_check_path(&hc.path)
-                .health_check_interval_seconds(hc.interval_seconds as i32)
-                .health_check_timeout_seconds(hc.timeout_seconds as i32)
-                .healthy_threshold_count(hc.healthy_threshold as i32)
-                .unhealthy_threshold_count(hc.unhealthy_threshold as i32)
-                .matcher(Matcher::builder().http_code("200-399").build())
-                .set_tags(Some(tags))
-                .send()
-                .await
-                .map_err(on("elbv2", "CreateTargetGroup"))?;
-            out.target_groups()
-                .first()
-                .and_then(|g| g.target_group_arn())
-                .unwrap_or_default()
-                .to_string()
-        }
-    };
-    let delay = TargetGroupAttribute::builder()
-        .key(DEREGISTRATION_DELAY)
-        .value(cx.args.deregistration_delay_seconds.to_string())
-        .build();
-    cx.aws
-        .elbv2
-        .modify_target_group_attributes()
-        .target_group_arn(&arn)
-        .attributes(delay)
-        .send()
-        .await
-        .map_err(on("elbv2", "ModifyTargetGroupAttributes"))?;
-    Ok(TargetGroupState { arn, name })
-}
+impl Reconciler for TargetGroup {
+    type Spec = Spec;
+    type Record = TargetGroupState;
+    type Within = ();
 
-/// Deletes the group; one already gone is done.
-pub async fn delete(cx: &Ctx<'_>, state: &TargetGroupState) -> Result<(), AwsError> {
-    done_if_gone(
+    /// Creates (or adopts) the group and sets its deregistration delay.
+    async fn apply(&self, cx: &Ctx<'_>, spec: &Spec) -> Result<TargetGroupState, Error> {
+        let name = group_name(cx.prefix);
+        let hc = &spec.health_check;
+        let arn = match find(cx, &name).await? {
+            Some(arn) => {
+                // Adopted: bring its health check to the inputs (port and protocol cannot change).
+                cx.aws
+                    .elbv2
+                    .modify_target_group()
+                    .target_group_arn(&arn)
+                    .health_check_path(&hc.path)
+                    .health_check_interval_seconds(hc.interval_seconds as i32)
+                    .health_check_timeout_seconds(hc.timeout_seconds as i32)
+                    .healthy_threshold_count(hc.healthy_threshold as i32)
+                    .unhealthy_threshold_count(hc.unhealthy_threshold as i32)
+                    .send()
+                    .await
+                    .map_err(on("elbv2", "ModifyTargetGroup"))?;
+                arn
+            }
+            None => {
+                let tags: Vec<Tag> = cx
+                    .tags()
+                    .into_iter()
+                    .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                    .collect();
+                let out = cx
+                    .aws
+                    .elbv2
+                    .create_target_group()
+                    .name(&name)
+                    .protocol(ProtocolEnum::Http)
+                    .port(i32::from(spec.port))
+                    .vpc_id(&spec.vpc.vpc_id)
+                    .target_type(TargetTypeEnum::Instance)
+                    .health_check_path(&hc.path)
+                    .health_check_interval_seconds(hc.interval_seconds as i32)
+                    .health_check_timeout_seconds(hc.timeout_seconds as i32)
+                    .healthy_threshold_count(hc.healthy_threshold as i32)
+                    .unhealthy_threshold_count(hc.unhealthy_threshold as i32)
+                    .matcher(Matcher::builder().http_code("200-399").build())
+                    .set_tags(Some(tags))
+                    .send()
+                    .await
+                    .map_err(on("elbv2", "CreateTargetGroup"))?;
+                out.target_groups()
+                    .first()
+                    .and_then(|g| g.target_group_arn())
+                    .ok_or_else(|| {
+                        Error::missing("elbv2", "CreateTargetGroup", "the target group's ARN")
+                    })?
+                    .to_string()
+            }
+        };
+        let delay = TargetGroupAttribute::builder()
+            .key(DEREGISTRATION_DELAY)
+            .value(spec.deregistration_delay_seconds.to_string())
+            .build();
         cx.aws
             .elbv2
-            .delete_target_group()
-            .target_group_arn(&state.arn)
+            .modify_target_group_attributes()
+            .target_group_arn(&arn)
+            .attributes(delay)
             .send()
             .await
-            .map_err(on("elbv2", "DeleteTargetGroup")),
-    )
-}
+            .map_err(on("elbv2", "ModifyTargetGroupAttributes"))?;
+        Ok(TargetGroupState { arn, name })
+    }
 
-/// The group as it is now; `None` when it is gone.
-pub async fn read(
-    cx: &Ctx<'_>,
-    state: &TargetGroupState,
-) -> Result<Option<TargetGroupState>, AwsError> {
-    let found = describe(cx, |req| req.target_group_arns(&state.arn)).await?;
-    Ok(found.map(|_| state.clone()))
+    /// The group as it is now; `None` when it is gone.
+    async fn read(
+        &self,
+        cx: &Ctx<'_>,
+        state: &TargetGroupState,
+    ) -> Result<Option<TargetGroupState>, Error> {
+        let found = describe(cx, |req| req.target_group_arns(&state.arn)).await?;
+        Ok(found.map(|_| state.clone()))
+    }
+
+    /// Deletes the group; one already gone is done.
+    async fn delete(&self, cx: &Ctx<'_>, state: &TargetGroupState) -> Result<(), Error> {
+        done_if_gone(
+            cx.aws
+                .elbv2
+                .delete_target_group()
+                .target_group_arn(&state.arn)
+                .send()
+                .await
+                .map_err(on("elbv2", "DeleteTargetGroup")),
+        )
+    }
+
+    /// The fleet's target group, when it exists and carries the fleet's tag.
+    async fn discover(
+        &self,
+        cx: &Ctx<'_>,
+        _within: &(),
+    ) -> Result<Option<TargetGroupState>, Error> {
+        let name = group_name(cx.prefix);
+        let found = named(cx, &name).await?;
+        Ok(found.and_then(|(arn, ours)| ours.then_some(TargetGroupState { arn, name })))
+    }
+
+    fn tag_targets(&self, r: &TargetGroupState) -> Vec<Target> {
+        vec![Target::Elb(r.arn.clone())]
+    }
 }
 
 /// Waits until at least `want` targets pass the health check (each needs `healthyThreshold` checks
@@ -221,32 +296,27 @@ pub async fn wait_healthy(
     cx: &Ctx<'_>,
     state: &TargetGroupState,
     want: usize,
-) -> Result<(), AwsError> {
+) -> Result<(), Error> {
     let what = format!("{want} healthy target(s) in target group {}", state.name);
     cx.waits
-        .until(
-            ("elbv2", "DescribeTargetHealth"),
-            &what,
-            Duration::from_secs(10),
-            || async {
-                let out = cx
-                    .aws
-                    .elbv2
-                    .describe_target_health()
-                    .target_group_arn(&state.arn)
-                    .send()
-                    .await
-                    .map_err(on("elbv2", "DescribeTargetHealth"))?;
-                let healthy = out
-                    .target_health_descriptions()
-                    .iter()
-                    .filter(|d| {
-                        d.target_health().and_then(|h| h.state())
-                            == Some(&TargetHealthStateEnum::Healthy)
-                    })
-                    .count();
-                Ok((healthy >= want).then_some(()))
-            },
-        )
+        .until(&what, Duration::from_secs(10), || async {
+            let out = cx
+                .aws
+                .elbv2
+                .describe_target_health()
+                .target_group_arn(&state.arn)
+                .send()
+                .await
+                .map_err(on("elbv2", "DescribeTargetHealth"))?;
+            let healthy = out
+                .target_health_descriptions()
+                .iter()
+                .filter(|d| {
+                    d.target_health().and_then(|h| h.state())
+                        == Some(&TargetHealthStateEnum::Healthy)
+                })
+                .count();
+            Ok((healthy >= want).then_some(()))
+        })
         .await
 }

@@ -1,28 +1,33 @@
 //! The load balancer's security group. With the CDN on, only CloudFront's origin-facing servers may
-//! reach the listeners (AWS's managed prefix list), not the whole internet as in the seed.
+//! reach the listeners (AWS's managed prefix list), not the whole internet as in the seed. Made and
+//! read by [`super::security_group::SecurityGroup`]; this file says what its rules are.
 
 use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, PrefixListId};
 
 use super::super::Ctx;
-use super::security_group::{self, SecurityGroupState};
 use super::vpc::VpcState;
-use crate::aws::error::on;
-use crate::aws::AwsError;
-use crate::fleet::plan::Node;
+use crate::aws::error::{on, Error};
 
 /// AWS's managed prefix list of CloudFront's origin-facing addresses.
 pub const CLOUDFRONT_PREFIX_LIST: &str = "com.amazonaws.global.cloudfront.origin-facing";
 
-/// The ports the listeners use: the listener port, and 443 when there is a certificate.
-pub fn listener_ports(cx: &Ctx<'_>) -> Vec<u16> {
-    let mut ports = vec![cx.args.listener_port];
-    if cx.args.certificate_arn.is_some() && cx.args.listener_port != 443 {
-        ports.push(443);
-    }
-    ports
+/// The group's name after the fleet's prefix.
+pub(super) const NAME_SUFFIX: &str = "alb";
+/// The group's description.
+pub(super) const DESCRIPTION: &str = "ec2fleet load balancer";
+
+/// What the load balancer's security group is made from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spec {
+    /// The VPC it lives in.
+    pub vpc: VpcState,
+    /// The ports the listeners use, each opened.
+    pub ports: Vec<u16>,
+    /// Whether the CDN fronts the load balancer (then only CloudFront may reach it).
+    pub cdn: bool,
 }
 
-async fn cloudfront_prefix_list(cx: &Ctx<'_>) -> Result<String, AwsError> {
+async fn cloudfront_prefix_list(cx: &Ctx<'_>) -> Result<String, Error> {
     let by_name = Filter::builder()
         .name("prefix-list-name")
         .values(CLOUDFRONT_PREFIX_LIST)
@@ -43,16 +48,18 @@ async fn cloudfront_prefix_list(cx: &Ctx<'_>) -> Result<String, AwsError> {
         .to_string())
 }
 
-/// Creates (or adopts) the group and its ingress rules.
-pub async fn create(cx: &Ctx<'_>, vpc: &VpcState) -> Result<SecurityGroupState, AwsError> {
-    let source = if cx.args.cdn.enabled {
+/// The group's ingress rules: each listener port from CloudFront's prefix list with the CDN on,
+/// from anywhere with it off. Looks the prefix list up (one call) when the CDN is on.
+pub async fn ingress(cx: &Ctx<'_>, spec: &Spec) -> Result<Vec<IpPermission>, Error> {
+    let source = if spec.cdn {
         Some(cloudfront_prefix_list(cx).await?)
     } else {
         None
     };
-    let rules = listener_ports(cx)
-        .into_iter()
-        .map(|port| {
+    Ok(spec
+        .ports
+        .iter()
+        .map(|&port| {
             let rule = IpPermission::builder()
                 .ip_protocol("tcp")
                 .from_port(port.into())
@@ -73,15 +80,5 @@ pub async fn create(cx: &Ctx<'_>, vpc: &VpcState) -> Result<SecurityGroupState, 
             }
             .build()
         })
-        .collect();
-    let name = format!("{}-alb", cx.prefix);
-    security_group::ensure(
-        cx,
-        Node::LoadBalancerSecurityGroup,
-        vpc,
-        &name,
-        "ec2fleet load balancer",
-        rules,
-    )
-    .await
+        .collect())
 }

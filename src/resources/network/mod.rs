@@ -12,16 +12,11 @@ pub mod vpc;
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 
 use super::{Ctx, TAG_FLEET, TAG_NODE};
-use crate::fleet::plan::Node;
 
-/// The tag specification for a new EC2 object of `node`, with `extra` tags on top.
-pub(crate) fn tag_spec(
-    cx: &Ctx<'_>,
-    node: Node,
-    kind: ResourceType,
-    extra: &[(&str, String)],
-) -> TagSpecification {
-    let mut tags = cx.tags(node);
+/// The tag specification for a new EC2 object of `kind` made by the sub-resource of `cx`, with
+/// `extra` tags on top.
+pub fn tag_spec(cx: &Ctx<'_>, kind: ResourceType, extra: &[(&str, String)]) -> TagSpecification {
+    let mut tags = cx.tags();
     tags.extend(extra.iter().map(|(k, v)| (k.to_string(), v.clone())));
     let tags = tags
         .into_iter()
@@ -33,11 +28,11 @@ pub(crate) fn tag_spec(
         .build()
 }
 
-/// Filters that find this fleet's objects of `node`.
-fn identity_filters(cx: &Ctx<'_>, node: Node) -> Vec<Filter> {
+/// Filters that find the objects of the sub-resource of `cx` (this fleet, this node).
+pub fn identity_filters(cx: &Ctx<'_>) -> Vec<Filter> {
     vec![
         tag_filter(TAG_FLEET, cx.prefix),
-        tag_filter(TAG_NODE, &node.to_string()),
+        tag_filter(TAG_NODE, cx.node),
     ]
 }
 

@@ -1,5 +1,7 @@
-//! What both of the fleet's security groups share: find-or-create by identity tags, idempotent ingress,
-//! idempotent delete.
+//! The fleet's two security groups, the load balancer's and the instances', as one reconciler (so a
+//! refresh reads both in one call): find-or-create by identity tags, ingress made exactly what the
+//! spec says, idempotent delete. What each group lets in is said in its own file
+//! ([`super::load_balancer_security_group`], [`super::instance_security_group`]).
 
 use std::collections::{HashMap, HashSet};
 
@@ -8,12 +10,23 @@ use aws_sdk_ec2::types::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::super::Ctx;
+use super::super::tagging::Target;
+use super::super::{Ctx, Reconciler};
 use super::vpc::VpcState;
-use super::{identity_filters, tag_spec};
-use crate::aws::error::{done_if_gone, on};
-use crate::aws::AwsError;
-use crate::fleet::plan::Node;
+use super::{identity_filters, instance_security_group, load_balancer_security_group, tag_spec};
+use crate::aws::error::{done_if_gone, on, Error};
+
+/// Both of the fleet's security groups, as one reconciler; which one is the ctx's node.
+pub struct SecurityGroup;
+
+/// What a security group is made from: which of the two it is, and that one's inputs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Spec {
+    /// The load balancer's group.
+    LoadBalancer(load_balancer_security_group::Spec),
+    /// The instances' group.
+    Instances(instance_security_group::Spec),
+}
 
 /// What the fleet records about a security group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,24 +36,13 @@ pub struct SecurityGroupState {
     pub group_id: String,
 }
 
-/// The group this fleet made for `node`, found by its identity tags.
-pub(crate) async fn discover(
-    cx: &Ctx<'_>,
-    node: Node,
-) -> Result<Option<SecurityGroupState>, AwsError> {
-    Ok(find(cx, node).await?.map(|(state, _)| state))
-}
-
-/// The group this fleet made for `node` with its ingress rules.
-async fn find(
-    cx: &Ctx<'_>,
-    node: Node,
-) -> Result<Option<(SecurityGroupState, Vec<IpPermission>)>, AwsError> {
+/// The group this sub-resource made, found by its identity tags, with its ingress rules.
+async fn find(cx: &Ctx<'_>) -> Result<Option<(SecurityGroupState, Vec<IpPermission>)>, Error> {
     let found = cx
         .aws
         .ec2
         .describe_security_groups()
-        .set_filters(Some(identity_filters(cx, node)))
+        .set_filters(Some(identity_filters(cx)))
         .send()
         .await
         .map_err(on("ec2", "DescribeSecurityGroups"))?;
@@ -52,20 +54,19 @@ async fn find(
     }))
 }
 
-/// Finds the group this fleet made for `node`, or creates it, then makes its ingress exactly
+/// Finds the group this sub-resource made, or creates it, then makes its ingress exactly
 /// `ingress`: what is missing is granted, and what is no longer wanted (an SSH range the user
 /// removed, the open rule of a CDN that is now on, an old listener port) is revoked.
-pub async fn ensure(
+async fn ensure(
     cx: &Ctx<'_>,
-    node: Node,
     vpc: &VpcState,
     name: &str,
     description: &str,
     ingress: Vec<IpPermission>,
-) -> Result<SecurityGroupState, AwsError> {
-    let (state, current) = match find(cx, node).await? {
+) -> Result<SecurityGroupState, Error> {
+    let (state, current) = match find(cx).await? {
         Some(found) => found,
-        None => (create(cx, node, vpc, name, description).await?, vec![]),
+        None => (create(cx, vpc, name, description).await?, vec![]),
     };
     let want = grants(&ingress);
     let have: HashSet<Grant> = grants(&current).into_iter().map(|(g, _)| g).collect();
@@ -84,7 +85,7 @@ pub async fn ensure(
             .map_err(on("ec2", "AuthorizeSecurityGroupIngress"));
         // The SDK's retry of a call whose answer was lost finds them granted: the call is atomic.
         match granted {
-            Err(e) if e.code.as_deref() != Some("InvalidPermission.Duplicate") => return Err(e),
+            Err(e) if e.code() != Some("InvalidPermission.Duplicate") => return Err(e),
             _ => {}
         }
     }
@@ -103,12 +104,11 @@ pub async fn ensure(
 
 async fn create(
     cx: &Ctx<'_>,
-    node: Node,
     vpc: &VpcState,
     name: &str,
     description: &str,
-) -> Result<SecurityGroupState, AwsError> {
-    let spec = tag_spec(cx, node, ResourceType::SecurityGroup, &[]);
+) -> Result<SecurityGroupState, Error> {
+    let tags = tag_spec(cx, ResourceType::SecurityGroup, &[]);
     let out = cx
         .aws
         .ec2
@@ -116,12 +116,15 @@ async fn create(
         .group_name(name)
         .description(description)
         .vpc_id(&vpc.vpc_id)
-        .tag_specifications(spec)
+        .tag_specifications(tags)
         .send()
         .await
         .map_err(on("ec2", "CreateSecurityGroup"))?;
+    let group_id = out
+        .group_id()
+        .ok_or_else(|| Error::missing("ec2", "CreateSecurityGroup", "the security group ID"))?;
     Ok(SecurityGroupState {
-        group_id: out.group_id().unwrap_or_default().to_string(),
+        group_id: group_id.to_string(),
     })
 }
 
@@ -202,20 +205,22 @@ fn grants(rules: &[IpPermission]) -> Vec<(Grant, IpPermission)> {
     out
 }
 
-/// The group's ingress rules as they are now, or `None` when the group is gone.
-pub async fn read(
+/// The group's ingress rules as they are now, or `None` when the group is gone (import reads the SSH
+/// CIDRs from them).
+pub async fn rules(
     cx: &Ctx<'_>,
     state: &SecurityGroupState,
-) -> Result<Option<Vec<IpPermission>>, AwsError> {
-    Ok(read_many(cx, &[state]).await?.remove(&state.group_id))
+) -> Result<Option<Vec<IpPermission>>, Error> {
+    Ok(permissions(cx, &[state]).await?.remove(&state.group_id))
 }
 
-/// The ingress rules of those of `groups` that still exist, by group ID, in one call. A `group-id`
-/// filter rather than `GroupIds`, because the latter fails the whole call when any group is gone.
-pub async fn read_many(
+/// The ingress rules of those of `groups` that still exist, by group ID, in one call (none when
+/// `groups` is empty). A `group-id` filter rather than `GroupIds`, because the latter fails the whole
+/// call when any group is gone.
+async fn permissions(
     cx: &Ctx<'_>,
     groups: &[&SecurityGroupState],
-) -> Result<HashMap<String, Vec<IpPermission>>, AwsError> {
+) -> Result<HashMap<String, Vec<IpPermission>>, Error> {
     if groups.is_empty() {
         return Ok(HashMap::new());
     }
@@ -240,17 +245,86 @@ pub async fn read_many(
         .collect())
 }
 
-/// Deletes the group; one already gone is done.
-pub async fn delete(cx: &Ctx<'_>, state: &SecurityGroupState) -> Result<(), AwsError> {
-    done_if_gone(
-        cx.aws
-            .ec2
-            .delete_security_group()
-            .group_id(&state.group_id)
-            .send()
-            .await
-            .map_err(on("ec2", "DeleteSecurityGroup")),
-    )
+/// Those of `groups` that still exist, in the order given, from one call.
+async fn live(
+    cx: &Ctx<'_>,
+    groups: &[&SecurityGroupState],
+) -> Result<Vec<Option<SecurityGroupState>>, Error> {
+    let found = permissions(cx, groups).await?;
+    Ok(groups
+        .iter()
+        .map(|g| found.contains_key(&g.group_id).then(|| (*g).clone()))
+        .collect())
+}
+
+impl Reconciler for SecurityGroup {
+    type Spec = Spec;
+    type Record = SecurityGroupState;
+    type Within = ();
+
+    /// Creates (or adopts) the group and makes its ingress rules the spec's.
+    async fn apply(&self, cx: &Ctx<'_>, spec: &Spec) -> Result<SecurityGroupState, Error> {
+        let (vpc, suffix, description, ingress) = match spec {
+            Spec::LoadBalancer(s) => (
+                &s.vpc,
+                load_balancer_security_group::NAME_SUFFIX,
+                load_balancer_security_group::DESCRIPTION,
+                load_balancer_security_group::ingress(cx, s).await?,
+            ),
+            Spec::Instances(s) => (
+                &s.vpc,
+                instance_security_group::NAME_SUFFIX,
+                instance_security_group::DESCRIPTION,
+                instance_security_group::ingress(s),
+            ),
+        };
+        let name = format!("{}-{suffix}", cx.prefix);
+        ensure(cx, vpc, &name, description, ingress).await
+    }
+
+    /// The group as it is now, or `None` when it is gone.
+    async fn read(
+        &self,
+        cx: &Ctx<'_>,
+        record: &SecurityGroupState,
+    ) -> Result<Option<SecurityGroupState>, Error> {
+        Ok(live(cx, &[record]).await?.pop().flatten())
+    }
+
+    /// Both groups (or any number) in one `DescribeSecurityGroups` call.
+    async fn read_many(
+        &self,
+        cx: &Ctx<'_>,
+        records: &[&SecurityGroupState],
+    ) -> Result<Vec<Option<SecurityGroupState>>, Error> {
+        live(cx, records).await
+    }
+
+    /// Deletes the group; one already gone is done.
+    async fn delete(&self, cx: &Ctx<'_>, record: &SecurityGroupState) -> Result<(), Error> {
+        done_if_gone(
+            cx.aws
+                .ec2
+                .delete_security_group()
+                .group_id(&record.group_id)
+                .send()
+                .await
+                .map_err(on("ec2", "DeleteSecurityGroup")),
+        )
+    }
+
+    /// The group this sub-resource (the ctx's node) made, found by its identity tags.
+    async fn discover(
+        &self,
+        cx: &Ctx<'_>,
+        _within: &(),
+    ) -> Result<Option<SecurityGroupState>, Error> {
+        Ok(find(cx).await?.map(|(state, _)| state))
+    }
+
+    fn tag_targets(&self, r: &SecurityGroupState) -> Vec<Target> {
+        vec![Target::Ec2(r.group_id.clone())]
+    }
 }
 
 #[cfg(test)]

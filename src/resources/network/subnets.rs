@@ -7,16 +7,27 @@ use aws_sdk_ec2::types::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::super::Ctx;
+use super::super::tagging::Target;
+use super::super::{Ctx, Reconciler};
 use super::vpc::VpcState;
 use super::{identity_filters, tag_spec};
-use crate::aws::error::{done_if_gone, on};
-use crate::aws::AwsError;
-use crate::fleet::plan::Node;
-use crate::fleet::validate::parse_cidr;
+use crate::aws::error::{done_if_gone, on, Error};
+use crate::cidr;
 
 /// Tag saying which zone's subnet an object is (so each is adopted on its own).
 const TAG_ZONE: &str = "ec2fleet:zone";
+
+/// The fleet's public subnets, as a reconciler.
+pub struct Subnets;
+
+/// What the subnets are made from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spec {
+    /// The VPC they are carved from.
+    pub vpc: VpcState,
+    /// The zones the user named (`availabilityZones`); `None` for the region's first three.
+    pub zones: Option<Vec<String>>,
+}
 
 /// What the fleet records about its subnets, in zone order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,7 +43,7 @@ pub struct SubnetsState {
 
 /// Splits `vpc` into `n` equal subnets, leaving at least a quarter of the space for later ones.
 pub fn carve(vpc: &str, n: usize) -> Option<Vec<String>> {
-    let (addr, len) = parse_cidr(vpc)?;
+    let (addr, len) = cidr::parse(vpc)?;
     let bits = ((n + 1) as f64).log2().ceil().max(2.0) as u8;
     let sub_len = len.checked_add(bits).filter(|l| *l <= 28)?;
     let size = 1u32 << (32 - sub_len);
@@ -45,8 +56,8 @@ pub fn carve(vpc: &str, n: usize) -> Option<Vec<String>> {
 }
 
 /// The zones to use: given, or the region's first three available ones.
-async fn zones(cx: &Ctx<'_>) -> Result<Vec<String>, AwsError> {
-    if let Some(z) = &cx.args.availability_zones {
+async fn zones(cx: &Ctx<'_>, given: Option<&Vec<String>>) -> Result<Vec<String>, Error> {
+    if let Some(z) = given {
         return Ok(z.clone());
     }
     let out = cx
@@ -68,8 +79,8 @@ async fn zones(cx: &Ctx<'_>) -> Result<Vec<String>, AwsError> {
 }
 
 /// The subnets carrying this fleet's identity tags (in one VPC, when `vpc` filters on it).
-async fn tagged(cx: &Ctx<'_>, vpc: Option<Filter>) -> Result<Vec<Subnet>, AwsError> {
-    let mut filters = identity_filters(cx, Node::Subnets);
+async fn tagged(cx: &Ctx<'_>, vpc: Option<Filter>) -> Result<Vec<Subnet>, Error> {
+    let mut filters = identity_filters(cx);
     filters.extend(vpc);
     let out = cx
         .aws
@@ -82,125 +93,6 @@ async fn tagged(cx: &Ctx<'_>, vpc: Option<Filter>) -> Result<Vec<Subnet>, AwsErr
     Ok(out.subnets().to_vec())
 }
 
-/// The fleet's own subnets, found by their identity tags, in zone order (subnets are carved in zone
-/// order, so that is their CIDRs' order); `None` when there are none.
-pub(crate) async fn discover(cx: &Ctx<'_>) -> Result<Option<SubnetsState>, AwsError> {
-    let mut found: Vec<(u32, String, String, String)> = tagged(cx, None)
-        .await?
-        .iter()
-        .filter_map(|s| {
-            let cidr = s.cidr_block()?;
-            let (addr, _) = parse_cidr(cidr)?;
-            let zone = s.availability_zone()?.to_string();
-            Some((
-                u32::from(addr),
-                zone,
-                s.subnet_id()?.to_string(),
-                cidr.to_string(),
-            ))
-        })
-        .collect();
-    if found.is_empty() {
-        return Ok(None);
-    }
-    found.sort();
-    Ok(Some(SubnetsState {
-        availability_zones: found.iter().map(|f| f.1.clone()).collect(),
-        subnet_ids: found.iter().map(|f| f.2.clone()).collect(),
-        cidrs: found.into_iter().map(|f| f.3).collect(),
-    }))
-}
-
-/// Creates the subnets (adopting any this fleet made before) and turns on public IPs at launch.
-pub async fn create(cx: &Ctx<'_>, vpc: &VpcState) -> Result<SubnetsState, AwsError> {
-    let zones = zones(cx).await?;
-    let cidrs = carve(&vpc.cidr, zones.len()).unwrap_or_default();
-    let in_vpc = Filter::builder().name("vpc-id").values(&vpc.vpc_id).build();
-    let existing = tagged(cx, Some(in_vpc)).await?;
-    let mut subnet_ids = Vec::new();
-    for (zone, cidr) in zones.iter().zip(&cidrs) {
-        let adopted = existing
-            .iter()
-            .find(|s| s.availability_zone() == Some(zone.as_str()))
-            .and_then(|s| s.subnet_id());
-        let id = match adopted {
-            Some(id) => id.to_string(),
-            None => {
-                let spec = tag_spec(
-                    cx,
-                    Node::Subnets,
-                    ResourceType::Subnet,
-                    &[(TAG_ZONE, zone.clone())],
-                );
-                let out = cx
-                    .aws
-                    .ec2
-                    .create_subnet()
-                    .vpc_id(&vpc.vpc_id)
-                    .cidr_block(cidr)
-                    .availability_zone(zone)
-                    .tag_specifications(spec)
-                    .send()
-                    .await
-                    .map_err(on("ec2", "CreateSubnet"))?;
-                out.subnet()
-                    .and_then(|s| s.subnet_id())
-                    .unwrap_or_default()
-                    .to_string()
-            }
-        };
-        let public = AttributeBooleanValue::builder().value(true).build();
-        cx.aws
-            .ec2
-            .modify_subnet_attribute()
-            .subnet_id(&id)
-            .map_public_ip_on_launch(public)
-            .send()
-            .await
-            .map_err(on("ec2", "ModifySubnetAttribute"))?;
-        subnet_ids.push(id);
-    }
-    Ok(SubnetsState {
-        availability_zones: zones,
-        subnet_ids,
-        cidrs,
-    })
-}
-
-/// The recorded subnets that still exist, in one call; `None` when none does.
-pub async fn read(cx: &Ctx<'_>, state: &SubnetsState) -> Result<Option<SubnetsState>, AwsError> {
-    let ids = id_filter(state);
-    let out = cx
-        .aws
-        .ec2
-        .describe_subnets()
-        .filters(ids)
-        .send()
-        .await
-        .map_err(on("ec2", "DescribeSubnets"))?;
-    let live: Vec<_> = out
-        .subnets()
-        .iter()
-        .filter_map(|s| Some((s.subnet_id()?, s.availability_zone()?, s.cidr_block()?)))
-        .collect();
-    if live.is_empty() {
-        return Ok(None);
-    }
-    let mut now = SubnetsState {
-        availability_zones: Vec::new(),
-        subnet_ids: Vec::new(),
-        cidrs: Vec::new(),
-    };
-    for id in &state.subnet_ids {
-        if let Some((id, zone, cidr)) = live.iter().find(|(i, _, _)| i == id) {
-            now.subnet_ids.push(id.to_string());
-            now.availability_zones.push(zone.to_string());
-            now.cidrs.push(cidr.to_string());
-        }
-    }
-    Ok(Some(now))
-}
-
 /// A filter on the recorded IDs: unlike `SubnetIds`, a filter does not fail when one is gone.
 fn id_filter(state: &SubnetsState) -> Filter {
     Filter::builder()
@@ -209,20 +101,157 @@ fn id_filter(state: &SubnetsState) -> Filter {
         .build()
 }
 
-/// Deletes every subnet; ones already gone are done.
-pub async fn delete(cx: &Ctx<'_>, state: &SubnetsState) -> Result<(), AwsError> {
-    for id in &state.subnet_ids {
-        done_if_gone(
+impl Reconciler for Subnets {
+    type Spec = Spec;
+    type Record = SubnetsState;
+    type Within = ();
+
+    /// Creates the subnets (adopting any this fleet made before) and turns on public IPs at launch.
+    async fn apply(&self, cx: &Ctx<'_>, spec: &Spec) -> Result<SubnetsState, Error> {
+        let vpc = &spec.vpc;
+        let zones = zones(cx, spec.zones.as_ref()).await?;
+        // The inputs' checks keep the VPC's size and the zone count within what carving can split;
+        // failing here rather than making no subnets shows a hole in those checks.
+        let cidrs = carve(&vpc.cidr, zones.len()).ok_or_else(|| {
+            Error::Internal(format!(
+                "the VPC's CIDR {} cannot be carved into {} subnets",
+                vpc.cidr,
+                zones.len()
+            ))
+        })?;
+        let in_vpc = Filter::builder().name("vpc-id").values(&vpc.vpc_id).build();
+        let existing = tagged(cx, Some(in_vpc)).await?;
+        let mut subnet_ids = Vec::new();
+        for (zone, cidr) in zones.iter().zip(&cidrs) {
+            let adopted = existing
+                .iter()
+                .find(|s| s.availability_zone() == Some(zone.as_str()))
+                .and_then(|s| s.subnet_id());
+            let id = match adopted {
+                Some(id) => id.to_string(),
+                None => {
+                    let tags = tag_spec(cx, ResourceType::Subnet, &[(TAG_ZONE, zone.clone())]);
+                    let out = cx
+                        .aws
+                        .ec2
+                        .create_subnet()
+                        .vpc_id(&vpc.vpc_id)
+                        .cidr_block(cidr)
+                        .availability_zone(zone)
+                        .tag_specifications(tags)
+                        .send()
+                        .await
+                        .map_err(on("ec2", "CreateSubnet"))?;
+                    out.subnet()
+                        .and_then(|s| s.subnet_id())
+                        .ok_or_else(|| Error::missing("ec2", "CreateSubnet", "the subnet ID"))?
+                        .to_string()
+                }
+            };
+            let public = AttributeBooleanValue::builder().value(true).build();
             cx.aws
                 .ec2
-                .delete_subnet()
-                .subnet_id(id)
+                .modify_subnet_attribute()
+                .subnet_id(&id)
+                .map_public_ip_on_launch(public)
                 .send()
                 .await
-                .map_err(on("ec2", "DeleteSubnet")),
-        )?;
+                .map_err(on("ec2", "ModifySubnetAttribute"))?;
+            subnet_ids.push(id);
+        }
+        Ok(SubnetsState {
+            availability_zones: zones,
+            subnet_ids,
+            cidrs,
+        })
     }
-    Ok(())
+
+    /// The recorded subnets that still exist, in one call; `None` when none does.
+    async fn read(
+        &self,
+        cx: &Ctx<'_>,
+        record: &SubnetsState,
+    ) -> Result<Option<SubnetsState>, Error> {
+        let ids = id_filter(record);
+        let out = cx
+            .aws
+            .ec2
+            .describe_subnets()
+            .filters(ids)
+            .send()
+            .await
+            .map_err(on("ec2", "DescribeSubnets"))?;
+        let live: Vec<_> = out
+            .subnets()
+            .iter()
+            .filter_map(|s| Some((s.subnet_id()?, s.availability_zone()?, s.cidr_block()?)))
+            .collect();
+        if live.is_empty() {
+            return Ok(None);
+        }
+        let mut now = SubnetsState {
+            availability_zones: Vec::new(),
+            subnet_ids: Vec::new(),
+            cidrs: Vec::new(),
+        };
+        for id in &record.subnet_ids {
+            if let Some((id, zone, cidr)) = live.iter().find(|(i, _, _)| i == id) {
+                now.subnet_ids.push(id.to_string());
+                now.availability_zones.push(zone.to_string());
+                now.cidrs.push(cidr.to_string());
+            }
+        }
+        Ok(Some(now))
+    }
+
+    /// Deletes every subnet; ones already gone are done.
+    async fn delete(&self, cx: &Ctx<'_>, record: &SubnetsState) -> Result<(), Error> {
+        for id in &record.subnet_ids {
+            done_if_gone(
+                cx.aws
+                    .ec2
+                    .delete_subnet()
+                    .subnet_id(id)
+                    .send()
+                    .await
+                    .map_err(on("ec2", "DeleteSubnet")),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The fleet's own subnets, found by their identity tags, in zone order (subnets are carved in
+    /// zone order, so that is their CIDRs' order); `None` when there are none.
+    async fn discover(&self, cx: &Ctx<'_>, _within: &()) -> Result<Option<SubnetsState>, Error> {
+        let mut found: Vec<(u32, String, String, String)> = tagged(cx, None)
+            .await?
+            .iter()
+            .filter_map(|s| {
+                let block = s.cidr_block()?;
+                let (addr, _) = cidr::parse(block)?;
+                let zone = s.availability_zone()?.to_string();
+                Some((
+                    u32::from(addr),
+                    zone,
+                    s.subnet_id()?.to_string(),
+                    block.to_string(),
+                ))
+            })
+            .collect();
+        if found.is_empty() {
+            return Ok(None);
+        }
+        found.sort();
+        Ok(Some(SubnetsState {
+            availability_zones: found.iter().map(|f| f.1.clone()).collect(),
+            subnet_ids: found.iter().map(|f| f.2.clone()).collect(),
+            cidrs: found.into_iter().map(|f| f.3).collect(),
+        }))
+    }
+
+    fn tag_targets(&self, r: &SubnetsState) -> Vec<Target> {
+        r.subnet_ids.iter().cloned().map(Target::Ec2).collect()
+    }
 }
 
 #[cfg(test)]

@@ -3,10 +3,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::super::{Ctx, TAG_FLEET};
+use super::super::tagging::Target;
+use super::super::{Ctx, Reconciler, TAG_FLEET};
 use crate::aws::error::{done_if_gone, on};
-use crate::aws::AwsError;
-use crate::fleet::plan::Node;
+use crate::aws::Error;
+
+/// The application's log group, `/ec2fleet/<prefix>/app`.
+pub struct LogGroup;
 
 /// Days CloudWatch keeps the application's logs.
 pub const RETENTION_DAYS: i32 = 30;
@@ -26,7 +29,7 @@ pub fn group_name(prefix: &str) -> String {
     format!("/ec2fleet/{prefix}/app")
 }
 
-async fn find(cx: &Ctx<'_>, name: &str) -> Result<Option<LogGroupState>, AwsError> {
+async fn find(cx: &Ctx<'_>, name: &str) -> Result<Option<LogGroupState>, Error> {
     let out = cx
         .aws
         .logs
@@ -49,74 +52,85 @@ async fn find(cx: &Ctx<'_>, name: &str) -> Result<Option<LogGroupState>, AwsErro
         }))
 }
 
-/// The fleet's log group, when it exists and carries the fleet's tag.
-pub(crate) async fn discover(cx: &Ctx<'_>) -> Result<Option<LogGroupState>, AwsError> {
-    let Some(found) = find(cx, &group_name(cx.prefix)).await? else {
-        return Ok(None);
-    };
-    let tags = cx
-        .aws
-        .logs
-        .list_tags_for_resource()
-        .resource_arn(&found.arn)
-        .send()
-        .await
-        .map_err(on("logs", "ListTagsForResource"))?;
-    let ours = tags
-        .tags()
-        .is_some_and(|t| t.get(TAG_FLEET).map(String::as_str) == Some(cx.prefix));
-    Ok(ours.then_some(found))
-}
+impl Reconciler for LogGroup {
+    type Spec = ();
+    type Record = LogGroupState;
+    type Within = ();
 
-/// Creates (or adopts) the group and sets its retention.
-pub async fn create(cx: &Ctx<'_>) -> Result<LogGroupState, AwsError> {
-    let name = group_name(cx.prefix);
-    if find(cx, &name).await?.is_none() {
-        let created = cx
-            .aws
-            .logs
-            .create_log_group()
-            .log_group_name(&name)
-            .set_tags(Some(cx.tags(Node::LogGroup).into_iter().collect()))
-            .send()
-            .await;
-        match created.map_err(on("logs", "CreateLogGroup")) {
-            Err(e) if e.code.as_deref() != Some("ResourceAlreadyExistsException") => return Err(e),
-            _ => {}
+    /// Creates (or adopts) the group and sets its retention.
+    async fn apply(&self, cx: &Ctx<'_>, _spec: &()) -> Result<LogGroupState, Error> {
+        let name = group_name(cx.prefix);
+        if find(cx, &name).await?.is_none() {
+            let created = cx
+                .aws
+                .logs
+                .create_log_group()
+                .log_group_name(&name)
+                .set_tags(Some(cx.tags().into_iter().collect()))
+                .send()
+                .await;
+            match created.map_err(on("logs", "CreateLogGroup")) {
+                Err(e) if e.code() != Some("ResourceAlreadyExistsException") => return Err(e),
+                _ => {}
+            }
         }
-    }
-    cx.aws
-        .logs
-        .put_retention_policy()
-        .log_group_name(&name)
-        .retention_in_days(RETENTION_DAYS)
-        .send()
-        .await
-        .map_err(on("logs", "PutRetentionPolicy"))?;
-    let found = find(cx, &name).await?;
-    found.ok_or_else(|| {
-        AwsError::conflict(
-            "logs",
-            "CreateLogGroup",
-            format!("log group {name} vanished right after it was made"),
-        )
-    })
-}
-
-/// The group as it is now, or `None` when it is gone.
-pub async fn read(cx: &Ctx<'_>, state: &LogGroupState) -> Result<Option<LogGroupState>, AwsError> {
-    find(cx, &state.name).await
-}
-
-/// Deletes the group and its logs; one already gone is done.
-pub async fn delete(cx: &Ctx<'_>, state: &LogGroupState) -> Result<(), AwsError> {
-    done_if_gone(
         cx.aws
             .logs
-            .delete_log_group()
-            .log_group_name(&state.name)
+            .put_retention_policy()
+            .log_group_name(&name)
+            .retention_in_days(RETENTION_DAYS)
             .send()
             .await
-            .map_err(on("logs", "DeleteLogGroup")),
-    )
+            .map_err(on("logs", "PutRetentionPolicy"))?;
+        let found = find(cx, &name).await?;
+        found.ok_or_else(|| Error::Failed {
+            service: "logs",
+            operation: "CreateLogGroup",
+            reason: format!("log group {name} vanished right after it was made"),
+        })
+    }
+
+    async fn read(
+        &self,
+        cx: &Ctx<'_>,
+        record: &LogGroupState,
+    ) -> Result<Option<LogGroupState>, Error> {
+        find(cx, &record.name).await
+    }
+
+    /// Deletes the group and its logs; one already gone is done.
+    async fn delete(&self, cx: &Ctx<'_>, record: &LogGroupState) -> Result<(), Error> {
+        done_if_gone(
+            cx.aws
+                .logs
+                .delete_log_group()
+                .log_group_name(&record.name)
+                .send()
+                .await
+                .map_err(on("logs", "DeleteLogGroup")),
+        )
+    }
+
+    /// The fleet's log group, when it exists and carries the fleet's tag.
+    async fn discover(&self, cx: &Ctx<'_>, _within: &()) -> Result<Option<LogGroupState>, Error> {
+        let Some(found) = find(cx, &group_name(cx.prefix)).await? else {
+            return Ok(None);
+        };
+        let tags = cx
+            .aws
+            .logs
+            .list_tags_for_resource()
+            .resource_arn(&found.arn)
+            .send()
+            .await
+            .map_err(on("logs", "ListTagsForResource"))?;
+        let ours = tags
+            .tags()
+            .is_some_and(|t| t.get(TAG_FLEET).map(String::as_str) == Some(cx.prefix));
+        Ok(ours.then_some(found))
+    }
+
+    fn tag_targets(&self, r: &LogGroupState) -> Vec<Target> {
+        vec![Target::LogGroup(r.arn.clone())]
+    }
 }

@@ -12,10 +12,53 @@ use aws_sdk_s3::types::{
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::super::{name_taken, Ctx, TAG_FLEET};
+use super::super::{Ctx, Reconciler, TAG_FLEET};
 use crate::aws::error::{done_if_gone, none_if_gone, on};
-use crate::aws::{AwsError, ErrorClass};
-use crate::fleet::plan::Node;
+use crate::aws::{Error, ErrorClass};
+
+/// One of the fleet's buckets: all share the hardened recipe and differ only in name, versioning, and
+/// whether delete may throw their contents away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bucket {
+    /// Name suffix: the bucket is `<prefix>-<suffix>`.
+    pub suffix: &'static str,
+    /// Whether versioning is turned on (the pipeline's source needs object versions).
+    pub versioned: bool,
+    /// Whether delete empties it of every object version first; otherwise a bucket still holding data
+    /// stops the delete.
+    pub empty_on_delete: bool,
+}
+
+impl Bucket {
+    /// The asset bucket, `<prefix>-assets`, emptied on delete when `force_destroy` says so.
+    pub fn assets(force_destroy: bool) -> Self {
+        Self {
+            suffix: "assets",
+            versioned: false,
+            empty_on_delete: force_destroy,
+        }
+    }
+
+    /// The versioned source bucket releases are uploaded to, `<prefix>-source`, emptied on delete
+    /// when `force_destroy` says so.
+    pub fn source(force_destroy: bool) -> Self {
+        Self {
+            suffix: "source",
+            versioned: true,
+            empty_on_delete: force_destroy,
+        }
+    }
+
+    /// The bucket of pipeline artifacts and trail logs, `<prefix>-artifacts`: only the fleet writes
+    /// to it, so it is always emptied and never keeps a delete waiting.
+    pub fn artifacts() -> Self {
+        Self {
+            suffix: "artifacts",
+            versioned: false,
+            empty_on_delete: true,
+        }
+    }
+}
 
 /// What the fleet records about a bucket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,14 +70,9 @@ pub struct BucketState {
     pub versioned: bool,
 }
 
-/// The bucket name for `node`: `<prefix>-assets`, `<prefix>-source`, `<prefix>-artifacts`.
-pub fn bucket_name(prefix: &str, node: Node) -> String {
-    let kind = match node {
-        Node::AssetBucket => "assets",
-        Node::SourceBucket => "source",
-        _ => "artifacts",
-    };
-    format!("{prefix}-{kind}")
+/// The bucket name for a suffix: `<prefix>-assets`, `<prefix>-source`, `<prefix>-artifacts`.
+pub fn bucket_name(prefix: &str, suffix: &str) -> String {
+    format!("{prefix}-{suffix}")
 }
 
 /// The policy refusing every request not made over TLS.
@@ -53,10 +91,10 @@ pub fn tls_only_policy(bucket: &str) -> serde_json::Value {
 }
 
 /// Whether the existing bucket carries this fleet's identity (a bucket without tags does not).
-async fn is_ours(cx: &Ctx<'_>, name: &str) -> Result<bool, AwsError> {
+async fn is_ours(cx: &Ctx<'_>, name: &str) -> Result<bool, Error> {
     let got = cx.aws.s3.get_bucket_tagging().bucket(name).send().await;
     let tags = match got.map_err(on("s3", "GetBucketTagging")) {
-        Err(e) if e.code.as_deref() == Some("NoSuchTagSet") => return Ok(false),
+        Err(e) if e.code() == Some("NoSuchTagSet") => return Ok(false),
         other => none_if_gone(other)?,
     };
     Ok(tags.is_some_and(|t| {
@@ -66,136 +104,165 @@ async fn is_ours(cx: &Ctx<'_>, name: &str) -> Result<bool, AwsError> {
     }))
 }
 
-/// The fleet's bucket for `node`, when it exists and carries the fleet's tag.
-pub(crate) async fn discover(cx: &Ctx<'_>, node: Node) -> Result<Option<BucketState>, AwsError> {
-    let name = bucket_name(cx.prefix, node);
-    if !is_ours(cx, &name).await? {
-        return Ok(None);
-    }
-    let unknown = BucketState {
-        name,
-        versioned: false,
-    };
-    read(cx, &unknown).await
-}
+impl Reconciler for Bucket {
+    type Spec = ();
+    type Record = BucketState;
+    type Within = ();
 
-/// Creates (or adopts) the bucket for `node` and applies every setting.
-pub async fn create(cx: &Ctx<'_>, node: Node, versioned: bool) -> Result<BucketState, AwsError> {
-    let name = bucket_name(cx.prefix, node);
-    let s3 = &cx.aws.s3;
-    let mut req = s3.create_bucket().bucket(&name);
-    if cx.aws.region != "us-east-1" {
-        let loc = BucketLocationConstraint::from(cx.aws.region.as_str());
-        req = req.create_bucket_configuration(
-            CreateBucketConfiguration::builder()
-                .location_constraint(loc)
-                .build(),
-        );
-    }
-    match req.send().await.map_err(on("s3", "CreateBucket")) {
-        Ok(_) => {}
-        Err(e)
-            if e.code.as_deref() == Some("BucketAlreadyOwnedByYou")
-                && is_ours(cx, &name).await? => {}
-        Err(e)
-            if matches!(
-                e.code.as_deref(),
-                Some("BucketAlreadyOwnedByYou" | "BucketAlreadyExists")
-            ) =>
-        {
-            return Err(name_taken(
-                "s3",
-                "CreateBucket",
-                "a bucket",
-                &name,
-                cx.prefix,
-            ));
+    /// Creates (or adopts) the bucket and applies every setting, the tags included (buckets are
+    /// re-tagged here on every update, not by [`Reconciler::tag_targets`]).
+    async fn apply(&self, cx: &Ctx<'_>, _spec: &()) -> Result<BucketState, Error> {
+        let name = bucket_name(cx.prefix, self.suffix);
+        let s3 = &cx.aws.s3;
+        let mut req = s3.create_bucket().bucket(&name);
+        if cx.aws.region != "us-east-1" {
+            let loc = BucketLocationConstraint::from(cx.aws.region.as_str());
+            req = req.create_bucket_configuration(
+                CreateBucketConfiguration::builder()
+                    .location_constraint(loc)
+                    .build(),
+            );
         }
-        Err(e) => return Err(e),
-    }
-    let tags: Vec<Tag> = cx
-        .tags(node)
-        .into_iter()
-        .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
-        .collect();
-    let tagging = Tagging::builder()
-        .set_tag_set(Some(tags))
-        .build()
-        .map_err(|e| AwsError::conflict("s3", "PutBucketTagging", e.to_string()))?;
-    s3.put_bucket_tagging()
-        .bucket(&name)
-        .tagging(tagging)
-        .send()
-        .await
-        .map_err(on("s3", "PutBucketTagging"))?;
-    let block = PublicAccessBlockConfiguration::builder()
-        .block_public_acls(true)
-        .ignore_public_acls(true)
-        .block_public_policy(true)
-        .restrict_public_buckets(true)
-        .build();
-    s3.put_public_access_block()
-        .bucket(&name)
-        .public_access_block_configuration(block)
-        .send()
-        .await
-        .map_err(on("s3", "PutPublicAccessBlock"))?;
-    let sse = ServerSideEncryptionByDefault::builder()
-        .sse_algorithm(ServerSideEncryption::Aes256)
-        .build()
-        .map_err(|e| AwsError::conflict("s3", "PutBucketEncryption", e.to_string()))?;
-    let rule = ServerSideEncryptionRule::builder()
-        .apply_server_side_encryption_by_default(sse)
-        .build();
-    let enc = ServerSideEncryptionConfiguration::builder()
-        .rules(rule)
-        .build()
-        .map_err(|e| AwsError::conflict("s3", "PutBucketEncryption", e.to_string()))?;
-    s3.put_bucket_encryption()
-        .bucket(&name)
-        .server_side_encryption_configuration(enc)
-        .send()
-        .await
-        .map_err(on("s3", "PutBucketEncryption"))?;
-    if versioned {
-        let v = VersioningConfiguration::builder()
-            .status(BucketVersioningStatus::Enabled)
-            .build();
-        s3.put_bucket_versioning()
+        match req.send().await.map_err(on("s3", "CreateBucket")) {
+            Ok(_) => {}
+            Err(e) if e.code() == Some("BucketAlreadyOwnedByYou") && is_ours(cx, &name).await? => {}
+            Err(e)
+                if matches!(
+                    e.code(),
+                    Some("BucketAlreadyOwnedByYou" | "BucketAlreadyExists")
+                ) =>
+            {
+                return Err(cx.name_taken("s3", "a bucket", &name));
+            }
+            Err(e) => return Err(e),
+        }
+        let tags: Vec<Tag> = cx
+            .tags()
+            .into_iter()
+            .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
+            .collect();
+        let tagging = Tagging::builder()
+            .set_tag_set(Some(tags))
+            .build()
+            .map_err(Error::build("s3", "PutBucketTagging"))?;
+        s3.put_bucket_tagging()
             .bucket(&name)
-            .versioning_configuration(v)
+            .tagging(tagging)
             .send()
             .await
-            .map_err(on("s3", "PutBucketVersioning"))?;
+            .map_err(on("s3", "PutBucketTagging"))?;
+        let block = PublicAccessBlockConfiguration::builder()
+            .block_public_acls(true)
+            .ignore_public_acls(true)
+            .block_public_policy(true)
+            .restrict_public_buckets(true)
+            .build();
+        s3.put_public_access_block()
+            .bucket(&name)
+            .public_access_block_configuration(block)
+            .send()
+            .await
+            .map_err(on("s3", "PutPublicAccessBlock"))?;
+        let sse = ServerSideEncryptionByDefault::builder()
+            .sse_algorithm(ServerSideEncryption::Aes256)
+            .build()
+            .map_err(Error::build("s3", "PutBucketEncryption"))?;
+        let rule = ServerSideEncryptionRule::builder()
+            .apply_server_side_encryption_by_default(sse)
+            .build();
+        let enc = ServerSideEncryptionConfiguration::builder()
+            .rules(rule)
+            .build()
+            .map_err(Error::build("s3", "PutBucketEncryption"))?;
+        s3.put_bucket_encryption()
+            .bucket(&name)
+            .server_side_encryption_configuration(enc)
+            .send()
+            .await
+            .map_err(on("s3", "PutBucketEncryption"))?;
+        if self.versioned {
+            let v = VersioningConfiguration::builder()
+                .status(BucketVersioningStatus::Enabled)
+                .build();
+            s3.put_bucket_versioning()
+                .bucket(&name)
+                .versioning_configuration(v)
+                .send()
+                .await
+                .map_err(on("s3", "PutBucketVersioning"))?;
+        }
+        s3.put_bucket_policy()
+            .bucket(&name)
+            .policy(tls_only_policy(&name).to_string())
+            .send()
+            .await
+            .map_err(on("s3", "PutBucketPolicy"))?;
+        Ok(BucketState {
+            name,
+            versioned: self.versioned,
+        })
     }
-    s3.put_bucket_policy()
-        .bucket(&name)
-        .policy(tls_only_policy(&name).to_string())
-        .send()
-        .await
-        .map_err(on("s3", "PutBucketPolicy"))?;
-    Ok(BucketState { name, versioned })
-}
 
-/// The bucket as it is now, or `None` when it is gone: one call, as asking for the versioning of a
-/// missing bucket answers `NoSuchBucket`.
-pub async fn read(cx: &Ctx<'_>, state: &BucketState) -> Result<Option<BucketState>, AwsError> {
-    let versioning = cx
-        .aws
-        .s3
-        .get_bucket_versioning()
-        .bucket(&state.name)
-        .send()
-        .await
-        .map_err(on("s3", "GetBucketVersioning"));
-    Ok(none_if_gone(versioning)?.map(|v| BucketState {
-        name: state.name.clone(),
-        versioned: v.status() == Some(&BucketVersioningStatus::Enabled),
-    }))
+    /// The bucket as it is now, or `None` when it is gone: one call, as asking for the versioning of
+    /// a missing bucket answers `NoSuchBucket`.
+    async fn read(&self, cx: &Ctx<'_>, record: &BucketState) -> Result<Option<BucketState>, Error> {
+        let versioning = cx
+            .aws
+            .s3
+            .get_bucket_versioning()
+            .bucket(&record.name)
+            .send()
+            .await
+            .map_err(on("s3", "GetBucketVersioning"));
+        Ok(none_if_gone(versioning)?.map(|v| BucketState {
+            name: record.name.clone(),
+            versioned: v.status() == Some(&BucketVersioningStatus::Enabled),
+        }))
+    }
+
+    /// Deletes the bucket, emptying it first when it is to be emptied; otherwise a bucket still
+    /// holding data is refused, never orphaned silently. One already gone is done.
+    async fn delete(&self, cx: &Ctx<'_>, record: &BucketState) -> Result<(), Error> {
+        if self.empty_on_delete {
+            return delete_with_objects(cx, record).await;
+        }
+        let deleted = cx
+            .aws
+            .s3
+            .delete_bucket()
+            .bucket(&record.name)
+            .send()
+            .await
+            .map_err(on("s3", "DeleteBucket"));
+        match deleted {
+            Err(Error::Aws(call)) if call.code.as_deref() == Some("BucketNotEmpty") => {
+                Err(Error::Refused {
+                    service: "s3",
+                    operation: "DeleteBucket",
+                    reason: format!("bucket {} still holds objects or object versions and forceDestroy is false; delete them (every version) yourself or set forceDestroy: true", record.name),
+                    cause: Some(call),
+                })
+            }
+            other => done_if_gone(other),
+        }
+    }
+
+    /// The fleet's bucket, when it exists and carries the fleet's tag.
+    async fn discover(&self, cx: &Ctx<'_>, _within: &()) -> Result<Option<BucketState>, Error> {
+        let name = bucket_name(cx.prefix, self.suffix);
+        if !is_ours(cx, &name).await? {
+            return Ok(None);
+        }
+        let unknown = BucketState {
+            name,
+            versioned: false,
+        };
+        self.read(cx, &unknown).await
+    }
 }
 
 /// Deletes every object version and delete marker, a page (≤ 1000) at a time. Returns how many.
-async fn empty(cx: &Ctx<'_>, bucket: &str) -> Result<usize, AwsError> {
+async fn empty(cx: &Ctx<'_>, bucket: &str) -> Result<usize, Error> {
     let mut removed = 0;
     loop {
         let page = cx
@@ -230,7 +297,7 @@ async fn empty(cx: &Ctx<'_>, bucket: &str) -> Result<usize, AwsError> {
             .set_objects(Some(ids))
             .quiet(true)
             .build()
-            .map_err(|e| AwsError::conflict("s3", "DeleteObjects", e.to_string()))?;
+            .map_err(Error::build("s3", "DeleteObjects"))?;
         cx.aws
             .s3
             .delete_objects()
@@ -242,26 +309,10 @@ async fn empty(cx: &Ctx<'_>, bucket: &str) -> Result<usize, AwsError> {
     }
 }
 
-/// Deletes the bucket (emptying it first when forceDestroy is on); one already gone is done.
-pub async fn delete(cx: &Ctx<'_>, state: &BucketState) -> Result<(), AwsError> {
-    if cx.args.force_destroy {
-        return delete_with_objects(cx, state).await;
-    }
-    match cx.aws.s3.delete_bucket().bucket(&state.name).send().await.map_err(on("s3", "DeleteBucket")) {
-        Err(e) if e.code.as_deref() == Some("BucketNotEmpty") => Err(AwsError::conflict(
-            "s3",
-            "DeleteBucket",
-            format!("bucket {} still holds objects or object versions and forceDestroy is false; delete them (every version) yourself or set forceDestroy: true", state.name),
-        )),
-        other => done_if_gone(other),
-    }
-}
-
-/// Deletes the bucket with every object version in it, whatever `forceDestroy` says: for the bucket
-/// of pipeline artifacts and trail logs, which only the fleet itself writes.
-pub async fn delete_with_objects(cx: &Ctx<'_>, state: &BucketState) -> Result<(), AwsError> {
+/// Deletes the bucket with every object version in it; one already gone is done.
+async fn delete_with_objects(cx: &Ctx<'_>, state: &BucketState) -> Result<(), Error> {
     match empty(cx, &state.name).await {
-        Err(e) if e.class == ErrorClass::NotFound => return Ok(()),
+        Err(e) if e.class() == ErrorClass::NotFound => return Ok(()),
         other => other.map(|_| ())?,
     }
     done_if_gone(
