@@ -2,10 +2,7 @@
 
 use serde_json::json;
 
-use super::role::{self, RoleState, Shape};
-use crate::aws::Error;
-use crate::resources::tagging::Target;
-use crate::resources::{Ctx, Reconciler};
+use super::role::ServiceRole;
 
 /// The role is `<prefix>-events`.
 pub const SUFFIX: &str = "events";
@@ -22,38 +19,17 @@ pub struct Spec {
     pub pipeline_arn: String,
 }
 
-impl Reconciler for EventsRole {
+impl ServiceRole for EventsRole {
     type Spec = Spec;
-    type Record = RoleState;
-    type Within = ();
+    const SUFFIX: &'static str = SUFFIX;
+    const SERVICE: &'static str = "events.amazonaws.com";
+    const MANAGED: &'static [&'static str] = &[];
+    const INLINE: Option<&'static str> = Some(INLINE_POLICY);
 
-    async fn apply(&self, cx: &Ctx<'_>, spec: &Spec) -> Result<RoleState, Error> {
-        let doc = json!({
+    fn policy(spec: &Spec) -> serde_json::Value {
+        json!({
             "Version": "2012-10-17",
             "Statement": [{"Effect": "Allow", "Action": "codepipeline:StartPipelineExecution", "Resource": spec.pipeline_arn}]
-        });
-        let shape = Shape {
-            suffix: SUFFIX,
-            service: "events.amazonaws.com",
-            managed: &[],
-            inline: Some((INLINE_POLICY, doc)),
-        };
-        role::ensure(cx, &shape).await
-    }
-
-    async fn read(&self, cx: &Ctx<'_>, record: &RoleState) -> Result<Option<RoleState>, Error> {
-        role::read(cx, record).await
-    }
-
-    async fn delete(&self, cx: &Ctx<'_>, record: &RoleState) -> Result<(), Error> {
-        role::delete(cx, record, &[], Some(INLINE_POLICY)).await
-    }
-
-    async fn discover(&self, cx: &Ctx<'_>, _within: &()) -> Result<Option<RoleState>, Error> {
-        role::discover(cx, SUFFIX).await
-    }
-
-    fn tag_targets(&self, r: &RoleState) -> Vec<Target> {
-        vec![Target::Role(r.role_name.clone())]
+        })
     }
 }

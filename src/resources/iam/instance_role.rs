@@ -3,10 +3,7 @@
 
 use serde_json::json;
 
-use super::role::{self, RoleState, Shape};
-use crate::aws::Error;
-use crate::resources::tagging::Target;
-use crate::resources::{Ctx, Reconciler};
+use super::role::ServiceRole;
 
 /// The role is `<prefix>-instance`.
 pub const SUFFIX: &str = "instance";
@@ -34,54 +31,26 @@ pub struct Spec {
     pub log_group_arn: String,
 }
 
-/// The inline policy document for `g`.
-pub fn policy(g: &Spec) -> serde_json::Value {
-    let bucket = |b: &str| format!("arn:aws:s3:::{b}");
-    json!({
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": [format!("{}/*", bucket(&g.asset_bucket))]},
-            {"Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": [bucket(&g.asset_bucket)]},
-            {"Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion"],
-             "Resource": [format!("{}/*", bucket(&g.source_bucket)), format!("{}/*", bucket(&g.artifact_bucket))]},
-            {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-             "Resource": [g.log_group_arn.clone(), format!("{}:*", g.log_group_arn)]},
-        ]
-    })
-}
-
-/// The role's shape for these grants.
-fn shape(spec: &Spec) -> Shape<'static> {
-    Shape {
-        suffix: SUFFIX,
-        service: "ec2.amazonaws.com",
-        managed: &MANAGED_POLICIES,
-        inline: Some((INLINE_POLICY, policy(spec))),
-    }
-}
-
-impl Reconciler for InstanceRole {
+impl ServiceRole for InstanceRole {
     type Spec = Spec;
-    type Record = RoleState;
-    type Within = ();
+    const SUFFIX: &'static str = SUFFIX;
+    const SERVICE: &'static str = "ec2.amazonaws.com";
+    const MANAGED: &'static [&'static str] = &MANAGED_POLICIES;
+    const INLINE: Option<&'static str> = Some(INLINE_POLICY);
 
-    async fn apply(&self, cx: &Ctx<'_>, spec: &Spec) -> Result<RoleState, Error> {
-        role::ensure(cx, &shape(spec)).await
-    }
-
-    async fn read(&self, cx: &Ctx<'_>, record: &RoleState) -> Result<Option<RoleState>, Error> {
-        role::read(cx, record).await
-    }
-
-    async fn delete(&self, cx: &Ctx<'_>, record: &RoleState) -> Result<(), Error> {
-        role::delete(cx, record, &MANAGED_POLICIES, Some(INLINE_POLICY)).await
-    }
-
-    async fn discover(&self, cx: &Ctx<'_>, _within: &()) -> Result<Option<RoleState>, Error> {
-        role::discover(cx, SUFFIX).await
-    }
-
-    fn tag_targets(&self, r: &RoleState) -> Vec<Target> {
-        vec![Target::Role(r.role_name.clone())]
+    /// The inline policy document for `g`.
+    fn policy(g: &Spec) -> serde_json::Value {
+        let bucket = |b: &str| format!("arn:aws:s3:::{b}");
+        json!({
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": [format!("{}/*", bucket(&g.asset_bucket))]},
+                {"Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": [bucket(&g.asset_bucket)]},
+                {"Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion"],
+                 "Resource": [format!("{}/*", bucket(&g.source_bucket)), format!("{}/*", bucket(&g.artifact_bucket))]},
+                {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                 "Resource": [g.log_group_arn.clone(), format!("{}:*", g.log_group_arn)]},
+            ]
+        })
     }
 }

@@ -1,13 +1,64 @@
 //! What every fleet role shares: a service trust policy, AWS-managed policies, at most one inline
 //! policy; adopted by name when it carries the fleet's tag; deleted with everything attached to it.
+//! Each role says only what sets it apart ([`ServiceRole`]); this file makes every one of them a
+//! [`Reconciler`].
 
 use aws_sdk_iam::types::Role;
 use serde::{Deserialize, Serialize};
 
-use super::super::Ctx;
+use super::super::tagging::Target;
+use super::super::{Ctx, Reconciler};
 use super::{name, ours, tags, PATH};
 use crate::aws::error::{done_if_gone, none_if_gone, on};
 use crate::aws::Error;
+
+/// One of the fleet's roles: what sets it apart from the others.
+pub trait ServiceRole: Sync {
+    /// What its inline policy refers to (`()` when it has none).
+    type Spec: Send + Sync;
+    /// Name suffix: the role is `<prefix>-<suffix>`.
+    const SUFFIX: &'static str;
+    /// The AWS service that assumes it, like `ec2.amazonaws.com`.
+    const SERVICE: &'static str;
+    /// AWS-managed policies attached to it.
+    const MANAGED: &'static [&'static str];
+    /// The name of its inline policy, when it has one.
+    const INLINE: Option<&'static str>;
+    /// The inline policy's document for `spec` (ignored without [`ServiceRole::INLINE`]).
+    fn policy(spec: &Self::Spec) -> serde_json::Value;
+}
+
+impl<R: ServiceRole> Reconciler for R {
+    type Spec = R::Spec;
+    type Record = RoleState;
+    type Within = ();
+
+    async fn apply(&self, cx: &Ctx<'_>, spec: &R::Spec) -> Result<RoleState, Error> {
+        let shape = Shape {
+            suffix: R::SUFFIX,
+            service: R::SERVICE,
+            managed: R::MANAGED,
+            inline: R::INLINE.map(|name| (name, R::policy(spec))),
+        };
+        ensure(cx, &shape).await
+    }
+
+    async fn read(&self, cx: &Ctx<'_>, record: &RoleState) -> Result<Option<RoleState>, Error> {
+        read(cx, record).await
+    }
+
+    async fn delete(&self, cx: &Ctx<'_>, record: &RoleState) -> Result<(), Error> {
+        delete(cx, record, R::MANAGED, R::INLINE).await
+    }
+
+    async fn discover(&self, cx: &Ctx<'_>, _within: &()) -> Result<Option<RoleState>, Error> {
+        discover(cx, R::SUFFIX).await
+    }
+
+    fn tag_targets(&self, r: &RoleState) -> Vec<Target> {
+        vec![Target::Role(r.role_name.clone())]
+    }
+}
 
 /// What the fleet records about a role.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,9 +70,8 @@ pub struct RoleState {
     pub role_arn: String,
 }
 
-/// One role's shape (each role's reconciler builds it from its own spec; the tags come from the
-/// sub-resource's context).
-pub struct Shape<'a> {
+/// One role's shape, for a spec (the tags come from the sub-resource's context).
+struct Shape<'a> {
     /// Name suffix: the role is `<prefix>-<suffix>`.
     pub suffix: &'a str,
     /// The AWS service that assumes it, like `ec2.amazonaws.com`.
@@ -46,7 +96,7 @@ async fn existing(cx: &Ctx<'_>, role_name: &str) -> Result<Option<Role>, Error> 
 }
 
 /// Creates the role (or adopts the one this fleet made), then sets its policies.
-pub async fn ensure(cx: &Ctx<'_>, shape: &Shape<'_>) -> Result<RoleState, Error> {
+async fn ensure(cx: &Ctx<'_>, shape: &Shape<'_>) -> Result<RoleState, Error> {
     let role_name = name(cx, shape.suffix);
     let iam = &cx.aws.iam;
     let role = match existing(cx, &role_name).await? {
@@ -90,7 +140,7 @@ pub async fn ensure(cx: &Ctx<'_>, shape: &Shape<'_>) -> Result<RoleState, Error>
 }
 
 /// The fleet's role `<prefix>-<suffix>`, when it exists and carries the fleet's tag.
-pub async fn discover(cx: &Ctx<'_>, suffix: &str) -> Result<Option<RoleState>, Error> {
+async fn discover(cx: &Ctx<'_>, suffix: &str) -> Result<Option<RoleState>, Error> {
     let found = existing(cx, &name(cx, suffix)).await?;
     Ok(found.filter(|r| ours(cx, r.tags())).map(|r| RoleState {
         role_name: r.role_name().to_string(),
@@ -99,7 +149,7 @@ pub async fn discover(cx: &Ctx<'_>, suffix: &str) -> Result<Option<RoleState>, E
 }
 
 /// The role as it is now, or `None` when it is gone.
-pub async fn read(cx: &Ctx<'_>, state: &RoleState) -> Result<Option<RoleState>, Error> {
+async fn read(cx: &Ctx<'_>, state: &RoleState) -> Result<Option<RoleState>, Error> {
     Ok(existing(cx, &state.role_name).await?.map(|r| RoleState {
         role_name: r.role_name().to_string(),
         role_arn: r.arn().to_string(),
@@ -108,7 +158,7 @@ pub async fn read(cx: &Ctx<'_>, state: &RoleState) -> Result<Option<RoleState>, 
 
 /// Takes the role out of instance profiles, detaches and deletes its policies, deletes it; what is
 /// already gone is skipped (IAM refuses to delete a role with anything still attached).
-pub async fn delete(
+async fn delete(
     cx: &Ctx<'_>,
     state: &RoleState,
     managed: &[&str],
