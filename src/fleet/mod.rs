@@ -23,7 +23,7 @@ pub use args::FleetArgs;
 pub use nodes::{Made, Node, Records};
 pub use outputs::FleetOutputs;
 
-use crate::aws::{Clients, Waits};
+use crate::aws::{Clients, Error, Waits};
 use crate::identity::fleet_tags;
 use crate::resources::Ctx;
 
@@ -151,6 +151,19 @@ pub fn check(req: CheckRequest) -> Result<FleetArgs, Vec<InputError>> {
     } else {
         Err(errors)
     }
+}
+
+/// The secret CloudFront sends and the load balancer requires: the one recorded, else a new one (32
+/// random bytes, hex) when the CDN is on, else none. A secret is kept once made, so turning the CDN
+/// off and on again keeps the listeners' rule and the distribution's header in step.
+pub fn origin_secret(cdn: bool, recorded: Option<String>) -> Result<Option<String>, Error> {
+    if recorded.is_some() || !cdn {
+        return Ok(recorded);
+    }
+    let mut buf = [0u8; 32];
+    getrandom::getrandom(&mut buf)
+        .map_err(|e| Error::Internal(format!("no randomness for the origin secret: {e}")))?;
+    Ok(Some(buf.iter().map(|b| format!("{b:02x}")).collect()))
 }
 
 /// Deserializes typed inputs, turning a type error into a failure that names its property.

@@ -191,3 +191,17 @@ fn a_previous_prefix_is_kept() {
     .unwrap();
     assert_eq!(a.name_prefix.as_deref(), Some("kept-0000001"));
 }
+
+#[test]
+fn an_origin_secret_is_kept_once_made_and_made_only_for_the_cdn() {
+    let new = origin_secret(true, None).unwrap().unwrap();
+    assert_eq!(new.len(), 64);
+    assert!(new.chars().all(|c| c.is_ascii_hexdigit()));
+    assert_ne!(origin_secret(true, None).unwrap().unwrap(), new);
+    assert_eq!(
+        origin_secret(true, Some(new.clone())).unwrap(),
+        Some(new.clone())
+    );
+    assert_eq!(origin_secret(false, Some(new.clone())).unwrap(), Some(new));
+    assert_eq!(origin_secret(false, None).unwrap(), None);
+}

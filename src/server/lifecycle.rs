@@ -121,14 +121,6 @@ pub fn set_tags_all(state: &mut PropertyMap, tags: &BTreeMap<String, String>) {
     state.insert(TAGS_ALL.into(), Value::Object(tags));
 }
 
-/// A new origin secret: 32 random bytes, hex.
-pub fn new_secret() -> Result<String, Status> {
-    let mut buf = [0u8; 32];
-    getrandom::getrandom(&mut buf)
-        .map_err(|e| Status::internal(format!("no randomness for the origin secret: {e}")))?;
-    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
-}
-
 /// The state to record: the inputs as given (secrets kept), the outputs over them, the records, and
 /// the origin secret as a secret.
 pub fn state(
@@ -275,12 +267,5 @@ mod tests {
         for hidden in [RECORDS, ORIGIN_SECRET, "vpcId", "url"] {
             assert!(!kept.contains_key(hidden), "{hidden} is not an input");
         }
-    }
-
-    #[test]
-    fn a_new_secret_is_random_hex() {
-        let (a, b) = (new_secret().unwrap(), new_secret().unwrap());
-        assert_eq!(a.len(), 64);
-        assert_ne!(a, b);
     }
 }

@@ -20,7 +20,7 @@ use crate::fleet::destroy::destroy;
 use crate::fleet::diff::{self, Recorded};
 use crate::fleet::discover;
 use crate::fleet::refresh::refresh;
-use crate::fleet::{naming, FleetArgs, FleetCtx, Node, Records};
+use crate::fleet::{self, naming, FleetArgs, FleetCtx, Node, Records};
 use crate::identity::fleet_tags;
 use crate::proto::pulumirpc as rpc;
 
@@ -181,7 +181,8 @@ impl Provider {
         let args = args_of(&inputs)?;
         let prefix = prefix_of(&args)?;
         let op = self.op(&req.urn, req.timeout).await?;
-        let secret = args.cdn.enabled.then(lifecycle::new_secret).transpose()?;
+        let secret = fleet::origin_secret(args.cdn.enabled, None)
+            .map_err(|e| status(&e, format!("creating fleet {prefix}")))?;
         let tags = op.fleet_tags(&args);
         let before = Before {
             inputs: None,
@@ -220,11 +221,8 @@ impl Provider {
         let args = args_of(&news)?;
         let prefix = prefix_of(&args)?;
         let records = records_of(&olds)?;
-        let secret = match (secret_of(&olds), args.cdn.enabled) {
-            (Some(s), _) => Some(s),
-            (None, true) => Some(lifecycle::new_secret()?),
-            (None, false) => None,
-        };
+        let secret = fleet::origin_secret(args.cdn.enabled, secret_of(&olds))
+            .map_err(|e| status(&e, format!("updating fleet {prefix}")))?;
         if req.preview {
             let mut state = lifecycle::state(&news, &args, &prefix, &records, secret.as_deref());
             let tags = fleet_tags(&self.default_tags().await, &args.tags);
