@@ -25,8 +25,9 @@ pub struct Changes {
 
 /// What the state says about the fleet, besides its inputs.
 pub struct Recorded<'a> {
-    /// The records of what exists.
-    pub records: &'a Records,
+    /// The records of what exists, when the state's parse (an unreadable state skips the check
+    /// for missing parts rather than failing Diff).
+    pub records: Option<&'a Records>,
     /// Whether an update stopped part way (see [`PENDING`]).
     pub pending: bool,
     /// The tags the objects carry besides their identity, when recorded.
@@ -67,10 +68,11 @@ pub fn diff(
             changed.push("tags".into());
         }
         // A fleet whose records miss parts its inputs need was left incomplete: an update finishes it.
-        let have = state.records.all();
-        let missing = plan::graph(args).iter().any(|(n, _)| !have.contains_key(n));
-        if missing && changed.is_empty() {
-            changed.push(INCOMPLETE.into());
+        if let Some(have) = state.records.map(Records::all) {
+            let missing = plan::graph(args).iter().any(|(n, _)| !have.contains_key(n));
+            if missing && changed.is_empty() {
+                changed.push(INCOMPLETE.into());
+            }
         }
     }
     let replace = replace_keys();
@@ -129,7 +131,7 @@ mod tests {
     fn unchanged() -> Recorded<'static> {
         static EMPTY: std::sync::OnceLock<Records> = std::sync::OnceLock::new();
         Recorded {
-            records: EMPTY.get_or_init(Records::default),
+            records: Some(EMPTY.get_or_init(Records::default)),
             pending: false,
             tags_all: None,
         }

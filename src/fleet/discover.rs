@@ -77,7 +77,7 @@ pub async fn import(
 /// the deployment group, the AMI the template launches). Empty when there is no such fleet.
 pub async fn discover(fleet: &FleetCtx<'_>) -> Result<Records, Error> {
     let (roots, inner): (Vec<Node>, Vec<Node>) =
-        Node::ALL.iter().partition(|n| n.within().is_none());
+        Node::ALL.iter().partition(|n| n.found_through().is_none());
     let mut found = Records::default();
     for wave in [roots, inner] {
         let got = try_join_all(wave.iter().map(|n| n.discover(fleet, &found))).await?;

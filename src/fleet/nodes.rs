@@ -1,6 +1,7 @@
 //! The one list of a fleet's sub-resources. Each line registers a node: its record field, the
 //! [`Reconciler`] that makes it, the nodes it needs first (its edges in the graph), the node it lives
-//! inside (found through it on import, gone with it on refresh), and how the fleet builds its narrow
+//! inside (found through it on import, gone with it on refresh) or is only found through (`via`: the
+//! AMI, an input recorded, not an object, stays when its template is gone), and how the fleet builds its narrow
 //! spec from the fleet's inputs and its dependencies' records. Everything else — the [`Node`] enum,
 //! the typed [`Records`], and the dispatch that apply, read, delete, discover and re-tag iterate over —
 //! is generated from this list, so adding a sub-resource is one new file under `src/resources` and one
@@ -46,7 +47,7 @@ macro_rules! nodes {
     ($(
         $(#[doc = $doc:literal])*
         $node:ident $field:ident: $ty:ty = |$rf:pat_param| $value:expr,
-        after [$($dep:ident),*] $(, within $parent:ident)?,
+        after [$($dep:ident),*] $(, within $parent:ident)? $(, via $via:ident)?,
         spec |$f:ident, $d:ident| $spec:expr;
     )*) => {
         /// One AWS sub-resource of a fleet.
@@ -74,10 +75,19 @@ macro_rules! nodes {
                 }
             }
 
-            /// The node this one lives inside, if any.
+            /// The node this one lives inside, if any: it is found through it on import and is gone
+            /// when it is gone.
             pub fn within(self) -> Option<Node> {
                 match self {
                     $(Node::$node => parent!($($parent)?),)*
+                }
+            }
+
+            /// The node this one is found through on import: the one it lives inside, or the one
+            /// that refers to it (the AMI, through the launch template that launches it).
+            pub fn found_through(self) -> Option<Node> {
+                match self {
+                    $(Node::$node => parent!($($parent)?).or(parent!($($via)?)),)*
                 }
             }
 
@@ -95,7 +105,7 @@ macro_rules! nodes {
                 match self {
                     $(Node::$node => {
                         let want = TypeId::of::<<$ty as Reconciler>::Within>();
-                        match self.within() {
+                        match self.found_through() {
                             None => want == TypeId::of::<()>(),
                             Some(p) => want == p.record_type(),
                         }
@@ -125,11 +135,11 @@ macro_rules! nodes {
             }
 
             /// This fleet's object, found by its identity; `found` holds what was found already
-            /// (the node this one lives inside).
+            /// (the node this one is found through).
             pub async fn discover(self, fleet: &FleetCtx<'_>, found: &Records) -> Result<Option<Made>, Error> {
                 match self {
                     $(Node::$node => {
-                        let within = match self.within() {
+                        let within = match self.found_through() {
                             None => Some(&() as &dyn Any),
                             Some(p) => found.get(p),
                         };
@@ -260,7 +270,7 @@ macro_rules! nodes {
 
 nodes! {
     /// The AMI to launch: given, or the latest Amazon Linux 2023 from SSM.
-    Ami ami: ami::Ami = |_| ami::Ami, after [], within LaunchTemplate,
+    Ami ami: ami::Ami = |_| ami::Ami, after [], via LaunchTemplate,
         spec |f, _d| Ok(ami::Spec { image: f.args.ami.clone() });
     /// The VPC.
     Vpc vpc: vpc::Vpc = |_| vpc::Vpc, after [],

@@ -384,10 +384,10 @@ impl Provider {
             None => inputs_of(&olds),
         };
         let news = super::props::decode_struct(req.news.as_ref());
-        let records = records_of(&olds)?;
+        let records = records_of(&olds).ok();
         let tags_all = lifecycle::tags_all_of(&olds);
         let state = Recorded {
-            records: &records,
+            records: records.as_ref(),
             pending: lifecycle::pending_from(&olds).is_some(),
             tags_all: tags_all.as_ref(),
         };
