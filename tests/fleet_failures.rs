@@ -15,9 +15,7 @@ use ec2fleet::fleet::{plan, Node};
 use futures::future::join_all;
 use serde_json::json;
 use support::stacks;
-use tokio::sync::watch;
-
-fn quiet(_: Node, _: usize, _: usize) {}
+use support::{never_cancelled, quiet};
 
 /// The call that makes each node (the n-th call of it in a fresh account), and the nodes a fault
 /// there may hit (calls made by several nodes in parallel hit whichever comes first).
@@ -97,7 +95,7 @@ async fn fail_resume_delete(account: String, fault: usize) {
     )
     .await;
     let cx = f.fleet(None);
-    let (_tx, rx) = watch::channel(false);
+    let rx = never_cancelled();
 
     let inc = apply(
         &f.fleet(Some("s3cr3t")),
@@ -187,7 +185,7 @@ async fn a_failure_at_any_node_leaves_a_resumable_state_and_nothing_leaks() {
 async fn a_create_run_again_after_a_lost_response_adopts_everything_and_duplicates_nothing() {
     let f = support::Fleet::new("web-1057", json!({"cdn": {"enabled": false}})).await;
     let cx = f.fleet(None);
-    let (_tx, rx) = watch::channel(false);
+    let rx = never_cancelled();
     let first = apply(&cx, Records::default(), true, rx.clone(), &quiet)
         .await
         .expect("create");

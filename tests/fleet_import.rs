@@ -10,16 +10,13 @@ use ec2fleet::fleet::apply::apply;
 use ec2fleet::fleet::destroy::destroy;
 use ec2fleet::fleet::discover::{discover, inputs};
 use ec2fleet::fleet::FleetArgs;
-use ec2fleet::fleet::Node;
 use ec2fleet::fleet::Records;
 use ec2fleet::resources::compute::ami;
 use ec2fleet::resources::Reconciler;
 use ec2fleet::resources::{TAG_FLEET, TAG_NODE};
 use serde_json::json;
+use support::{never_cancelled, quiet};
 use support::{stacks, Fleet};
-use tokio::sync::watch;
-
-fn quiet(_: Node, _: usize, _: usize) {}
 
 /// The asset bucket's name for a fleet named `ghost`.
 const BUCKET: &str = "ghost-assets";
@@ -75,7 +72,7 @@ async fn a_fleet_is_found_by_its_prefix_alone_with_the_inputs_it_was_made_with()
         "tags": {"team": "web", "env": "test"},
     });
     let f = Fleet::in_account(&account, prefix, given.clone()).await;
-    let (_cancel, rx) = watch::channel(false);
+    let rx = never_cancelled();
     let cx = f.fleet(None);
     let made = apply(
         &f.fleet(Some("s3")),

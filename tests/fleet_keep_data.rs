@@ -6,19 +6,16 @@ mod support;
 use aws_sdk_s3::primitives::ByteStream;
 use ec2fleet::fleet::apply::apply;
 use ec2fleet::fleet::destroy::destroy;
-use ec2fleet::fleet::Node;
 use ec2fleet::fleet::Records;
 use serde_json::json;
-use tokio::sync::watch;
-
-fn quiet(_: Node, _: usize, _: usize) {}
+use support::{never_cancelled, quiet};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn without_force_destroy_releases_stop_the_delete_and_the_fleets_own_logs_do_not() {
     let inputs = json!({"forceDestroy": false, "cdn": {"enabled": false}});
     let f = support::Fleet::new("keep-d47a", inputs).await;
     let cx = f.fleet(None);
-    let (_tx, rx) = watch::channel(false);
+    let rx = never_cancelled();
     let made = apply(&cx, Records::default(), false, rx.clone(), &quiet)
         .await
         .expect("create");

@@ -14,9 +14,7 @@ use ec2fleet::fleet::{ready, FleetOutputs};
 use ec2fleet::resources::compute::auto_scaling_group::Capacity;
 use ec2fleet::resources::network::load_balancer_security_group::CLOUDFRONT_PREFIX_LIST;
 use support::stacks;
-use tokio::sync::watch;
-
-fn quiet(_: Node, _: usize, _: usize) {}
+use support::{never_cancelled, quiet};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_default_fleet_is_built_in_full_reads_back_clean_shows_drift_and_deletes_without_leaks()
@@ -24,7 +22,7 @@ async fn the_default_fleet_is_built_in_full_reads_back_clean_shows_drift_and_del
     let account = support::fresh_account();
     let (f, zone_id) = stacks::fleet_with_zone(&account, "web-f1ee7", "shop.example.com").await;
     let cx = f.fleet(None);
-    let (_cancel, rx) = watch::channel(false);
+    let rx = never_cancelled();
     let emu = support::emulator();
 
     let t0 = Instant::now();
@@ -86,6 +84,14 @@ async fn the_default_fleet_is_built_in_full_reads_back_clean_shows_drift_and_del
         live.records.load_balancer_security_group,
         records.load_balancer_security_group
     );
+
+    // A launch template gone out of band drops out, but the AMI it launched stays recorded (an
+    // input resolved once, not an object): the template is remade with the same image.
+    let mut lost = records.clone();
+    lost.launch_template.as_mut().unwrap().launch_template_id = "lt-0123456789abcdef0".into();
+    let live = refresh(&cx, &lost).await.expect("read");
+    assert_eq!(live.records.launch_template, None);
+    assert_eq!(live.records.ami, records.ami);
 
     // A scheduled action deleted out of band is drift the read reports.
     let group = &records.auto_scaling_group.as_ref().unwrap().name;
@@ -219,15 +225,7 @@ async fn assert_compute(f: &support::Fleet, r: &Records) {
     );
 
     let name = &r.auto_scaling_group.as_ref().unwrap().name;
-    let asg = f
-        .aws
-        .autoscaling
-        .describe_auto_scaling_groups()
-        .auto_scaling_group_names(name)
-        .send()
-        .await
-        .unwrap();
-    let g = &asg.auto_scaling_groups()[0];
+    let g = support::describe_group(&f.aws, name).await;
     assert_eq!((g.min_size(), g.max_size()), (Some(3), Some(4)));
     let actions = f
         .aws
@@ -260,20 +258,8 @@ async fn assert_compute(f: &support::Fleet, r: &Records) {
         ),
         (Some(3000), Some(10), Some(2))
     );
-    let attrs = f
-        .aws
-        .elbv2
-        .describe_target_group_attributes()
-        .target_group_arn(tg_arn)
-        .send()
-        .await
-        .unwrap();
-    let delay = attrs
-        .attributes()
-        .iter()
-        .find(|a| a.key() == Some("deregistration_delay.timeout_seconds"))
-        .and_then(|a| a.value());
-    assert_eq!(delay, Some("10"));
+    let delay = support::drain_time(&f.aws, tg_arn).await;
+    assert_eq!(delay.as_deref(), Some("10"));
 }
 
 async fn assert_delivery(f: &support::Fleet, r: &Records) {

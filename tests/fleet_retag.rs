@@ -5,16 +5,14 @@ mod support;
 
 use std::collections::BTreeMap;
 
+use aws_sdk_ec2::types::Instance;
 use ec2fleet::fleet::converge::{converge, How};
 use ec2fleet::fleet::destroy::destroy;
 use ec2fleet::fleet::retag::removed_keys;
-use ec2fleet::fleet::Node;
 use ec2fleet::fleet::Records;
 use ec2fleet::resources::TAG_FLEET;
 use serde_json::json;
-use tokio::sync::watch;
-
-fn quiet(_: Node, _: usize, _: usize) {}
+use support::{never_cancelled, quiet};
 
 type Tags = BTreeMap<String, String>;
 
@@ -23,7 +21,7 @@ async fn new_tags_reach_every_service_and_removed_ones_come_off() {
     let account = support::fresh_account();
     let before = json!({"tags": {"team": "web", "env": "test"}});
     let f = support::Fleet::in_account(&account, "tag-5e7a", before).await;
-    let (_tx, rx) = watch::channel(false);
+    let rx = never_cancelled();
     let first = converge(
         &f.fleet(Some("s3cr3t")),
         Records::default(),
@@ -34,7 +32,7 @@ async fn new_tags_reach_every_service_and_removed_ones_come_off() {
     .await
     .expect("create");
 
-    let instances_before = instances(&f, &first).await;
+    let instances_before = f.group_instances(&first).await;
     assert_eq!(instances_before.len(), 3);
 
     let after = json!({"tags": {"team": "platform", "owner": "ops"}});
@@ -61,17 +59,10 @@ async fn new_tags_reach_every_service_and_removed_ones_come_off() {
     }
 
     // A tag change rolls no instance: the running ones and their volumes are re-tagged in place.
-    assert_eq!(instances(&f, &second).await, instances_before);
-    let described = f
-        .aws
-        .ec2
-        .describe_instances()
-        .set_instance_ids(Some(instances_before.clone()))
-        .send()
-        .await
-        .unwrap();
+    let running = f.group_instances(&second).await;
+    assert_eq!(ids(&running), ids(&instances_before));
     let mut volumes = vec![];
-    for i in described.reservations().iter().flat_map(|r| r.instances()) {
+    for i in &running {
         let t = i.tags().iter().map(|t| (t.key(), t.value())).collect();
         let what = format!("instance {}", i.instance_id().unwrap());
         check(&what, &pairs(t), &f.prefix);
@@ -121,24 +112,9 @@ fn pairs(it: Vec<(Option<&str>, Option<&str>)>) -> Tags {
         .collect()
 }
 
-/// The IDs of the group's instances, sorted.
-async fn instances(f: &support::Fleet, r: &Records) -> Vec<String> {
-    let group = &r.auto_scaling_group.as_ref().unwrap().name;
-    let asg = f
-        .aws
-        .autoscaling
-        .describe_auto_scaling_groups()
-        .auto_scaling_group_names(group)
-        .send()
-        .await
-        .unwrap();
-    let mut ids: Vec<String> = asg.auto_scaling_groups()[0]
-        .instances()
-        .iter()
-        .filter_map(|i| i.instance_id().map(str::to_string))
-        .collect();
-    ids.sort();
-    ids
+/// The instances' IDs.
+fn ids(instances: &[Instance]) -> Vec<&str> {
+    instances.iter().filter_map(|i| i.instance_id()).collect()
 }
 
 /// The tags of one object of each kind the fleet tags, read with each service's own API.
@@ -172,17 +148,8 @@ async fn all_tags(f: &support::Fleet, r: &Records) -> Vec<(&'static str, Tags)> 
     out.push(("target group", pairs(t.collect())));
 
     let group = &r.auto_scaling_group.as_ref().unwrap().name;
-    let asg = aws
-        .autoscaling
-        .describe_auto_scaling_groups()
-        .auto_scaling_group_names(group)
-        .send()
-        .await
-        .unwrap();
-    let t = asg.auto_scaling_groups()[0]
-        .tags()
-        .iter()
-        .map(|t| (t.key(), t.value()));
+    let asg = support::describe_group(aws, group).await;
+    let t = asg.tags().iter().map(|t| (t.key(), t.value()));
     out.push(("auto scaling group", pairs(t.collect())));
 
     let role = &r.code_deploy_role.as_ref().unwrap().role_name;

@@ -3,16 +3,14 @@
 
 mod support;
 
+use aws_sdk_ec2::types::Instance;
 use ec2fleet::fleet::apply::apply;
 use ec2fleet::fleet::converge::{converge, How};
 use ec2fleet::fleet::destroy::{destroy, replaced};
 use ec2fleet::fleet::retag::removed_keys;
-use ec2fleet::fleet::Node;
 use ec2fleet::fleet::Records;
 use serde_json::json;
-use tokio::sync::watch;
-
-fn quiet(_: Node, _: usize, _: usize) {}
+use support::{never_cancelled, quiet};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn new_inputs_reach_the_template_group_health_check_listeners_and_schedule() {
@@ -21,7 +19,7 @@ async fn new_inputs_reach_the_template_group_health_check_listeners_and_schedule
         json!({"cdn": {"enabled": false}, "sshIngressCidrs": ["10.9.0.0/16"]}),
     )
     .await;
-    let (_tx, rx) = watch::channel(false);
+    let rx = never_cancelled();
     let first = apply(&f.fleet(None), Records::default(), true, rx.clone(), &quiet)
         .await
         .expect("create");
@@ -69,15 +67,7 @@ async fn new_inputs_reach_the_template_group_health_check_listeners_and_schedule
     );
 
     let group = &second.auto_scaling_group.as_ref().unwrap().name;
-    let asg = f
-        .aws
-        .autoscaling
-        .describe_auto_scaling_groups()
-        .auto_scaling_group_names(group)
-        .send()
-        .await
-        .unwrap();
-    let g = &asg.auto_scaling_groups()[0];
+    let g = support::describe_group(&f.aws, group).await;
     assert_eq!(g.min_size(), Some(2));
     assert_eq!(
         g.launch_template().and_then(|t| t.version()),
@@ -135,7 +125,7 @@ async fn turning_the_cdn_off_deletes_it_and_repoints_the_dns_record_at_the_load_
     let account = support::fresh_account();
     let (f, zone) =
         support::stacks::fleet_with_zone(&account, "web-0ffcd", "off.example.com").await;
-    let (_tx, rx) = watch::channel(false);
+    let rx = never_cancelled();
     let how = How::default();
     let first = converge(
         &f.fleet(Some("s3cr3t")),
@@ -245,7 +235,7 @@ async fn ingress(
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn new_inputs_reach_the_release_path_cache_drain_time_capacity_and_user_data() {
     let f = support::Fleet::new("web-2d9a1", json!({})).await;
-    let (_tx, rx) = watch::channel(false);
+    let rx = never_cancelled();
     let first = apply(
         &f.fleet(Some("s3cr3t")),
         Records::default(),
@@ -349,28 +339,10 @@ async fn new_inputs_reach_the_release_path_cache_drain_time_capacity_and_user_da
         (Some(60), 5, Some(7200))
     );
 
-    let attrs = aws
-        .elbv2
-        .describe_target_group_attributes()
-        .target_group_arn(&r.target_group.as_ref().unwrap().arn)
-        .send()
-        .await
-        .unwrap();
-    let delay = attrs
-        .attributes()
-        .iter()
-        .find(|a| a.key() == Some("deregistration_delay.timeout_seconds"))
-        .and_then(|a| a.value());
-    assert_eq!(delay, Some("30"));
+    let delay = support::drain_time(aws, &r.target_group.as_ref().unwrap().arn).await;
+    assert_eq!(delay.as_deref(), Some("30"));
 
-    let asg = aws
-        .autoscaling
-        .describe_auto_scaling_groups()
-        .auto_scaling_group_names(&r.auto_scaling_group.as_ref().unwrap().name)
-        .send()
-        .await
-        .unwrap();
-    let g = &asg.auto_scaling_groups()[0];
+    let g = support::describe_group(aws, &r.auto_scaling_group.as_ref().unwrap().name).await;
     assert_eq!((g.max_size(), g.desired_capacity()), (Some(6), Some(4)));
 
     let lt = r.launch_template.as_ref().unwrap();
@@ -397,7 +369,7 @@ async fn new_inputs_reach_the_release_path_cache_drain_time_capacity_and_user_da
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_new_instance_type_replaces_the_running_instances_and_only_new_ones_take_traffic() {
     let f = support::Fleet::new("web-5f1ee7", json!({"cdn": {"enabled": false}})).await;
-    let (_tx, rx) = watch::channel(false);
+    let rx = never_cancelled();
     let first = converge(
         &f.fleet(None),
         Records::default(),
@@ -407,7 +379,7 @@ async fn a_new_instance_type_replaces_the_running_instances_and_only_new_ones_ta
     )
     .await
     .expect("create");
-    let before = group_instances(&f, &first).await;
+    let before = ids_and_types(&f.group_instances(&first).await);
     assert_eq!(before.len(), 3);
 
     let bigger = json!({"cdn": {"enabled": false}, "instanceType": "t3.large"});
@@ -422,7 +394,7 @@ async fn a_new_instance_type_replaces_the_running_instances_and_only_new_ones_ta
         .await
         .expect("update");
 
-    let after = group_instances(&f, &second).await;
+    let after = ids_and_types(&f.group_instances(&second).await);
     assert_eq!(after.len(), 3, "{after:?}");
     assert!(
         after
@@ -452,33 +424,10 @@ async fn a_new_instance_type_replaces_the_running_instances_and_only_new_ones_ta
     f.assert_no_leaks();
 }
 
-/// The group's instances as (ID, instance type).
-async fn group_instances(f: &support::Fleet, r: &Records) -> Vec<(String, String)> {
-    let group = &r.auto_scaling_group.as_ref().unwrap().name;
-    let asg = f
-        .aws
-        .autoscaling
-        .describe_auto_scaling_groups()
-        .auto_scaling_group_names(group)
-        .send()
-        .await
-        .unwrap();
-    let ids: Vec<String> = asg.auto_scaling_groups()[0]
-        .instances()
+/// Instances as (ID, instance type).
+fn ids_and_types(instances: &[Instance]) -> Vec<(String, String)> {
+    instances
         .iter()
-        .filter_map(|i| i.instance_id().map(str::to_string))
-        .collect();
-    let out = f
-        .aws
-        .ec2
-        .describe_instances()
-        .set_instance_ids(Some(ids))
-        .send()
-        .await
-        .unwrap();
-    out.reservations()
-        .iter()
-        .flat_map(|r| r.instances())
         .map(|i| {
             let kind = i.instance_type().map(|t| t.as_str()).unwrap_or_default();
             (i.instance_id().unwrap().to_string(), kind.to_string())

@@ -12,13 +12,10 @@ use ec2fleet::aws::Waits;
 use ec2fleet::fleet::apply::apply;
 use ec2fleet::fleet::destroy::destroy;
 use ec2fleet::fleet::ready;
-use ec2fleet::fleet::Node;
 use ec2fleet::fleet::Records;
 use serde_json::json;
 use support::stacks;
-use tokio::sync::watch;
-
-fn quiet(_: Node, _: usize, _: usize) {}
+use support::{never_cancelled, quiet};
 
 /// The slow profile every test of this binary sets (they share the emulator).
 fn slow_profile() {
@@ -42,6 +39,14 @@ fn recording() -> (Waits, Arc<Mutex<Vec<String>>>) {
     (waits, lines)
 }
 
+/// Panics unless one of the progress lines `said` starts with `want`.
+fn assert_said(said: &[String], want: &str) {
+    assert!(
+        said.iter().any(|l| l.starts_with(want)),
+        "no {want:?} among {said:#?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn slow_readiness_is_waited_for_and_reported_then_delete_waits_for_the_distribution() {
     slow_profile();
@@ -50,7 +55,7 @@ async fn slow_readiness_is_waited_for_and_reported_then_delete_waits_for_the_dis
     let lines;
     (f.waits, lines) = recording();
     let cx = f.fleet(Some("s3cr3t"));
-    let (_tx, rx) = watch::channel(false);
+    let rx = never_cancelled();
     let records = apply(&cx, Records::default(), true, rx.clone(), &quiet)
         .await
         .expect("create converges despite slow readiness");
@@ -61,27 +66,18 @@ async fn slow_readiness_is_waited_for_and_reported_then_delete_waits_for_the_dis
         format!("waiting for CloudFront distribution {dist} to deploy"),
         "waiting for Route 53 record slow.example.com. to propagate".to_string(),
         "waiting for IAM changes to reach AWS before".to_string(),
+        // Targets take longer than the whole graph here: the serving check waits for them.
+        "waiting for 3 healthy target(s)".to_string(),
     ] {
-        assert!(
-            said.iter().any(|l| l.starts_with(&want)),
-            "no {want:?} among {said:#?}"
-        );
+        assert_said(&said, &want);
     }
-    // Targets take longer than the whole graph here: the serving check waits for them.
-    assert!(
-        said.iter()
-            .any(|l| l.starts_with("waiting for 3 healthy target(s)")),
-        "{said:#?}"
-    );
 
     lines.lock().unwrap().clear();
     destroy(&cx, &records, rx, &quiet).await.expect("delete");
     let said = lines.lock().unwrap().clone();
-    assert!(
-        said.iter().any(|l| l.starts_with(&format!(
-            "waiting for CloudFront distribution {dist} to be disabled"
-        ))),
-        "{said:#?}"
+    assert_said(
+        &said,
+        &format!("waiting for CloudFront distribution {dist} to be disabled"),
     );
     stacks::delete_hosted_zone(&f.aws, &zone_id).await;
     f.assert_no_leaks();
@@ -91,7 +87,7 @@ async fn slow_readiness_is_waited_for_and_reported_then_delete_waits_for_the_dis
 async fn a_new_instance_type_waits_for_the_instance_refresh_and_says_so() {
     slow_profile();
     let f = support::Fleet::new("web-5108", json!({"cdn": {"enabled": false}})).await;
-    let (_tx, rx) = watch::channel(false);
+    let rx = never_cancelled();
     let first = f.fleet(None);
     let made = apply(&first, Records::default(), true, rx.clone(), &quiet)
         .await
@@ -112,15 +108,9 @@ async fn a_new_instance_type_waits_for_the_instance_refresh_and_says_so() {
     let said = lines.lock().unwrap().clone();
     let group = &records.auto_scaling_group.as_ref().unwrap().name;
     let want = format!("waiting for 3 instance(s) of group {group} to be replaced");
-    assert!(
-        said.iter().any(|l| l.starts_with(&want)),
-        "no {want:?} among {said:#?}"
-    );
-    assert!(
-        said.iter()
-            .any(|l| l.starts_with("waiting for 3 healthy target(s)")),
-        "the new instances' targets are waited for too: {said:#?}"
-    );
+    assert_said(&said, &want);
+    // The new instances' targets are waited for too.
+    assert_said(&said, "waiting for 3 healthy target(s)");
 
     destroy(&cx, &records, rx, &quiet).await.expect("delete");
     f.assert_no_leaks();

@@ -39,16 +39,7 @@ async fn cancel_stops_a_create_that_hands_over_what_it_made_and_a_delete_removes
     let mut client = p.client.clone();
     let create = tokio::spawn({
         let inputs = inputs.clone();
-        async move {
-            let req = rpc::CreateRequest {
-                urn: URN.into(),
-                r#type: FLEET.into(),
-                properties: inputs,
-                timeout: 300.0,
-                ..Default::default()
-            };
-            client.create(req).await
-        }
+        async move { client.create(create_request(inputs)).await }
     });
     // Once the distribution is deploying, the DNS record (which needs it) has surely not started.
     for _ in 0..100 {

@@ -12,8 +12,8 @@ mod support;
 use support::plugin::*;
 
 #[tokio::test]
-async fn engine_contract_handshake_info_schema_config() {
-    let (engine, engine_addr) = start_engine().await;
+async fn the_plugin_prints_only_its_port_and_accepts_the_engines_handshake() {
+    let (_engine, engine_addr) = start_engine().await;
     let mut p = start_plugin(&["--logtostderr", "-v=9", &engine_addr.to_string()]).await;
     assert_eq!(p.stdout_rest, "", "nothing but the port may be printed");
 
@@ -27,7 +27,12 @@ async fn engine_contract_handshake_info_schema_config() {
         .unwrap()
         .into_inner();
     assert!(hs.accept_secrets && hs.accept_resources && hs.supports_autonaming_configuration);
+    p.child.kill().await.ok();
+}
 
+#[tokio::test]
+async fn plugin_info_has_the_crates_version_and_the_schema_the_fleets_inputs() {
+    let mut p = start_plugin(&[]).await;
     let info = p.client.get_plugin_info(()).await.unwrap().into_inner();
     assert_eq!(info.version, env!("CARGO_PKG_VERSION"));
 
@@ -43,7 +48,12 @@ async fn engine_contract_handshake_info_schema_config() {
     assert!(
         schema["resources"]["ec2fleet:index:Ec2Fleet"]["inputProperties"]["appPort"].is_object()
     );
+    p.child.kill().await.ok();
+}
 
+#[tokio::test]
+async fn check_config_passes_a_good_configuration() {
+    let mut p = start_plugin(&[]).await;
     let good = p
         .client
         .check_config(rpc::CheckRequest {
@@ -55,7 +65,12 @@ async fn engine_contract_handshake_info_schema_config() {
         .unwrap()
         .into_inner();
     assert!(good.failures.is_empty(), "{:?}", good.failures);
+    p.child.kill().await.ok();
+}
 
+#[tokio::test]
+async fn check_config_names_every_bad_setting_with_a_reason() {
+    let mut p = start_plugin(&[]).await;
     let bad_cfg = props(vec![
         ("region", s("moon-1")),
         ("endpoints", s(r#"{"ecs": "http://127.0.0.1:1"}"#)),
@@ -77,7 +92,12 @@ async fn engine_contract_handshake_info_schema_config() {
         bad.failures
     );
     assert!(bad.failures.iter().all(|f| !f.reason.is_empty()));
+    p.child.kill().await.ok();
+}
 
+#[tokio::test]
+async fn configure_accepts_secrets_and_supports_preview() {
+    let mut p = start_plugin(&[]).await;
     let cfg = p
         .client
         .configure(rpc::ConfigureRequest {
@@ -88,8 +108,14 @@ async fn engine_contract_handshake_info_schema_config() {
         .unwrap()
         .into_inner();
     assert!(cfg.accept_secrets && cfg.supports_preview);
+    p.child.kill().await.ok();
+}
 
-    // A warning for a risky input reaches the engine's Log service, attached to the resource.
+#[tokio::test]
+async fn a_warning_for_a_risky_input_reaches_the_engines_log_attached_to_the_resource() {
+    let (engine, engine_addr) = start_engine().await;
+    let mut p = start_plugin(&[&engine_addr.to_string()]).await;
+    p.configure_offline().await;
     let news = props(vec![(
         "sshIngressCidrs",
         Value::Array(vec![s("0.0.0.0/0")]),

@@ -191,14 +191,7 @@ async fn new_provider_default_tags_show_in_diff_and_reach_the_objects_on_update(
         other => panic!("no group name: {other:?}"),
     };
     let aws = support::clients(&account).await;
-    let asg = aws
-        .autoscaling
-        .describe_auto_scaling_groups()
-        .auto_scaling_group_names(&group)
-        .send()
-        .await
-        .unwrap();
-    let g = &asg.auto_scaling_groups()[0];
+    let g = support::describe_group(&aws, &group).await;
     let version = g
         .launch_template()
         .and_then(|t| t.version())
@@ -224,19 +217,7 @@ async fn new_provider_default_tags_show_in_diff_and_reach_the_objects_on_update(
         spec.contains("\"b\""),
         "new instances launch with the new default tags: {spec}"
     );
-    let ids: Vec<String> = g
-        .instances()
-        .iter()
-        .filter_map(|i| i.instance_id().map(str::to_string))
-        .collect();
-    let running = aws
-        .ec2
-        .describe_instances()
-        .set_instance_ids(Some(ids))
-        .send()
-        .await
-        .unwrap();
-    for i in running.reservations().iter().flat_map(|r| r.instances()) {
+    for i in support::group_instances(&aws, &group).await {
         let cost = i
             .tags()
             .iter()

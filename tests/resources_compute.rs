@@ -6,15 +6,14 @@ mod support;
 use aws_sdk_ec2::types::LaunchTemplateHttpTokensState;
 use ec2fleet::resources::compute::ami::{self, Ami};
 use ec2fleet::resources::compute::auto_scaling_group::AutoScalingGroup;
-use ec2fleet::resources::compute::launch_template::{self, LaunchTemplate};
+use ec2fleet::resources::compute::launch_template::LaunchTemplate;
 use ec2fleet::resources::compute::scheduled_actions::{self, ScheduledActions};
 use ec2fleet::resources::delivery::codedeploy_application::CodeDeployApplication;
-use ec2fleet::resources::delivery::deployment_group::{self, DeploymentGroup};
-use ec2fleet::resources::iam::codedeploy_role::CodeDeployRole;
+use ec2fleet::resources::delivery::deployment_group::DeploymentGroup;
 use ec2fleet::resources::network::security_group::SecurityGroup;
 use ec2fleet::resources::network::vpc::Vpc;
 use ec2fleet::resources::{Reconciler, TAG_FLEET};
-use support::stacks::{self, GroupInputs, Identity};
+use support::stacks::{self, Deployable, Group, Identity};
 
 #[tokio::test]
 async fn the_launch_template_requires_imdsv2_encrypts_the_root_volume_and_boots_the_fleets_agents()
@@ -42,19 +41,7 @@ async fn the_launch_template_requires_imdsv2_encrypts_the_root_volume_and_boots_
     let identity = Identity::create(&f).await;
     let (profile, logs) = (&identity.profile, &identity.logs);
     // The instance type and user data come from the inputs.
-    let a = &f.args;
-    let spec = launch_template::Spec {
-        ami: "ami-0123456789abcdef0".into(),
-        security_group: sg.clone(),
-        profile: profile.clone(),
-        log_group: logs.clone(),
-        instance_type: a.instance_type.clone(),
-        key_name: a.key_name.clone(),
-        node_version: a.node_version.clone(),
-        app_port: a.app_port,
-        health_path: a.health_check.path.clone(),
-        user_data: a.user_data.clone(),
-    };
+    let spec = stacks::launch_template_spec(&f, "ami-0123456789abcdef0".into(), &sg, &identity);
 
     let lt = LaunchTemplate.apply(&cx, &spec).await.expect("create");
     let versions = f
@@ -154,32 +141,17 @@ async fn the_ami_is_the_given_one_or_the_latest_amazon_linux_2023_of_the_region(
 }
 
 #[tokio::test]
-async fn the_group_spreads_over_three_zones_keeps_the_seeds_schedule_shows_drift_and_codedeploy_targets_it(
-) {
+async fn the_group_spreads_over_three_zones_in_the_target_group_and_is_adopted() {
     let f = support::Fleet::new("web-a5a5a5a", serde_json::json!({})).await;
     let cx = f.cx("AutoScalingGroup");
-    let inputs = GroupInputs::create(&f).await;
-    let tg = &inputs.tg;
-
-    let spec = inputs.group_spec(&f);
-    let asg = AutoScalingGroup
-        .apply(&cx, &spec)
-        .await
-        .expect("create group");
-    let g = f
-        .aws
-        .autoscaling
-        .describe_auto_scaling_groups()
-        .auto_scaling_group_names(&asg.name)
-        .send()
-        .await
-        .unwrap();
-    let g = &g.auto_scaling_groups()[0];
+    let group = Group::create(&f).await;
+    let (inputs, asg) = (&group.inputs, &group.asg);
+    let g = support::describe_group(&f.aws, &asg.name).await;
     assert_eq!(
         (g.min_size(), g.max_size(), g.desired_capacity()),
         (Some(3), Some(4), Some(3))
     );
-    assert_eq!(g.target_group_arns(), std::slice::from_ref(&tg.arn));
+    assert_eq!(g.target_group_arns(), std::slice::from_ref(&inputs.tg.arn));
     let zones: std::collections::BTreeSet<_> = g
         .instances()
         .iter()
@@ -187,11 +159,25 @@ async fn the_group_spreads_over_three_zones_keeps_the_seeds_schedule_shows_drift
         .collect();
     assert_eq!(zones.len(), 3, "one instance per zone: {zones:?}");
     assert_eq!(
-        AutoScalingGroup.apply(&cx, &spec).await.unwrap(),
+        &AutoScalingGroup.apply(&cx, &group.spec).await.unwrap(),
         asg,
         "adopted on a second run"
     );
 
+    AutoScalingGroup.delete(&cx, asg).await.unwrap();
+    AutoScalingGroup
+        .delete(&cx, asg)
+        .await
+        .expect("a second delete is done");
+    inputs.delete(&f).await;
+    f.assert_no_leaks();
+}
+
+#[tokio::test]
+async fn the_group_keeps_the_seeds_schedule_and_a_deleted_action_shows_as_drift_and_comes_back() {
+    let f = support::Fleet::new("web-a6a6a6a", serde_json::json!({})).await;
+    let group = Group::create(&f).await;
+    let asg = &group.asg;
     let sched_cx = f.cx("ScheduledActions");
     let sched_spec = scheduled_actions::Spec {
         group: asg.clone(),
@@ -242,34 +228,23 @@ async fn the_group_spreads_over_three_zones_keeps_the_seeds_schedule_shows_drift
         sched
     );
 
-    // CodeDeploy deploys to this group half at a time, taking instances out of the target group.
-    let (app_cx, role_cx, dg_cx) = (
-        f.cx("CodeDeployApplication"),
-        f.cx("CodeDeployRole"),
-        f.cx("DeploymentGroup"),
-    );
-    let app = CodeDeployApplication
-        .apply(&app_cx, &())
-        .await
-        .expect("application");
-    let cd_role = CodeDeployRole.apply(&role_cx, &()).await.unwrap();
-    let dg_spec = deployment_group::Spec {
-        application: app.clone(),
-        role: cd_role.clone(),
-        group: asg.clone(),
-        target_group: tg.clone(),
-        config: f.args.deployment_config.clone(),
-    };
-    let dg = DeploymentGroup
-        .apply(&dg_cx, &dg_spec)
-        .await
-        .expect("deployment group");
+    ScheduledActions.delete(&sched_cx, &sched).await.unwrap();
+    group.delete(&f).await;
+    f.assert_no_leaks();
+}
+
+#[tokio::test]
+async fn codedeploy_deploys_to_the_group_half_at_a_time_through_its_target_group() {
+    let f = support::Fleet::new("web-a7a7a7a", serde_json::json!({})).await;
+    let (app_cx, dg_cx) = (f.cx("CodeDeployApplication"), f.cx("DeploymentGroup"));
+    let d = Deployable::build(&f).await;
+    let (asg, tg) = (&d.group.asg, &d.group.inputs.tg);
     let got = f
         .aws
         .codedeploy
         .get_deployment_group()
-        .application_name(&app.name)
-        .deployment_group_name(&dg.name)
+        .application_name(&d.app.name)
+        .deployment_group_name(&d.dg.name)
         .send()
         .await
         .unwrap();
@@ -288,28 +263,14 @@ async fn the_group_spreads_over_three_zones_keeps_the_seeds_schedule_shows_drift
     );
     assert_eq!(
         CodeDeployApplication.apply(&app_cx, &()).await.unwrap(),
-        app,
+        d.app,
         "the application is adopted"
     );
     assert_eq!(
-        DeploymentGroup.apply(&dg_cx, &dg_spec).await.unwrap(),
-        dg,
+        DeploymentGroup.apply(&dg_cx, &d.dg_spec).await.unwrap(),
+        d.dg,
         "the group is updated in place"
     );
-    DeploymentGroup.delete(&dg_cx, &dg).await.unwrap();
-    DeploymentGroup
-        .delete(&dg_cx, &dg)
-        .await
-        .expect("a second delete is done");
-    CodeDeployApplication.delete(&app_cx, &app).await.unwrap();
-    CodeDeployRole.delete(&role_cx, &cd_role).await.unwrap();
-
-    ScheduledActions.delete(&sched_cx, &sched).await.unwrap();
-    AutoScalingGroup.delete(&cx, &asg).await.unwrap();
-    AutoScalingGroup
-        .delete(&cx, &asg)
-        .await
-        .expect("a second delete is done");
-    inputs.delete(&f).await;
+    d.delete(&f).await;
     f.assert_no_leaks();
 }

@@ -14,104 +14,19 @@ use aws_sdk_eventbridge::operation::list_targets_by_rule::ListTargetsByRuleOutpu
 use aws_sdk_eventbridge::types::RuleState;
 use aws_sdk_s3::primitives::ByteStream;
 use ec2fleet::aws::Clients;
-use ec2fleet::resources::compute::auto_scaling_group::{self, AutoScalingGroup};
-use ec2fleet::resources::delivery::codedeploy_application::{self, CodeDeployApplication};
-use ec2fleet::resources::delivery::deployment_group::{
-    self, DeploymentGroup, DeploymentGroupState,
-};
+use ec2fleet::resources::delivery::codedeploy_application::CodeDeployApplication;
+use ec2fleet::resources::delivery::deployment_group::{DeploymentGroup, DeploymentGroupState};
 use ec2fleet::resources::delivery::event_rule::{self, EventRule};
 use ec2fleet::resources::delivery::pipeline::{self, Pipeline, PipelineState};
 use ec2fleet::resources::delivery::trail::{self, Trail};
-use ec2fleet::resources::iam::codedeploy_role::CodeDeployRole;
 use ec2fleet::resources::iam::events_role::{self, EventsRole};
 use ec2fleet::resources::iam::pipeline_role::{self, PipelineRole};
 use ec2fleet::resources::iam::role::RoleState;
 use ec2fleet::resources::storage::bucket::{self, BucketState};
 use ec2fleet::resources::{Reconciler, TAG_FLEET};
 use serde_json::{json, Value};
-use support::stacks::GroupInputs;
+use support::stacks::Deployable;
 use support::Fleet;
-
-/// A deployment group on a real Auto Scaling group, with everything under it, made with the fleet's
-/// own sub-resources (the pipeline's Deploy stage needs a group that exists).
-struct Deployable {
-    inputs: GroupInputs,
-    asg: auto_scaling_group::AutoScalingGroupState,
-    cd_role: RoleState,
-    app: codedeploy_application::ApplicationState,
-    dg: DeploymentGroupState,
-}
-
-impl Deployable {
-    async fn build(f: &Fleet) -> Self {
-        let inputs = GroupInputs::create(f).await;
-        let asg = AutoScalingGroup
-            .apply(&f.cx("AutoScalingGroup"), &inputs.group_spec(f))
-            .await
-            .unwrap();
-        let cd_role = CodeDeployRole
-            .apply(&f.cx("CodeDeployRole"), &())
-            .await
-            .unwrap();
-        let app = CodeDeployApplication
-            .apply(&f.cx("CodeDeployApplication"), &())
-            .await
-            .unwrap();
-        let dg_spec = deployment_group::Spec {
-            application: app.clone(),
-            role: cd_role.clone(),
-            group: asg.clone(),
-            target_group: inputs.tg.clone(),
-            config: f.args.deployment_config.clone(),
-        };
-        let dg = DeploymentGroup
-            .apply(&f.cx("DeploymentGroup"), &dg_spec)
-            .await
-            .unwrap();
-        Self {
-            inputs,
-            asg,
-            cd_role,
-            app,
-            dg,
-        }
-    }
-
-    /// Deletes it all in dependency order; the CodeDeploy objects twice, and reads them back as gone.
-    async fn delete(&self, f: &Fleet) {
-        let (dg_cx, app_cx) = (f.cx("DeploymentGroup"), f.cx("CodeDeployApplication"));
-        DeploymentGroup.delete(&dg_cx, &self.dg).await.unwrap();
-        DeploymentGroup
-            .delete(&dg_cx, &self.dg)
-            .await
-            .expect("a second delete is done");
-        assert_eq!(DeploymentGroup.read(&dg_cx, &self.dg).await.unwrap(), None);
-        CodeDeployApplication
-            .delete(&app_cx, &self.app)
-            .await
-            .unwrap();
-        CodeDeployApplication
-            .delete(&app_cx, &self.app)
-            .await
-            .expect("a second delete is done");
-        assert_eq!(
-            CodeDeployApplication
-                .read(&app_cx, &self.app)
-                .await
-                .unwrap(),
-            None
-        );
-        CodeDeployRole
-            .delete(&f.cx("CodeDeployRole"), &self.cd_role)
-            .await
-            .unwrap();
-        AutoScalingGroup
-            .delete(&f.cx("AutoScalingGroup"), &self.asg)
-            .await
-            .unwrap();
-        self.inputs.delete(f).await;
-    }
-}
 
 /// The source and artifacts buckets, made as the fleet makes them from its inputs.
 async fn buckets(f: &Fleet) -> (BucketState, BucketState) {

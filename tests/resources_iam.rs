@@ -201,9 +201,9 @@ async fn the_codedeploy_role_trusts_codedeploy_with_awss_managed_policy() {
 }
 
 #[tokio::test]
-async fn the_pipeline_and_events_roles_are_scoped_to_the_fleets_buckets_and_pipeline() {
+async fn the_pipeline_role_is_scoped_to_the_fleets_buckets() {
     let f = support::Fleet::new("web-4d4d4d4", serde_json::json!({})).await;
-    let (pipeline_cx, events_cx) = (f.cx("PipelineRole"), f.cx("EventsRole"));
+    let pipeline_cx = f.cx("PipelineRole");
     let buckets = pipeline_role::Spec {
         source: "web-4d4d4d4-source".into(),
         artifacts: "web-4d4d4d4-artifacts".into(),
@@ -219,8 +219,15 @@ async fn the_pipeline_and_events_roles_are_scoped_to_the_fleets_buckets_and_pipe
         "{doc}"
     );
     assert!(!doc.contains("\"s3:*\""), "{doc}");
+    PipelineRole.delete(&pipeline_cx, &pipeline).await.unwrap();
+    f.assert_no_leaks();
+}
 
-    let pipeline_arn = "arn:aws:codepipeline:us-east-1:123456789012:web-4d4d4d4-pipeline";
+#[tokio::test]
+async fn the_events_role_trusts_eventbridge_to_start_only_the_fleets_pipeline() {
+    let f = support::Fleet::new("web-4e4e4e4", serde_json::json!({})).await;
+    let events_cx = f.cx("EventsRole");
+    let pipeline_arn = "arn:aws:codepipeline:us-east-1:123456789012:web-4e4e4e4-pipeline";
     let events = EventsRole
         .apply(
             &events_cx,
@@ -238,8 +245,6 @@ async fn the_pipeline_and_events_roles_are_scoped_to_the_fleets_buckets_and_pipe
     assert!(trust(&f.aws, &events.role_name)
         .await
         .contains("events.amazonaws.com"));
-
-    PipelineRole.delete(&pipeline_cx, &pipeline).await.unwrap();
     EventsRole.delete(&events_cx, &events).await.unwrap();
     EventsRole
         .delete(&events_cx, &events)

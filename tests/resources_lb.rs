@@ -64,20 +64,8 @@ async fn the_target_group_forwards_to_the_app_port_with_the_seeds_health_check_a
         ),
         (Some(3000), Some("/health"), Some(10), Some(2))
     );
-    let attrs = f
-        .aws
-        .elbv2
-        .describe_target_group_attributes()
-        .target_group_arn(&tg.arn)
-        .send()
-        .await
-        .unwrap();
-    let delay = attrs
-        .attributes()
-        .iter()
-        .find(|a| a.key() == Some("deregistration_delay.timeout_seconds"))
-        .and_then(|a| a.value());
-    assert_eq!(delay, Some("10"));
+    let delay = support::drain_time(&f.aws, &tg.arn).await;
+    assert_eq!(delay.as_deref(), Some("10"));
     assert_eq!(
         TargetGroup.apply(&cx, &spec).await.unwrap(),
         tg,

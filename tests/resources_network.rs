@@ -298,7 +298,7 @@ async fn security_groups_admit_only_cloudfront_and_the_load_balancer_and_no_ssh_
 }
 
 #[tokio::test]
-async fn ssh_opens_only_to_the_given_ranges_and_without_a_cdn_the_load_balancer_is_public() {
+async fn ssh_opens_only_to_the_given_ranges() {
     let f = support::Fleet::new(
         "web-55a55a5",
         serde_json::json!({"sshIngressCidrs": ["203.0.113.0/24"], "cdn": {"enabled": false}}),
@@ -317,8 +317,6 @@ async fn ssh_opens_only_to_the_given_ranges_and_without_a_cdn_the_load_balancer_
         .apply(&inst_cx, &instance_group_spec(&f, &net, &lb))
         .await
         .unwrap();
-    let lb_rules = security_group::rules(&lb_cx, &lb).await.unwrap().unwrap();
-    assert_eq!(lb_rules[0].ip_ranges()[0].cidr_ip(), Some("0.0.0.0/0"));
     let ssh: Vec<_> = security_group::rules(&inst_cx, &inst)
         .await
         .unwrap()
@@ -334,6 +332,26 @@ async fn ssh_opens_only_to_the_given_ranges_and_without_a_cdn_the_load_balancer_
         .collect();
     assert_eq!(cidrs, vec!["203.0.113.0/24"]);
     SecurityGroup.delete(&inst_cx, &inst).await.unwrap();
+    SecurityGroup.delete(&lb_cx, &lb).await.unwrap();
+    Vpc.delete(&f.cx("Vpc"), &net).await.unwrap();
+    f.assert_no_leaks();
+}
+
+#[tokio::test]
+async fn without_a_cdn_the_load_balancer_is_public() {
+    let f = support::Fleet::new(
+        "web-0cd0cd0",
+        serde_json::json!({"cdn": {"enabled": false}}),
+    )
+    .await;
+    let lb_cx = f.cx("LoadBalancerSecurityGroup");
+    let net = Vpc.apply(&f.cx("Vpc"), &vpc_spec(&f)).await.unwrap();
+    let lb = SecurityGroup
+        .apply(&lb_cx, &lb_group_spec(&f, &net))
+        .await
+        .unwrap();
+    let lb_rules = security_group::rules(&lb_cx, &lb).await.unwrap().unwrap();
+    assert_eq!(lb_rules[0].ip_ranges()[0].cidr_ip(), Some("0.0.0.0/0"));
     SecurityGroup.delete(&lb_cx, &lb).await.unwrap();
     Vpc.delete(&f.cx("Vpc"), &net).await.unwrap();
     f.assert_no_leaks();

@@ -14,6 +14,8 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 
+use tokio::sync::watch;
+
 /// A running emulator. It exits when this test binary does (its stdin closes).
 pub struct Emulator {
     /// `http://127.0.0.1:PORT`.
@@ -156,6 +158,15 @@ impl Fleet {
         )
     }
 
+    /// The instances of the fleet's Auto Scaling group (in `records`), ordered by ID.
+    pub async fn group_instances(
+        &self,
+        records: &ec2fleet::fleet::Records,
+    ) -> Vec<aws_sdk_ec2::types::Instance> {
+        let group = &records.auto_scaling_group.as_ref().unwrap().name;
+        group_instances(&self.aws, group).await
+    }
+
     /// Panics if anything is left in the fleet's account.
     pub fn assert_no_leaks(&self) {
         emulator().assert_no_leaks(&self.account);
@@ -169,37 +180,122 @@ pub fn fresh_account() -> String {
     format!("{:06}{:06}", std::process::id() % 1_000_000, n)
 }
 
+/// A progress reporter that reports nothing, for the fleet's operations.
+pub fn quiet(_: ec2fleet::fleet::Node, _: usize, _: usize) {}
+
+/// A cancel signal that never fires: its sender lives as long as the test binary.
+pub fn never_cancelled() -> watch::Receiver<bool> {
+    static NEVER: OnceLock<watch::Sender<bool>> = OnceLock::new();
+    NEVER.get_or_init(|| watch::channel(false).0).subscribe()
+}
+
+/// The Auto Scaling group `name`, as AWS describes it.
+pub async fn describe_group(
+    aws: &ec2fleet::aws::Clients,
+    name: &str,
+) -> aws_sdk_autoscaling::types::AutoScalingGroup {
+    let out = aws
+        .autoscaling
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names(name)
+        .send()
+        .await
+        .unwrap();
+    out.auto_scaling_groups()[0].clone()
+}
+
+/// The target group `arn`'s deregistration delay (seconds), as AWS has it.
+pub async fn drain_time(aws: &ec2fleet::aws::Clients, arn: &str) -> Option<String> {
+    let attrs = aws
+        .elbv2
+        .describe_target_group_attributes()
+        .target_group_arn(arn)
+        .send()
+        .await
+        .unwrap();
+    attrs
+        .attributes()
+        .iter()
+        .find(|a| a.key() == Some("deregistration_delay.timeout_seconds"))
+        .and_then(|a| a.value())
+        .map(str::to_string)
+}
+
+/// The instances of the Auto Scaling group `group`, as EC2 describes them, ordered by ID.
+pub async fn group_instances(
+    aws: &ec2fleet::aws::Clients,
+    group: &str,
+) -> Vec<aws_sdk_ec2::types::Instance> {
+    let ids: Vec<String> = describe_group(aws, group)
+        .await
+        .instances()
+        .iter()
+        .filter_map(|i| i.instance_id().map(str::to_string))
+        .collect();
+    if ids.is_empty() {
+        // No IDs would describe every instance of the account.
+        return vec![];
+    }
+    let out = aws
+        .ec2
+        .describe_instances()
+        .set_instance_ids(Some(ids))
+        .send()
+        .await
+        .unwrap();
+    let mut instances: Vec<_> = out
+        .reservations()
+        .iter()
+        .flat_map(|r| r.instances())
+        .cloned()
+        .collect();
+    instances.sort_by(|a, b| a.instance_id().cmp(&b.instance_id()));
+    instances
+}
+
 impl Emulator {
+    /// One HTTP/1.0 request to the emulator: `headers` go after Host, and a body comes with its
+    /// Content-Length. The answer is read to its end.
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Reply {
+        let addr = self.url.trim_start_matches("http://");
+        let mut req = format!("{method} {path} HTTP/1.0\r\nHost: {addr}\r\n");
+        for (name, value) in headers {
+            req.push_str(&format!("{name}: {value}\r\n"));
+        }
+        if let Some(body) = body {
+            req.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        }
+        req.push_str("\r\n");
+        req.push_str(body.unwrap_or_default());
+        let mut s = TcpStream::connect(addr).expect("connect to the emulator");
+        s.write_all(req.as_bytes()).unwrap();
+        let mut text = String::new();
+        s.read_to_string(&mut text).unwrap();
+        Reply { text }
+    }
+
     /// GET a control endpoint (`/_ec2fleet/...`) and parse its JSON.
     pub fn control(&self, path: &str) -> serde_json::Value {
-        let addr = self.url.trim_start_matches("http://");
-        let mut s = TcpStream::connect(addr).expect("connect to the emulator");
-        write!(s, "GET /_ec2fleet{path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
-        let mut resp = String::new();
-        s.read_to_string(&mut resp).unwrap();
-        let body = resp.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
-        serde_json::from_str(body).unwrap_or_else(|e| panic!("{path}: {e}: {resp}"))
+        self.request("GET", &format!("/_ec2fleet{path}"), &[], None)
+            .json(path)
     }
 
     /// POST JSON to a control endpoint (`/_ec2fleet/...`) and parse the answer.
     pub fn control_post(&self, path: &str, body: serde_json::Value) -> serde_json::Value {
-        let addr = self.url.trim_start_matches("http://");
-        let body = body.to_string();
-        let mut s = TcpStream::connect(addr).expect("connect to the emulator");
-        write!(
-            s,
-            "POST /_ec2fleet{path} HTTP/1.0\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        )
-        .unwrap();
-        let mut resp = String::new();
-        s.read_to_string(&mut resp).unwrap();
-        assert!(
-            resp.starts_with("HTTP/1.0 200") || resp.starts_with("HTTP/1.1 200"),
-            "{path}: {resp}"
+        let reply = self.request(
+            "POST",
+            &format!("/_ec2fleet{path}"),
+            &[("Content-Type", "application/json")],
+            Some(&body.to_string()),
         );
-        let json = resp.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
-        serde_json::from_str(json).unwrap_or_else(|e| panic!("{path}: {e}: {resp}"))
+        assert!(reply.ok(), "{path}: {}", reply.text);
+        reply.json(path)
     }
 
     /// A raw AWS JSON-protocol call (for services the provider has no SDK client for, like ACM), in
@@ -211,21 +307,17 @@ impl Emulator {
         target: &str,
         body: serde_json::Value,
     ) -> serde_json::Value {
-        let addr = self.url.trim_start_matches("http://");
-        let body = body.to_string();
-        let mut s = TcpStream::connect(addr).expect("connect to the emulator");
-        write!(
-            s,
-            "POST / HTTP/1.0\r\nHost: {addr}\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Target: {target}\r\n\
-             Authorization: AWS4-HMAC-SHA256 Credential={account}/20260101/us-east-1/{scope}/aws4_request, SignedHeaders=host, Signature=0\r\n\
-             Content-Length: {}\r\n\r\n{body}",
-            body.len()
-        )
-        .unwrap();
-        let mut resp = String::new();
-        s.read_to_string(&mut resp).unwrap();
-        let json = resp.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
-        serde_json::from_str(json).unwrap_or_else(|e| panic!("{target}: {e}: {resp}"))
+        let auth = format!(
+            "AWS4-HMAC-SHA256 Credential={account}/20260101/us-east-1/{scope}/aws4_request, \
+             SignedHeaders=host, Signature=0"
+        );
+        let headers = [
+            ("Content-Type", "application/x-amz-json-1.1"),
+            ("X-Amz-Target", target),
+            ("Authorization", auth.as_str()),
+        ];
+        self.request("POST", "/", &headers, Some(&body.to_string()))
+            .json(target)
     }
 
     /// Panics with the leak report if `account` still has any object a fleet can make.
@@ -245,5 +337,30 @@ impl Emulator {
         v.as_array()
             .cloned()
             .unwrap_or_else(|| panic!("call log is not a list: {v}"))
+    }
+}
+
+/// The emulator's whole answer to one request.
+struct Reply {
+    text: String,
+}
+
+impl Reply {
+    /// Whether the status is 200.
+    fn ok(&self) -> bool {
+        self.text.starts_with("HTTP/1.0 200") || self.text.starts_with("HTTP/1.1 200")
+    }
+
+    /// What follows the headers; nothing if there are none.
+    fn body(&self) -> &str {
+        self.text
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b)
+            .unwrap_or("")
+    }
+
+    /// The body as JSON; `what` names the request if it is not.
+    fn json(&self, what: &str) -> serde_json::Value {
+        serde_json::from_str(self.body()).unwrap_or_else(|e| panic!("{what}: {e}: {}", self.text))
     }
 }

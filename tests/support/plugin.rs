@@ -176,14 +176,19 @@ impl Plugin {
         &mut self,
         inputs: Option<prost_types::Struct>,
     ) -> Result<rpc::CreateResponse, Status> {
-        let req = rpc::CreateRequest {
-            urn: URN.into(),
-            r#type: FLEET.into(),
-            properties: inputs,
-            timeout: 300.0,
-            ..Default::default()
-        };
+        let req = create_request(inputs);
         self.client.create(req).await.map(Response::into_inner)
+    }
+}
+
+/// The Create of the Ec2Fleet `web` with these checked inputs.
+pub fn create_request(inputs: Option<prost_types::Struct>) -> rpc::CreateRequest {
+    rpc::CreateRequest {
+        urn: URN.into(),
+        r#type: FLEET.into(),
+        properties: inputs,
+        timeout: 300.0,
+        ..Default::default()
     }
 }
 

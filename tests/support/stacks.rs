@@ -8,8 +8,9 @@
 use ec2fleet::aws::Clients;
 use ec2fleet::resources::cdn::{cache_policy, distribution};
 use ec2fleet::resources::compute::{ami, auto_scaling_group, launch_template};
+use ec2fleet::resources::delivery::{codedeploy_application, deployment_group};
 use ec2fleet::resources::iam::role::RoleState;
-use ec2fleet::resources::iam::{instance_profile, instance_role};
+use ec2fleet::resources::iam::{codedeploy_role, instance_profile, instance_role};
 use ec2fleet::resources::lb::{load_balancer, target_group};
 use ec2fleet::resources::network::{
     instance_security_group, internet_gateway, load_balancer_security_group, route_table,
@@ -62,6 +63,28 @@ pub fn instance_group_spec(
         app_port: f.args.app_port,
         ssh_cidrs: f.args.ssh_ingress_cidrs.clone(),
     })
+}
+
+/// The launch template's spec from the fleet's inputs, on `ami`, the instances' group and identity.
+pub fn launch_template_spec(
+    f: &Fleet,
+    ami: String,
+    sg: &security_group::SecurityGroupState,
+    identity: &Identity,
+) -> launch_template::Spec {
+    let a = &f.args;
+    launch_template::Spec {
+        ami,
+        security_group: sg.clone(),
+        profile: identity.profile.clone(),
+        log_group: identity.logs.clone(),
+        instance_type: a.instance_type.clone(),
+        key_name: a.key_name.clone(),
+        node_version: a.node_version.clone(),
+        app_port: a.app_port,
+        health_path: a.health_check.path.clone(),
+        user_data: a.user_data.clone(),
+    }
 }
 
 /// The public network a load balancer sits in: VPC, subnets, internet gateway, route table, and the
@@ -351,21 +374,11 @@ impl GroupInputs {
             )
             .await
             .unwrap();
-        let a = &f.args;
-        let lt_spec = launch_template::Spec {
-            ami: image,
-            security_group: sg.clone(),
-            profile: identity.profile.clone(),
-            log_group: identity.logs.clone(),
-            instance_type: a.instance_type.clone(),
-            key_name: a.key_name.clone(),
-            node_version: a.node_version.clone(),
-            app_port: a.app_port,
-            health_path: a.health_check.path.clone(),
-            user_data: a.user_data.clone(),
-        };
         let lt = launch_template::LaunchTemplate
-            .apply(&f.cx("LaunchTemplate"), &lt_spec)
+            .apply(
+                &f.cx("LaunchTemplate"),
+                &launch_template_spec(f, image, &sg, &identity),
+            )
             .await
             .unwrap();
         let tg = target_group::TargetGroup
@@ -408,6 +421,98 @@ impl GroupInputs {
             .await
             .unwrap();
         self.network.delete(f).await;
+    }
+}
+
+/// An Auto Scaling group made from the fleet's inputs, on everything it needs.
+pub struct Group {
+    pub inputs: GroupInputs,
+    pub spec: auto_scaling_group::Spec,
+    pub asg: auto_scaling_group::AutoScalingGroupState,
+}
+
+impl Group {
+    pub async fn create(f: &Fleet) -> Self {
+        let inputs = GroupInputs::create(f).await;
+        let spec = inputs.group_spec(f);
+        let asg = auto_scaling_group::AutoScalingGroup
+            .apply(&f.cx("AutoScalingGroup"), &spec)
+            .await
+            .expect("create group");
+        Self { inputs, spec, asg }
+    }
+
+    /// Deletes the group, then what it stood on.
+    pub async fn delete(&self, f: &Fleet) {
+        auto_scaling_group::AutoScalingGroup
+            .delete(&f.cx("AutoScalingGroup"), &self.asg)
+            .await
+            .unwrap();
+        self.inputs.delete(f).await;
+    }
+}
+
+/// A deployment group on a real Auto Scaling group, with its application and role (the pipeline's
+/// Deploy stage needs a group that exists).
+pub struct Deployable {
+    pub group: Group,
+    pub cd_role: RoleState,
+    pub app: codedeploy_application::ApplicationState,
+    pub dg_spec: deployment_group::Spec,
+    pub dg: deployment_group::DeploymentGroupState,
+}
+
+impl Deployable {
+    pub async fn build(f: &Fleet) -> Self {
+        let group = Group::create(f).await;
+        let cd_role = codedeploy_role::CodeDeployRole
+            .apply(&f.cx("CodeDeployRole"), &())
+            .await
+            .unwrap();
+        let app = codedeploy_application::CodeDeployApplication
+            .apply(&f.cx("CodeDeployApplication"), &())
+            .await
+            .expect("application");
+        let dg_spec = deployment_group::Spec {
+            application: app.clone(),
+            role: cd_role.clone(),
+            group: group.asg.clone(),
+            target_group: group.inputs.tg.clone(),
+            config: f.args.deployment_config.clone(),
+        };
+        let dg = deployment_group::DeploymentGroup
+            .apply(&f.cx("DeploymentGroup"), &dg_spec)
+            .await
+            .expect("deployment group");
+        Self {
+            group,
+            cd_role,
+            app,
+            dg_spec,
+            dg,
+        }
+    }
+
+    /// Deletes it all in dependency order; the CodeDeploy objects twice, and reads them back as gone.
+    pub async fn delete(&self, f: &Fleet) {
+        let (dg_cx, app_cx) = (f.cx("DeploymentGroup"), f.cx("CodeDeployApplication"));
+        let dg = deployment_group::DeploymentGroup;
+        dg.delete(&dg_cx, &self.dg).await.unwrap();
+        dg.delete(&dg_cx, &self.dg)
+            .await
+            .expect("a second delete is done");
+        assert_eq!(dg.read(&dg_cx, &self.dg).await.unwrap(), None);
+        let app = codedeploy_application::CodeDeployApplication;
+        app.delete(&app_cx, &self.app).await.unwrap();
+        app.delete(&app_cx, &self.app)
+            .await
+            .expect("a second delete is done");
+        assert_eq!(app.read(&app_cx, &self.app).await.unwrap(), None);
+        codedeploy_role::CodeDeployRole
+            .delete(&f.cx("CodeDeployRole"), &self.cd_role)
+            .await
+            .unwrap();
+        self.group.delete(f).await;
     }
 }
 
