@@ -21,6 +21,11 @@ pub struct Changes {
     pub changed: Vec<String>,
     /// Those of them whose change replaces the fleet.
     pub replaces: Vec<String>,
+    /// Whether the old fleet must be deleted before its replacement is made: when the replacement
+    /// keeps the name prefix, its objects carry the same names and identity tags, so a
+    /// replacement made first would adopt the old fleet's objects, and the old fleet's delete would
+    /// then remove what the new one stands on.
+    pub delete_before_replace: bool,
 }
 
 /// What the state says about the fleet, besides its inputs.
@@ -76,12 +81,17 @@ pub fn diff(
         }
     }
     let replace = replace_keys();
-    let replaces = changed
+    let replaces: Vec<String> = changed
         .iter()
         .filter(|k| replace.contains(k))
         .cloned()
         .collect();
-    Changes { changed, replaces }
+    let delete_before_replace = !replaces.is_empty() && !replaces.iter().any(|k| k == "namePrefix");
+    Changes {
+        changed,
+        replaces,
+        delete_before_replace,
+    }
 }
 
 /// How an update from `old` inputs (JSON and checked) and tags to `new` ones treats what exists:
@@ -165,6 +175,37 @@ mod tests {
             assert_eq!(c.changed, changed, "{old} -> {new}");
             assert_eq!(c.replaces, replaces, "{old} -> {new}");
         }
+        let same_name = diff(
+            &json!({"namePrefix": "web", "vpcCidr": "10.0.0.0/16"}),
+            &json!({"namePrefix": "web", "vpcCidr": "10.1.0.0/16"}),
+            &[],
+            &unchanged(),
+            None,
+        );
+        assert!(
+            same_name.delete_before_replace,
+            "the same names cannot stand twice"
+        );
+        let renamed = diff(
+            &json!({"namePrefix": "web", "appPort": 80}),
+            &json!({"namePrefix": "shop", "appPort": 81}),
+            &[],
+            &unchanged(),
+            None,
+        );
+        assert_eq!(renamed.replaces, ["appPort", "namePrefix"]);
+        assert!(
+            !renamed.delete_before_replace,
+            "a new name can stand beside the old fleet"
+        );
+        let updated = diff(
+            &json!({"minCapacity": 2}),
+            &json!({"minCapacity": 3}),
+            &[],
+            &unchanged(),
+            None,
+        );
+        assert!(!updated.delete_before_replace);
         let ignored = diff(
             &json!({"appPort": 80}),
             &json!({"appPort": 81}),

@@ -213,6 +213,7 @@ pub fn diff_response(changes: Changes) -> rpc::DiffResponse {
     let Changes {
         changed: diffs,
         replaces,
+        delete_before_replace,
     } = changes;
     let detailed_diff = diffs
         .iter()
@@ -236,6 +237,7 @@ pub fn diff_response(changes: Changes) -> rpc::DiffResponse {
     };
     rpc::DiffResponse {
         replaces,
+        delete_before_replace,
         changes: changes as i32,
         diffs,
         detailed_diff,

@@ -192,6 +192,7 @@ impl rpc::resource_provider_server::ResourceProvider for Provider {
         Ok(Response::new(lifecycle::diff_response(Changes {
             changed,
             replaces,
+            delete_before_replace: false,
         })))
     }
 
