@@ -17,7 +17,8 @@ fi
 venv="$CACHE/venv"
 req="$here/requirements-dev.txt"
 stamp="$venv/.requirements.sha256"
-want="$(sha256sum "$req" $(ls "$here"/tests/emulator/requirements.txt 2>/dev/null) | sha256sum | cut -d' ' -f1)"
+# The requirements' contents, not their paths: every checkout sharing the cache shares the venv.
+want="$(cat "$req" $(ls "$here"/tests/emulator/requirements.txt 2>/dev/null) | sha256sum | cut -d' ' -f1)"
 if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "setup: preparing the Python venv at $venv" >&2
   python3 -m venv "$venv"
