@@ -29,6 +29,13 @@ pub struct Inputs<'a> {
 /// Where the placeholder's files live.
 const PLACEHOLDER: &str = "/opt/ec2fleet/placeholder";
 
+/// `s` as one shell word, whatever it holds: single-quoted, each `'` written as `'\''`. Values from
+/// the inputs (the health-check path may hold quotes, `$(...)`, `&` or a newline, all of which the
+/// load balancer accepts) must never reach the root boot script as code.
+fn quoted(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
 /// Until the first release, a tiny server answers the health check on the app port, so a new fleet
 /// is healthy (and the group does not replace its instances) before anything is deployed. A systemd
 /// path unit stops it the moment CodeDeploy downloads a release, before the release's start hooks.
@@ -38,13 +45,14 @@ fn placeholder(port: u16, health_path: &str) -> String {
     } else {
         health_path.to_string()
     };
+    let answer = quoted(&format!("{PLACEHOLDER}{health}"));
     let archive = "/opt/codedeploy-agent/deployment-root/*/*/deployment-archive";
     format!(
         r#"
-# Placeholder on port {port} until the first release (answers {health_path})
-mkdir -p "$(dirname {PLACEHOLDER}{health})"
+# Placeholder on port {port} until the first release (answers the health-check path)
+mkdir -p "$(dirname {answer})"
 echo "ec2fleet: no release deployed yet" > {PLACEHOLDER}/index.html
-echo ok > "{PLACEHOLDER}{health}"
+echo ok > {answer}
 cat > /etc/systemd/system/ec2fleet-placeholder.service <<'UNIT'
 [Unit]
 Description=ec2fleet placeholder answering health checks until the first release
@@ -117,7 +125,9 @@ CWAGENT
         placeholder = placeholder(i.app_port, i.health_path)
     );
     if let Some(extra) = i.extra {
-        s.push('\n');
+        // The user's commands may carry secrets: no trace of them in the console output or the
+        // cloud-init log.
+        s.push_str("set +x\n");
         s.push_str(USER_DATA_MARKER);
         s.push('\n');
         s.push_str(extra);
@@ -175,7 +185,7 @@ mod tests {
             "{s}"
         );
         assert!(
-            s.contains(r#"echo ok > "/opt/ec2fleet/placeholder/health""#),
+            s.contains("echo ok > '/opt/ec2fleet/placeholder/health'"),
             "{s}"
         );
         assert!(s.contains(
@@ -189,7 +199,7 @@ mod tests {
             ..inputs(None)
         });
         assert!(
-            dir.contains(r#"echo ok > "/opt/ec2fleet/placeholder/api/ready/index.html""#),
+            dir.contains("echo ok > '/opt/ec2fleet/placeholder/api/ready/index.html'"),
             "{dir}"
         );
     }
@@ -232,8 +242,50 @@ mod tests {
     }
 
     #[test]
-    fn user_commands_run_last() {
+    fn user_commands_run_last_and_untraced() {
         let s = script(&inputs(Some("echo hello")));
         assert!(s.trim_end().ends_with("echo hello"));
+        let (before, after) = s.split_once(USER_DATA_MARKER).unwrap();
+        assert!(before.contains("set -euxo pipefail"));
+        assert!(
+            before.ends_with("set +x\n"),
+            "tracing stops before the user's commands"
+        );
+        assert!(!after.contains("set -x"));
+    }
+
+    #[test]
+    fn a_health_path_reaches_the_boot_script_as_data_never_as_code() {
+        let hostile = [
+            "/it's",
+            "/$(touch /tmp/pwned)",
+            "/`id`",
+            "/a&b;c|d",
+            "/x\necho pwned",
+            "/'; rm -rf / #",
+        ];
+        for path in hostile {
+            // The shell reads the word back as exactly the path.
+            let out = std::process::Command::new("bash")
+                .arg("-c")
+                .arg(format!("printf %s {}", quoted(path)))
+                .output()
+                .expect("bash");
+            assert_eq!(String::from_utf8_lossy(&out.stdout), path);
+            // And the whole script still parses, the path only inside that word.
+            let s = script(&Inputs {
+                health_path: path,
+                ..inputs(None)
+            });
+            let check = std::process::Command::new("bash")
+                .arg("-n")
+                .arg("-c")
+                .arg(&s)
+                .output()
+                .expect("bash -n");
+            assert!(check.status.success(), "{path:?}: {s}");
+            let word = quoted(&format!("{PLACEHOLDER}{path}"));
+            assert!(s.contains(&format!("echo ok > {word}\n")), "{path:?}: {s}");
+        }
     }
 }
