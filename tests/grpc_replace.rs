@@ -81,17 +81,26 @@ async fn vpc_cidr(account: &str, vpc_id: &str) -> Option<String> {
     out.vpcs().first()?.cidr_block().map(str::to_string)
 }
 
-#[tokio::test]
-async fn a_replacement_with_the_same_prefix_deletes_the_old_fleet_first_and_stands_whole() {
+/// A fresh account, a fake engine (kept alive by the caller) and the plugin configured for both.
+async fn plugin() -> (String, FakeEngine, Plugin) {
     let account = support::fresh_account();
-    let (_engine, addr) = start_engine().await;
+    let (engine, addr) = start_engine().await;
     let mut p = start_plugin(&[&addr.to_string()]).await;
     p.configure_emulator(&account).await;
-    let old_inputs = p
-        .check_fleet(inputs("rep-5a1e", "10.0.0.0/16"))
-        .await
-        .inputs;
-    let old = p.create_fleet(old_inputs.clone()).await.expect("create");
+    (account, engine, p)
+}
+
+/// The old fleet, `prefix` on 10.0.0.0/16: its checked inputs and its Create answer.
+async fn made(p: &mut Plugin, prefix: &str) -> (Option<prost_types::Struct>, rpc::CreateResponse) {
+    let checked = p.check_fleet(inputs(prefix, "10.0.0.0/16")).await.inputs;
+    let old = p.create_fleet(checked.clone()).await.expect("create");
+    (checked, old)
+}
+
+#[tokio::test]
+async fn a_replacement_with_the_same_prefix_deletes_the_old_fleet_first_and_stands_whole() {
+    let (account, _engine, mut p) = plugin().await;
+    let (old_inputs, old) = made(&mut p, "rep-5a1e").await;
     let parts = live_parts(&mut p, &old, &old_inputs).await;
 
     let new_inputs = p
@@ -145,15 +154,8 @@ async fn a_replacement_with_the_same_prefix_deletes_the_old_fleet_first_and_stan
 
 #[tokio::test]
 async fn a_replacement_with_a_new_prefix_is_made_first_and_survives_the_old_fleets_delete() {
-    let account = support::fresh_account();
-    let (_engine, addr) = start_engine().await;
-    let mut p = start_plugin(&[&addr.to_string()]).await;
-    p.configure_emulator(&account).await;
-    let old_inputs = p
-        .check_fleet(inputs("rep-0ld0", "10.0.0.0/16"))
-        .await
-        .inputs;
-    let old = p.create_fleet(old_inputs.clone()).await.expect("create");
+    let (account, _engine, mut p) = plugin().await;
+    let (old_inputs, old) = made(&mut p, "rep-0ld0").await;
 
     let new_inputs = p
         .check_fleet(inputs("rep-9e90", "10.1.0.0/16"))
