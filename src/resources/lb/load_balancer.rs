@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use aws_sdk_elasticloadbalancingv2::types::{
-    IpAddressType, LoadBalancerAttribute, LoadBalancerSchemeEnum, LoadBalancerTypeEnum, Tag,
+    IpAddressType, LoadBalancerAttribute, LoadBalancerSchemeEnum, LoadBalancerTypeEnum,
 };
 use serde::{Deserialize, Serialize};
 
@@ -113,11 +113,7 @@ impl Reconciler for LoadBalancer {
         let state = match find(cx, &name).await? {
             Some(s) => s,
             None => {
-                let tags: Vec<Tag> = cx
-                    .tags()
-                    .into_iter()
-                    .map(|(k, v)| Tag::builder().key(k).value(v).build())
-                    .collect();
+                let tags = super::tags(cx);
                 let out = cx
                     .aws
                     .elbv2

@@ -4,6 +4,8 @@ pub mod listeners;
 pub mod load_balancer;
 pub mod target_group;
 
+use aws_sdk_elasticloadbalancingv2::types::Tag;
+
 use super::{Ctx, TAG_FLEET};
 use crate::aws::error::on;
 use crate::aws::Error;
@@ -23,4 +25,12 @@ async fn owned(cx: &Ctx<'_>, arn: &str) -> Result<bool, Error> {
         .iter()
         .flat_map(|d| d.tags())
         .any(|t| t.key() == Some(TAG_FLEET) && t.value() == Some(cx.prefix)))
+}
+
+/// The sub-resource's tags as ELBv2 takes them at creation.
+fn tags(cx: &Ctx<'_>) -> Vec<Tag> {
+    cx.tags()
+        .into_iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
 }

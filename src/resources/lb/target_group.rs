@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use aws_sdk_elasticloadbalancingv2::operation::describe_target_groups::builders::DescribeTargetGroupsFluentBuilder;
 use aws_sdk_elasticloadbalancingv2::types::{
-    Matcher, ProtocolEnum, Tag, TargetGroup as AwsTargetGroup, TargetGroupAttribute,
+    Matcher, ProtocolEnum, TargetGroup as AwsTargetGroup, TargetGroupAttribute,
     TargetHealthStateEnum, TargetTypeEnum,
 };
 use schemars::JsonSchema;
@@ -203,11 +203,7 @@ impl Reconciler for TargetGroup {
                 arn
             }
             None => {
-                let tags: Vec<Tag> = cx
-                    .tags()
-                    .into_iter()
-                    .map(|(k, v)| Tag::builder().key(k).value(v).build())
-                    .collect();
+                let tags = super::tags(cx);
                 let out = cx
                     .aws
                     .elbv2
