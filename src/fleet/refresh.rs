@@ -47,13 +47,13 @@ pub async fn refresh(fleet: &FleetCtx<'_>, have: &Records) -> Result<Live, Error
         .filter_map(|(_, made)| made)
         .collect();
     // What lives inside an object that is gone is gone with it (scheduled actions with their group).
-    let present = records.all();
-    for (node, _) in have.all() {
+    let (had, present) = (have.all(), records.all());
+    for node in had.keys() {
         let parent_gone = node
             .within()
-            .is_some_and(|p| have.all().contains_key(&p) && !present.contains_key(&p));
+            .is_some_and(|p| had.contains_key(&p) && !present.contains_key(&p));
         if parent_gone {
-            records.remove(node);
+            records.remove(*node);
         }
     }
     // The live sizes are drift to report, not part of what the fleet records.
