@@ -97,22 +97,24 @@ async fn made(p: &mut Plugin, prefix: &str) -> (Option<prost_types::Struct>, rpc
     (checked, old)
 }
 
+/// The replacement's checked inputs (`prefix` on 10.1.0.0/16) and Diff's answer to them.
+async fn replacement(
+    p: &mut Plugin,
+    (old_inputs, old): (&Option<prost_types::Struct>, &rpc::CreateResponse),
+    prefix: &str,
+) -> (Option<prost_types::Struct>, rpc::DiffResponse) {
+    let news = p.check_fleet(inputs(prefix, "10.1.0.0/16")).await.inputs;
+    let d = p.client.diff(diff(old, old_inputs, &news)).await.unwrap();
+    (news, d.into_inner())
+}
+
 #[tokio::test]
 async fn a_replacement_with_the_same_prefix_deletes_the_old_fleet_first_and_stands_whole() {
     let (account, _engine, mut p) = plugin().await;
     let (old_inputs, old) = made(&mut p, "rep-5a1e").await;
     let parts = live_parts(&mut p, &old, &old_inputs).await;
 
-    let new_inputs = p
-        .check_fleet(inputs("rep-5a1e", "10.1.0.0/16"))
-        .await
-        .inputs;
-    let d = p
-        .client
-        .diff(diff(&old, &old_inputs, &new_inputs))
-        .await
-        .unwrap()
-        .into_inner();
+    let (new_inputs, d) = replacement(&mut p, (&old_inputs, &old), "rep-5a1e").await;
     assert_eq!(d.replaces, ["vpcCidr"]);
     assert!(
         d.delete_before_replace,
@@ -157,16 +159,7 @@ async fn a_replacement_with_a_new_prefix_is_made_first_and_survives_the_old_flee
     let (account, _engine, mut p) = plugin().await;
     let (old_inputs, old) = made(&mut p, "rep-0ld0").await;
 
-    let new_inputs = p
-        .check_fleet(inputs("rep-9e90", "10.1.0.0/16"))
-        .await
-        .inputs;
-    let d = p
-        .client
-        .diff(diff(&old, &old_inputs, &new_inputs))
-        .await
-        .unwrap()
-        .into_inner();
+    let (new_inputs, d) = replacement(&mut p, (&old_inputs, &old), "rep-9e90").await;
     assert_eq!(d.replaces, ["namePrefix", "vpcCidr"]);
     assert!(
         !d.delete_before_replace,
