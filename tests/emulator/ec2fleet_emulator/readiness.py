@@ -7,7 +7,7 @@ provider must wait. Each transition lasts the profile's `readiness` seconds
   route53.change          ChangeInfo PENDING -> INSYNC
   elbv2.target            target health initial -> healthy
   autoscaling.instance    ASG instance Pending -> InService
-  iam.instance_profile    profile unusable by EC2/ASG ("Invalid IamInstanceProfile")
+  iam.instance_profile    profile unusable by EC2/ASG ("... Invalid IAM Instance Profile name")
 """
 import re
 import threading
@@ -129,32 +129,42 @@ def _profile_created(call, reply):
         mark("iam.instance_profile", (call.account, call.params.get("InstanceProfileName")))
 
 
-def _profile_name(spec):
+def _profile_ref(spec):
+    """(name, how it was given): AWS's error names the parameter the caller used, name or arn."""
     spec = spec or {}
-    return spec.get("Name") or (spec.get("Arn") or "").split("/")[-1] or None
+    if spec.get("Arn"):
+        return spec["Arn"].split("/")[-1], ("arn", spec["Arn"])
+    if spec.get("Name"):
+        return spec["Name"], ("name", spec["Name"])
+    return None, None
 
 
-def _refuse_if_pending(call, name, code, prefix=""):
+def _refuse_if_pending(call, ref, code, prefix=""):
+    """AWS's words while EC2 cannot see the profile yet, e.g. "Value (web) for parameter
+    iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name" (by ARN: ...arn ... ARN)."""
+    name, given = ref
     if name and pending("iam.instance_profile", (call.account, name)):
-        raise AwsError(code, f"{prefix}Value ({name}) for parameter iamInstanceProfile.name is invalid. "
-                             f"Invalid IamInstanceProfile")
+        kind, value = given
+        label = "ARN" if kind == "arn" else "name"
+        raise AwsError(code, f"{prefix}Value ({value}) for parameter iamInstanceProfile.{kind} is invalid. "
+                             f"Invalid IAM Instance Profile {label}")
 
 
 def _template_profile(call, lt_spec):
     from .ext.ec2 import ec2, template_of, version_of
     try:
-        return _profile_name(version_of(template_of(ec2(call), lt_spec), lt_spec.get("Version")).data.get("IamInstanceProfile"))
+        return _profile_ref(version_of(template_of(ec2(call), lt_spec), lt_spec.get("Version")).data.get("IamInstanceProfile"))
     except Exception:
-        return None  # unknown template: moto reports that itself
+        return None, None  # unknown template: moto reports that itself
 
 
 @pre("ec2:RunInstances")
 def _run_instances(call):
     p = call.params
-    name = _profile_name(p.get("IamInstanceProfile"))
-    if not name and p.get("LaunchTemplate"):
-        name = _template_profile(call, p["LaunchTemplate"])
-    _refuse_if_pending(call, name, "InvalidParameterValue")
+    ref = _profile_ref(p.get("IamInstanceProfile"))
+    if not ref[0] and p.get("LaunchTemplate"):
+        ref = _template_profile(call, p["LaunchTemplate"])
+    _refuse_if_pending(call, ref, "InvalidParameterValue")
 
 
 @pre("autoscaling:CreateAutoScalingGroup", "autoscaling:UpdateAutoScalingGroup")
@@ -162,9 +172,12 @@ def _asg(call):
     p = call.params
     lt = p.get("LaunchTemplate") or (((p.get("MixedInstancesPolicy") or {}).get("LaunchTemplate") or {})
                                      .get("LaunchTemplateSpecification"))
-    name = _template_profile(call, lt) if lt else None
-    if not name and p.get("LaunchConfigurationName"):
+    if lt:  # Auto Scaling prefixes EC2's words with its own about the template
+        _refuse_if_pending(call, _template_profile(call, lt), "ValidationError",
+                           "You must use a valid fully-formed launch template. ")
+    elif p.get("LaunchConfigurationName"):
         from moto.autoscaling.models import autoscaling_backends
         lc = autoscaling_backends[call.account][call.region].launch_configurations.get(p["LaunchConfigurationName"])
-        name = lc.iam_instance_profile.split("/")[-1] if lc and lc.iam_instance_profile else None
-    _refuse_if_pending(call, name, "ValidationError", "You must use a valid fully-formed launch template. ")
+        prof = lc.iam_instance_profile if lc else None
+        _refuse_if_pending(call, _profile_ref({"Arn": prof} if prof and prof.startswith("arn:") else {"Name": prof}),
+                           "ValidationError")

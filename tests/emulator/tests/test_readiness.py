@@ -100,19 +100,36 @@ def test_new_instance_profile_unusable_for_a_while(aws, slow, control):
     ec2, iam, asg = aws("ec2"), aws("iam"), aws("autoscaling")
     _, subs = network(aws)
     iam.create_role(RoleName="young-role", AssumeRolePolicyDocument="{}")
-    iam.create_instance_profile(InstanceProfileName="young")
+    arn = iam.create_instance_profile(InstanceProfileName="young")["InstanceProfile"]["Arn"]
     iam.add_role_to_instance_profile(InstanceProfileName="young", RoleName="young-role")
-    with pytest.raises(ClientError) as e:
-        ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1, SubnetId=subs[0], IamInstanceProfile={"Name": "young"})
-    assert e.value.response["Error"]["Code"] == "InvalidParameterValue"
-    assert "Invalid IamInstanceProfile" in e.value.response["Error"]["Message"]
+
+    def refused(call):
+        with pytest.raises(ClientError) as e:
+            call()
+        return e.value.response["Error"]["Code"], e.value.response["Error"]["Message"]
+    # AWS's words name the parameter the caller used: the profile's name or its ARN.
+    assert refused(lambda: ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1, SubnetId=subs[0],
+                                             IamInstanceProfile={"Name": "young"})) == (
+        "InvalidParameterValue",
+        "Value (young) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name")
+    assert refused(lambda: ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1, SubnetId=subs[0],
+                                             IamInstanceProfile={"Arn": arn})) == (
+        "InvalidParameterValue",
+        f"Value ({arn}) for parameter iamInstanceProfile.arn is invalid. Invalid IAM Instance Profile ARN")
     ec2.create_launch_template(LaunchTemplateName="young-lt", LaunchTemplateData={
         "ImageId": AMI, "InstanceType": "t3.micro", "IamInstanceProfile": {"Name": "young"}})
-    with pytest.raises(ClientError) as e:
-        asg.create_auto_scaling_group(AutoScalingGroupName="young", MinSize=1, MaxSize=1,
-                                      LaunchTemplate={"LaunchTemplateName": "young-lt"}, VPCZoneIdentifier=subs[0])
-    assert e.value.response["Error"]["Code"] == "ValidationError"
-    assert "Invalid IamInstanceProfile" in e.value.response["Error"]["Message"]
+    ec2.create_launch_template(LaunchTemplateName="young-arn-lt", LaunchTemplateData={
+        "ImageId": AMI, "InstanceType": "t3.micro", "IamInstanceProfile": {"Arn": arn}})
+    assert refused(lambda: asg.create_auto_scaling_group(
+        AutoScalingGroupName="young", MinSize=1, MaxSize=1, LaunchTemplate={"LaunchTemplateName": "young-lt"},
+        VPCZoneIdentifier=subs[0])) == (
+        "ValidationError", "You must use a valid fully-formed launch template. Value (young) for parameter "
+                           "iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name")
+    assert refused(lambda: asg.create_auto_scaling_group(
+        AutoScalingGroupName="young", MinSize=1, MaxSize=1, LaunchTemplate={"LaunchTemplateName": "young-arn-lt"},
+        VPCZoneIdentifier=subs[0])) == (
+        "ValidationError", f"You must use a valid fully-formed launch template. Value ({arn}) for parameter "
+                           f"iamInstanceProfile.arn is invalid. Invalid IAM Instance Profile ARN")
     control.advance(11)
     ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1, SubnetId=subs[0], IamInstanceProfile={"Name": "young"})
     asg.create_auto_scaling_group(AutoScalingGroupName="young", MinSize=1, MaxSize=1,
