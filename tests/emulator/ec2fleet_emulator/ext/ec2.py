@@ -111,3 +111,76 @@ def _create_version(self, data, description):
 
 
 _templates.LaunchTemplate.create_version = _create_version
+
+
+# --- Security-group rule quota ----------------------------------------------
+# AWS: 60 inbound rules per group by default, counted separately for IPv4 and IPv6; a rule naming a
+# group counts once on each side, and one naming a prefix list counts as the list's MaxEntries (its
+# "weight": 55 for CloudFront's origin-facing list). moto counts CIDRs and groups only, per
+# permission, never prefix lists, so two CloudFront rules passed here and failed on AWS.
+RULES_PER_GROUP = 60
+CLOUDFRONT_ORIGIN_FACING = "com.amazonaws.global.cloudfront.origin-facing"
+
+from moto.ec2.models import managed_prefixes as _prefixes  # noqa: E402
+from moto.ec2.models import security_groups as _groups  # noqa: E402
+
+_orig_default_pls = _prefixes.ManagedPrefixListBackend.create_default_pls
+
+
+def _default_pls(self):
+    _orig_default_pls(self)
+    for pl in self.managed_prefix_lists.values():
+        if pl.prefix_list_name == CLOUDFRONT_ORIGIN_FACING:
+            pl.max_entries = 55  # AWS's documented weight; moto leaves it empty
+
+
+_prefixes.ManagedPrefixListBackend.create_default_pls = _default_pls
+
+
+def _weight(be, pl_id):
+    pl = be.managed_prefix_lists.get(pl_id)
+    return int(pl.max_entries) if pl is not None and pl.max_entries else 1
+
+
+def _count(be, v4, v6, groups, prefix_lists):
+    """(IPv4 rules, IPv6 rules) as AWS's quota counts them."""
+    shared = groups + sum(_weight(be, p) for p in prefix_lists)
+    return v4 + shared, v6 + shared
+
+
+@pre("ec2:AuthorizeSecurityGroupIngress")
+def rule_quota(call):
+    p = call.params
+    be = ec2(call)
+    sg = be.get_security_group_by_name_or_id(p.get("GroupId") or p.get("GroupName"))
+    if sg is None:
+        return None  # moto says the group is unknown
+    have = _count(be, sum(bool(r.ip_range.get("CidrIp")) for r in sg.ingress_rules),
+                  sum(bool(r.ip_range.get("CidrIpv6")) for r in sg.ingress_rules),
+                  sum(bool(r.source_group) for r in sg.ingress_rules),
+                  [r.prefix_list_id for r in sg.ingress_rules if r.prefix_list_id])
+    perms = list(p.get("IpPermissions") or [])
+    if p.get("CidrIp") or p.get("SourceSecurityGroupName"):  # the old one-rule form
+        perms.append({"IpRanges": [{"CidrIp": p["CidrIp"]}] if p.get("CidrIp") else [],
+                      "UserIdGroupPairs": [{}] if p.get("SourceSecurityGroupName") else []})
+    new = _count(be, sum(len(x.get("IpRanges") or []) for x in perms),
+                 sum(len(x.get("Ipv6Ranges") or []) for x in perms),
+                 sum(len(x.get("UserIdGroupPairs") or []) for x in perms),
+                 [pl.get("PrefixListId") for x in perms for pl in x.get("PrefixListIds") or []])
+    if have[0] + new[0] > RULES_PER_GROUP or have[1] + new[1] > RULES_PER_GROUP:
+        raise AwsError("RulesPerSecurityGroupLimitExceeded",
+                       "The maximum number of rules per security group has been reached.")
+    return None
+
+
+_orig_verify = _groups.SecurityGroupBackend._verify_group_will_respect_rule_count_limit
+
+
+def _verify(self, group, current_rule_nb, ip_ranges, source_groups=None, egress=False):
+    # Ingress is counted by rule_quota above, AWS's way; moto's own count (IPv4 and IPv6 together)
+    # would refuse groups AWS accepts.
+    if egress:
+        _orig_verify(self, group, current_rule_nb, ip_ranges, source_groups, egress)
+
+
+_groups.SecurityGroupBackend._verify_group_will_respect_rule_count_limit = _verify
