@@ -44,3 +44,39 @@ def test_cloudfront_prefix_list_weighs_55_rules_against_the_quota_of_60(aws):
     ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[{
         "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
         "Ipv6Ranges": [{"CidrIpv6": f"2001:db8::{i:x}/128"} for i in range(1, 6)]}])
+
+
+# --- S3: creating a bucket that exists -----------------------------------------
+def test_us_east_1_recreate_of_own_bucket_is_200(aws):
+    # AWS's legacy us-east-1 behaviour (moto agrees: a guard against regressions).
+    s3 = aws("s3")
+    s3.create_bucket(Bucket=f"mine-{aws.account}")
+    again = s3.create_bucket(Bucket=f"mine-{aws.account}")
+    assert again["ResponseMetadata"]["HTTPStatusCode"] == 200
+
+
+def test_recreate_of_own_bucket_elsewhere_is_already_owned_by_you(aws):
+    s3 = aws("s3", region="eu-west-1")
+    where = {"CreateBucketConfiguration": {"LocationConstraint": "eu-west-1"}}
+    s3.create_bucket(Bucket=f"mine-eu-{aws.account}", **where)
+    with pytest.raises(ClientError) as e:
+        s3.create_bucket(Bucket=f"mine-eu-{aws.account}", **where)
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 409
+    assert (e.value.response["Error"]["Code"], e.value.response["Error"]["Message"]) == (
+        "BucketAlreadyOwnedByYou", "Your previous request to create the named bucket succeeded and you already own it.")
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "eu-west-1"])
+def test_a_bucket_of_another_account_already_exists_everywhere(aws, region):
+    from ec2fleet_emulator.client import client
+    other = client("s3", aws.url, f"0{aws.account[1:]}", region)  # never this test's account
+    where = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    name = f"theirs-{region}-{aws.account}"
+    other.create_bucket(Bucket=name, **where)
+    with pytest.raises(ClientError) as e:
+        aws("s3", region=region).create_bucket(Bucket=name, **where)
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 409
+    # moto: no final period.
+    assert (e.value.response["Error"]["Code"], e.value.response["Error"]["Message"]) == (
+        "BucketAlreadyExists", "The requested bucket name is not available. The bucket namespace is shared by all "
+                               "users of the system. Please select a different name and try again.")

@@ -1,4 +1,5 @@
-"""S3 bucket-policy Deny statements, conditions included.
+"""S3 bucket-policy Deny statements, conditions included; CreateBucket's BucketAlreadyExists in
+AWS's words.
 
 moto evaluates bucket policies on object calls but ignores Condition blocks, so
 the common "Deny if aws:SecureTransport is false" denied every object call.
@@ -140,3 +141,20 @@ def get_permission(self, action, resource):
 
 
 s3_models.FakeBucket.get_permission = get_permission
+
+
+# CreateBucket of a name someone else owns: moto's text lacks the final period AWS's has. (The rest of
+# CreateBucket is right in moto: in us-east-1 re-creating a bucket you own there answers 200 OK, AWS's
+# legacy behaviour; elsewhere it is 409 BucketAlreadyOwnedByYou.)
+from moto.s3 import exceptions as _s3_errors  # noqa: E402
+
+_orig_exists_init = _s3_errors.BucketAlreadyExists.__init__
+
+
+def _exists_init(self, bucket):
+    _orig_exists_init(self, bucket)
+    self.message = ("The requested bucket name is not available. The bucket namespace is shared by all "
+                    "users of the system. Please select a different name and try again.")
+
+
+_s3_errors.BucketAlreadyExists.__init__ = _exists_init
