@@ -80,3 +80,63 @@ def test_a_bucket_of_another_account_already_exists_everywhere(aws, region):
     assert (e.value.response["Error"]["Code"], e.value.response["Error"]["Message"]) == (
         "BucketAlreadyExists", "The requested bucket name is not available. The bucket namespace is shared by all "
                                "users of the system. Please select a different name and try again.")
+
+
+# --- Route 53 -----------------------------------------------------------------
+def test_hosted_zone_ids_look_like_aws_ones_and_work_everywhere(aws):
+    import re
+    r53 = aws("route53")
+    zones = [r53.create_hosted_zone(Name=f"z{i}.example.com", CallerReference=f"z{i}") for i in range(20)]
+    ids = [z["HostedZone"]["Id"].split("/")[-1] for z in zones]
+    assert all(re.fullmatch(r"Z[0-9A-Z]{13,20}", i) for i in ids), ids  # moto: most do not start with Z
+    assert zones[0]["HostedZone"]["Id"] == f"/hostedzone/{ids[0]}"
+    assert r53.get_hosted_zone(Id=ids[0])["HostedZone"]["Name"] == "z0.example.com."
+    rr = {"Name": "www.z0.example.com", "Type": "A", "TTL": 60, "ResourceRecords": [{"Value": "192.0.2.1"}]}
+    change = r53.change_resource_record_sets(HostedZoneId=ids[0], ChangeBatch={"Changes": [
+        {"Action": "CREATE", "ResourceRecordSet": rr}]})["ChangeInfo"]
+    assert r53.get_change(Id=change["Id"])["ChangeInfo"]["Status"] == "INSYNC"
+    names = [r["Name"] for r in r53.list_resource_record_sets(HostedZoneId=ids[0])["ResourceRecordSets"]]
+    assert "www.z0.example.com." in names
+    r53.change_resource_record_sets(HostedZoneId=ids[0], ChangeBatch={"Changes": [
+        {"Action": "DELETE", "ResourceRecordSet": rr}]})
+    for i in ids:
+        r53.delete_hosted_zone(Id=i)
+    assert r53.list_hosted_zones()["HostedZones"] == []
+
+
+def test_delete_must_give_the_record_as_it_is(aws):
+    r53 = aws("route53")
+    zone = r53.create_hosted_zone(Name="example.com", CallerReference="del")["HostedZone"]["Id"]
+    www = {"Name": "www.example.com", "Type": "A", "TTL": 300,
+           "ResourceRecords": [{"Value": "192.0.2.1"}, {"Value": "192.0.2.2"}]}
+    alias = {"Name": "cdn.example.com", "Type": "A", "AliasTarget": {
+        "HostedZoneId": "Z2FDTNDATAQYW2", "DNSName": "d111111abcdef8.cloudfront.net.", "EvaluateTargetHealth": False}}
+
+    def change(*changes):
+        return r53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [
+            {"Action": a, "ResourceRecordSet": rr} for a, rr in changes]})
+    change(("CREATE", www), ("CREATE", alias))
+    mismatch = "[Tried to delete resource record set [name='www.example.com.', type='A'] " \
+               "but the values provided do not match the current values]"
+    # moto: InvalidInput "Invalid request: Expected exactly one of [AliasTarget, ...".
+    for stale in (dict(www, TTL=60), dict(www, ResourceRecords=[{"Value": "192.0.2.1"}])):
+        assert error(lambda: change(("DELETE", stale))) == ("InvalidChangeBatch", mismatch)
+    assert error(lambda: change(("DELETE", dict(alias, AliasTarget=dict(alias["AliasTarget"], DNSName="other.net."))))) == (
+        "InvalidChangeBatch", "[Tried to delete resource record set [name='cdn.example.com.', type='A'] "
+                              "but the values provided do not match the current values]")
+    assert error(lambda: change(("DELETE", dict(www, Name="nope.example.com")))) == (
+        "InvalidChangeBatch", "[Tried to delete resource record set [name='nope.example.com.', type='A'] but it was not found]")
+    # Every failed change is listed; nothing of the batch is applied.
+    assert error(lambda: change(("DELETE", alias), ("DELETE", dict(www, TTL=1)), ("DELETE", dict(www, Type="AAAA")))) == (
+        "InvalidChangeBatch", "[" + mismatch[1:-1] + ", Tried to delete resource record set "
+                              "[name='www.example.com.', type='AAAA'] but it was not found]")
+    # After an UPSERT only the new values delete it (moto: the old ones did too).
+    new = dict(www, ResourceRecords=[{"Value": "192.0.2.9"}])
+    change(("UPSERT", new))
+    assert error(lambda: change(("DELETE", www)))[0] == "InvalidChangeBatch"
+    # Exactly as it is: accepted, whatever the order of the values, with or without the final dot.
+    change(("DELETE", dict(new, Name="www.example.com.")), ("DELETE", alias))
+    change(("CREATE", www))
+    change(("DELETE", dict(www, ResourceRecords=list(reversed(www["ResourceRecords"])))))
+    left = [r["Type"] for r in r53.list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]]
+    assert sorted(left) == ["NS", "SOA"]
