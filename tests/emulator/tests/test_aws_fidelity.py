@@ -140,3 +140,48 @@ def test_delete_must_give_the_record_as_it_is(aws):
     change(("DELETE", dict(www, ResourceRecords=list(reversed(www["ResourceRecords"])))))
     left = [r["Type"] for r in r53.list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]]
     assert sorted(left) == ["NS", "SOA"]
+
+
+# --- CloudFront: aliases need a certificate that covers them ----------------------
+CNAME_DOC = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/CNAMEs.html#alternate-domain-names-requirements"
+
+
+def distribution(ref, aliases, viewer):
+    return {"CallerReference": ref, "Comment": "", "Enabled": True,
+            "Aliases": {"Quantity": len(aliases), "Items": aliases},
+            "Origins": {"Quantity": 1, "Items": [{"Id": "o", "DomainName": "origin.example.com", "CustomOriginConfig": {
+                "HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only"}}]},
+            "DefaultCacheBehavior": {"TargetOriginId": "o", "ViewerProtocolPolicy": "redirect-to-https",
+                                     "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"},
+            "ViewerCertificate": viewer}
+
+
+def test_aliases_need_a_certificate_that_covers_them(aws):
+    cf, acm = aws("cloudfront"), aws("acm")
+    acm_cert = lambda name, *sans: {"ACMCertificateArn": acm.request_certificate(  # noqa: E731
+        DomainName=name, **({"SubjectAlternativeNames": [name, *sans]} if sans else {}))["CertificateArn"],
+        "SSLSupportMethod": "sni-only", "MinimumProtocolVersion": "TLSv1.2_2021"}
+    # moto: all of these are accepted.
+    assert error(lambda: cf.create_distribution(DistributionConfig=distribution(
+        "default", ["www.example.com"], {"CloudFrontDefaultCertificate": True}))) == ("InvalidViewerCertificate", (
+            "To add an alternate domain name (CNAME) to a CloudFront distribution, you must attach a trusted "
+            f"certificate that validates your authorization to use the domain name. For more details, see: {CNAME_DOC}"))
+    not_covering = ("InvalidViewerCertificate", "The certificate that is attached to your distribution doesn't cover "
+                    f"the alternate domain name (CNAME) that you're trying to add. For more details, see: {CNAME_DOC}")
+    wildcard = acm_cert("*.example.com")
+    for alias in ("example.com", "a.b.example.com", "www.example.org"):
+        assert error(lambda: cf.create_distribution(DistributionConfig=distribution(
+            f"wild-{alias}", [alias], wildcard))) == not_covering, alias
+    missing = dict(wildcard, ACMCertificateArn=wildcard["ACMCertificateArn"].replace("us-east-1", "eu-west-1"))
+    assert error(lambda: cf.create_distribution(DistributionConfig=distribution("missing", ["www.example.com"], missing))) == (
+        "InvalidViewerCertificate", "The specified SSL certificate doesn't exist, isn't in us-east-1 region, isn't valid, "
+                                    "or doesn't include a valid certificate chain.")
+    # Covered: the wildcard's one label, or a name among the certificate's SANs.
+    made = cf.create_distribution(DistributionConfig=distribution("ok", ["www.example.com", "WWW2.example.com"], wildcard))
+    did = made["Distribution"]["Id"]
+    apex_too = acm_cert("example.com", "*.example.com")
+    cfg = distribution("ok", ["example.com", "www.example.com"], apex_too)
+    etag = cf.update_distribution(Id=did, IfMatch=made["ETag"], DistributionConfig=cfg)["ETag"]
+    # An update that adds an alias the certificate does not cover is refused too.
+    assert error(lambda: cf.update_distribution(Id=did, IfMatch=etag, DistributionConfig=dict(
+        cfg, Aliases={"Quantity": 1, "Items": ["shop.example.net"]}))) == not_covering

@@ -1,5 +1,6 @@
-"""CloudFront cache policies (missing in moto) and ETag rotation on distribution
-updates (moto keeps one ETag forever, so IfMatch could never be checked)."""
+"""CloudFront cache policies (missing in moto), ETag rotation on distribution updates (moto keeps
+one ETag forever, so IfMatch could never be checked), and aliases refused without a certificate
+that covers them (moto accepts any alias with any certificate, even none)."""
 import copy
 import datetime
 import threading
@@ -194,6 +195,47 @@ def check_cache_policy_exists(call):
         pid = b.get("CachePolicyId")
         if pid and pid not in MANAGED and pid not in store(call.account):
             raise AwsError("NoSuchCachePolicy", f"The cache policy {pid} does not exist.", 404)
+    return None
+
+
+CNAME_DOC = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/CNAMEs.html#alternate-domain-names-requirements"
+
+
+def covers(cert_name, alias):
+    """Whether a certificate name covers an alias: the same name, or '*.example.com' for one more
+    label in front (www.example.com, not example.com nor a.b.example.com)."""
+    cert_name, alias = cert_name.lower().rstrip("."), alias.lower().rstrip(".")
+    if cert_name == alias:
+        return True
+    label, _, rest = alias.partition(".")
+    return cert_name.startswith("*.") and bool(label) and label != "*" and rest == cert_name[2:]
+
+
+@pre("cloudfront:CreateDistribution", "cloudfront:CreateDistributionWithTags", "cloudfront:UpdateDistribution")
+def check_viewer_certificate(call):
+    """AWS: an ACM certificate must exist in us-east-1, and aliases need one naming each of them."""
+    from moto.acm.models import acm_backends
+    cfg = call.params.get("DistributionConfig") or (call.params.get("DistributionConfigWithTags") or {}).get("DistributionConfig") or {}
+    aliases = (cfg.get("Aliases") or {}).get("Items") or []
+    viewer = cfg.get("ViewerCertificate") or {}
+    arn = viewer.get("ACMCertificateArn")
+    if arn:
+        parts = arn.split(":")
+        cert = None
+        if len(parts) > 4 and parts[3] == "us-east-1" and parts[4] == call.account:
+            cert = acm_backends[call.account]["us-east-1"]._certificates.get(arn)
+        if cert is None:
+            raise AwsError("InvalidViewerCertificate", "The specified SSL certificate doesn't exist, isn't in us-east-1 "
+                                                       "region, isn't valid, or doesn't include a valid certificate chain.")
+        names = [n for n in [cert.common_name] + list(cert.sans or []) if n]
+        if not all(any(covers(n, a) for n in names) for a in aliases):
+            raise AwsError("InvalidViewerCertificate", "The certificate that is attached to your distribution doesn't "
+                                                       "cover the alternate domain name (CNAME) that you're trying to "
+                                                       f"add. For more details, see: {CNAME_DOC}")
+    elif aliases and not viewer.get("IAMCertificateId"):  # IAM server certificates: not modelled
+        raise AwsError("InvalidViewerCertificate", "To add an alternate domain name (CNAME) to a CloudFront distribution, "
+                                                   "you must attach a trusted certificate that validates your "
+                                                   f"authorization to use the domain name. For more details, see: {CNAME_DOC}")
     return None
 
 
