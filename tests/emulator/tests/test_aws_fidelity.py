@@ -185,3 +185,72 @@ def test_aliases_need_a_certificate_that_covers_them(aws):
     # An update that adds an alias the certificate does not cover is refused too.
     assert error(lambda: cf.update_distribution(Id=did, IfMatch=etag, DistributionConfig=dict(
         cfg, Aliases={"Quantity": 1, "Items": ["shop.example.net"]}))) == not_covering
+
+
+# --- Auto Scaling: launch templates AWS cannot launch from -------------------------
+AMI = "ami-12c6146b"
+
+
+def subnet(aws):
+    ec2 = aws("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
+    return ec2.create_subnet(VpcId=vpc, CidrBlock="10.30.1.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
+
+
+def test_a_group_on_a_template_aws_cannot_launch_is_refused(aws):
+    ec2, asg = aws("ec2"), aws("autoscaling")
+    sub = subnet(aws)
+    bad = {"bad-ami": ({"ImageId": "ami-0000000000badbad0", "InstanceType": "t3.micro"},
+                       "The image id '[ami-0000000000badbad0]' does not exist"),
+           "bad-key": ({"ImageId": AMI, "InstanceType": "t3.micro", "KeyName": "nokey"},
+                       "The key pair 'nokey' does not exist"),
+           "bad-type": ({"ImageId": AMI, "InstanceType": "m5.medium"}, "Invalid value 'm5.medium' for InstanceType.")}
+    for name, (data, reason) in bad.items():
+        ec2.create_launch_template(LaunchTemplateName=name, LaunchTemplateData=data)
+        # moto: the group is made and launches anyway.
+        assert error(lambda: asg.create_auto_scaling_group(
+            AutoScalingGroupName=name, MinSize=1, MaxSize=1, LaunchTemplate={"LaunchTemplateName": name},
+            VPCZoneIdentifier=sub)) == ("ValidationError", f"You must use a valid fully-formed launch template. {reason}")
+    assert asg.describe_auto_scaling_groups()["AutoScalingGroups"] == []
+    ec2.create_launch_template(LaunchTemplateName="good", LaunchTemplateData={"ImageId": AMI, "InstanceType": "t3.micro"})
+    asg.create_auto_scaling_group(AutoScalingGroupName="g", MinSize=0, MaxSize=2, DesiredCapacity=1,
+                                  LaunchTemplate={"LaunchTemplateName": "good"}, VPCZoneIdentifier=sub)
+    assert error(lambda: asg.update_auto_scaling_group(
+        AutoScalingGroupName="g", LaunchTemplate={"LaunchTemplateName": "bad-key"}))[0] == "ValidationError"
+
+
+def test_launches_that_fail_later_are_failed_activities_until_fixed(aws):
+    ec2, asg = aws("ec2"), aws("autoscaling")
+    sub = subnet(aws)
+    ec2.create_key_pair(KeyName="ops")
+    ec2.create_launch_template(LaunchTemplateName="ops-lt", LaunchTemplateData={
+        "ImageId": AMI, "InstanceType": "t3.micro", "KeyName": "ops"})
+    asg.create_auto_scaling_group(AutoScalingGroupName="g", MinSize=0, MaxSize=3, DesiredCapacity=1,
+                                  LaunchTemplate={"LaunchTemplateName": "ops-lt", "Version": "$Latest"},
+                                  VPCZoneIdentifier=sub)
+    count = lambda: len(asg.describe_auto_scaling_groups(AutoScalingGroupNames=["g"])["AutoScalingGroups"][0]["Instances"])  # noqa: E731
+    activities = lambda: asg.describe_scaling_activities(AutoScalingGroupName="g")["Activities"]  # noqa: E731
+    first = activities()  # moto: none
+    assert [(a["StatusCode"], a["Description"].startswith("Launching a new EC2 instance: i-")) for a in first] == [
+        ("Successful", True)]
+    # The key pair goes away: the next launch fails, the group keeps what it has.
+    ec2.delete_key_pair(KeyName="ops")
+    asg.set_desired_capacity(AutoScalingGroupName="g", DesiredCapacity=2)
+    assert count() == 1
+    failed = activities()[0]
+    assert failed["StatusCode"] == "Failed" and failed["Progress"] == 100
+    assert failed["StatusMessage"] == "The key pair 'ops' does not exist. Launching EC2 instance failed."
+    assert failed["Description"] == "Launching a new EC2 instance.  Status Reason: " + failed["StatusMessage"]
+    assert "increasing the capacity from 1 to 2" in failed["Cause"]
+    # A new $Latest with an AMI that does not exist fails the same way.
+    ec2.create_launch_template_version(LaunchTemplateName="ops-lt", SourceVersion="1", LaunchTemplateData={
+        "ImageId": "ami-0000000000badbad0"})
+    asg.set_desired_capacity(AutoScalingGroupName="g", DesiredCapacity=2)
+    assert count() == 1
+    assert activities()[0]["StatusMessage"] == ("The image id '[ami-0000000000badbad0]' does not exist. "
+                                               "Launching EC2 instance failed.")
+    # The fix: a good version. The group launches what it lacks; newest activity first.
+    ec2.create_launch_template_version(LaunchTemplateName="ops-lt", LaunchTemplateData={"ImageId": AMI, "InstanceType": "t3.micro"})
+    asg.update_auto_scaling_group(AutoScalingGroupName="g", LaunchTemplate={"LaunchTemplateName": "ops-lt", "Version": "3"})
+    assert count() == 2
+    assert [a["StatusCode"] for a in activities()] == ["Successful", "Failed", "Failed", "Successful"]
