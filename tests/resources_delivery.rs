@@ -21,7 +21,7 @@ use ec2fleet::resources::delivery::pipeline::{self, Pipeline, PipelineState};
 use ec2fleet::resources::delivery::trail::{self, Trail};
 use ec2fleet::resources::iam::events_role::{self, EventsRole};
 use ec2fleet::resources::iam::pipeline_role::{self, PipelineRole};
-use ec2fleet::resources::iam::role::RoleState;
+use ec2fleet::resources::iam::role::{policy_document, RoleState};
 use ec2fleet::resources::storage::bucket::{self, BucketState};
 use ec2fleet::resources::{Reconciler, TAG_FLEET};
 use serde_json::{json, Value};
@@ -51,6 +51,35 @@ async fn delete_buckets(f: &Fleet, source: &BucketState, artifacts: &BucketState
         .delete(&f.cx("SourceBucket"), source)
         .await
         .unwrap();
+}
+
+/// The role's trust policy and its inline policy `inline`, as IAM gives them back.
+async fn role_policies(aws: &Clients, role: &str, inline: &str) -> (Value, Value) {
+    let got = aws.iam.get_role().role_name(role).send().await.unwrap();
+    let trust = got.role().unwrap().assume_role_policy_document().unwrap();
+    let policy = aws
+        .iam
+        .get_role_policy()
+        .role_name(role)
+        .policy_name(inline)
+        .send()
+        .await
+        .unwrap();
+    (
+        policy_document(trust).unwrap(),
+        policy_document(policy.policy_document()).unwrap(),
+    )
+}
+
+/// Whether `arn` matches the IAM ARN pattern `pattern` (`*` for any run of characters).
+fn arn_like(pattern: &str, arn: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == arn,
+        Some((head, rest)) => {
+            arn.starts_with(head)
+                && (0..=arn.len() - head.len()).any(|i| arn_like(rest, &arn[head.len() + i..]))
+        }
+    }
 }
 
 /// The pipeline `name` as CodePipeline declares it.
@@ -139,6 +168,9 @@ async fn the_pipeline_deploys_the_release_archive_and_the_rule_starts_it_on_each
     let role_spec = pipeline_role::Spec {
         source: source.name.clone(),
         artifacts: artifacts.name.clone(),
+        application: target.app.name.clone(),
+        group: target.dg.name.clone(),
+        deployment_config: f.args.deployment_config.clone(),
     };
     let p_role = PipelineRole
         .apply(&f.cx("PipelineRole"), &role_spec)
@@ -166,6 +198,59 @@ async fn the_pipeline_deploys_the_release_archive_and_the_rule_starts_it_on_each
     let got = get_pipeline(aws, &p.name).await;
     let decl = got.pipeline().unwrap();
     assert_eq!(decl.role_arn(), p_role.role_arn);
+    // The role's trust, written before the pipeline existed, names the pipeline that was made; its
+    // CodeDeploy grants name the application, group and configuration the Deploy stage uses.
+    let (trust, access) = role_policies(aws, &p_role.role_name, "pipeline-access").await;
+    assert_eq!(
+        trust["Statement"][0]["Condition"],
+        json!({"StringEquals": {"aws:SourceAccount": f.account}, "ArnEquals": {"aws:SourceArn": p.arn}})
+    );
+    let codedeploy = |what: String| format!("arn:aws:codedeploy:us-east-1:{}:{what}", f.account);
+    assert_eq!(
+        statement(&access, "Deploy")["Resource"],
+        json!([
+            codedeploy(format!("application:{}", target.dg.application)),
+            codedeploy(format!(
+                "deploymentgroup:{}/{}",
+                target.dg.application, target.dg.name
+            )),
+            codedeploy(format!("deploymentconfig:{}", target.dg_spec.config)),
+        ])
+    );
+    assert_eq!(
+        statement(&access, "SourceObjects")["Resource"],
+        json!([format!("arn:aws:s3:::{}/*", source.name)])
+    );
+    assert_eq!(
+        statement(&access, "ArtifactObjects")["Resource"],
+        json!([format!("arn:aws:s3:::{}/*", artifacts.name)])
+    );
+    // The CodeDeploy role's trust matches the group that was made, and it may pass the instances'
+    // role that was made, to EC2 only.
+    let (cd_trust, cd_launch) =
+        role_policies(aws, &target.cd_role.role_name, "launch-template").await;
+    assert_eq!(
+        cd_trust["Statement"][0]["Condition"]["StringEquals"],
+        json!({"aws:SourceAccount": f.account})
+    );
+    let group_arn = codedeploy(format!(
+        "deploymentgroup:{}/{}",
+        target.dg.application, target.dg.name
+    ));
+    let pattern = cd_trust["Statement"][0]["Condition"]["ArnLike"]["aws:SourceArn"]
+        .as_str()
+        .unwrap();
+    assert!(arn_like(pattern, &group_arn), "{pattern} vs {group_arn}");
+    assert!(!arn_like(
+        pattern,
+        &codedeploy("deploymentgroup:web-d1d1d1d-app/other-dg".into())
+    ));
+    assert_eq!(
+        cd_launch["Statement"][1],
+        json!({"Effect": "Allow", "Action": "iam:PassRole",
+               "Resource": target.group.inputs.identity.role.role_arn,
+               "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}})
+    );
     assert_eq!(decl.pipeline_type(), Some(&PipelineType::V2));
     let store = decl.artifact_store().unwrap();
     assert_eq!(
@@ -272,6 +357,12 @@ async fn the_pipeline_deploys_the_release_archive_and_the_rule_starts_it_on_each
         .await
         .expect("create rule");
     assert_eq!(rule.name, "web-d1d1d1d-release");
+    // The events role's trust, written before the rule existed, names the rule that was made.
+    let (e_trust, _) = role_policies(aws, &e_role.role_name, "start-pipeline").await;
+    assert_eq!(
+        e_trust["Statement"][0]["Condition"],
+        json!({"StringEquals": {"aws:SourceAccount": f.account}, "ArnEquals": {"aws:SourceArn": rule.arn}})
+    );
     let live = describe_rule(aws, &rule.name).await;
     assert_eq!(live.arn(), Some(rule.arn.as_str()));
     assert_eq!(live.state(), Some(&RuleState::Enabled));
@@ -582,6 +673,9 @@ async fn a_pipeline_with_the_fleets_name_but_not_its_tag_is_refused_and_left_alo
     let role_spec = pipeline_role::Spec {
         source: "x".into(),
         artifacts: "y".into(),
+        application: "someone-app".into(),
+        group: "someone-dg".into(),
+        deployment_config: f.args.deployment_config.clone(),
     };
     let role = PipelineRole.apply(&role_cx, &role_spec).await.unwrap();
     let spec = pipeline::Spec {

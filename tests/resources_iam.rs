@@ -1,4 +1,5 @@
-//! IAM sub-resources against the AWS emulator: the instances' role and instance profile.
+//! IAM sub-resources against the AWS emulator: the instances' role and instance profile, and the
+//! service roles, their trust policies and inline policies as IAM gives them back.
 
 mod support;
 
@@ -7,7 +8,9 @@ use ec2fleet::resources::iam::events_role::{self, EventsRole};
 use ec2fleet::resources::iam::instance_profile::{self, InstanceProfile};
 use ec2fleet::resources::iam::instance_role::{self, InstanceRole};
 use ec2fleet::resources::iam::pipeline_role::{self, PipelineRole};
+use ec2fleet::resources::iam::role::policy_document;
 use ec2fleet::resources::Reconciler;
+use serde_json::{json, Value};
 
 fn grants() -> instance_role::Spec {
     instance_role::Spec {
@@ -28,13 +31,21 @@ async fn the_instance_role_grants_only_what_the_fleet_needs_and_the_profile_carr
         .await
         .expect("create role");
     assert_eq!(role.role_name, "web-1a1a1a1-instance");
-    let trust = trust(aws, &role.role_name).await;
-    assert!(trust.contains("ec2.amazonaws.com"), "{trust}");
+    // A plain trust: EC2 takes the role for the profile's instances, on nobody else's behalf.
+    assert_eq!(
+        trust(aws, &role.role_name).await["Statement"],
+        json!([{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}])
+    );
     assert_eq!(
         managed(aws, &role.role_name).await,
-        instance_role::MANAGED_POLICIES.to_vec()
+        [
+            "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+            "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy",
+        ]
     );
-    let doc = inline(aws, &role.role_name, "fleet-access").await;
+    let doc = inline(aws, &role.role_name, "fleet-access")
+        .await
+        .to_string();
     assert!(
         doc.contains("arn:aws:s3:::web-1-assets/*") && doc.contains("arn:aws:s3:::web-1-source/*"),
         "{doc}"
@@ -114,10 +125,11 @@ async fn a_role_name_taken_by_someone_else_is_a_clear_error_not_an_adoption() {
     f.assert_no_leaks();
 }
 
-/// The role's trust policy, decoded.
-async fn trust(aws: &ec2fleet::aws::Clients, role: &str) -> String {
+/// The role's trust policy, as IAM gives it back.
+async fn trust(aws: &ec2fleet::aws::Clients, role: &str) -> Value {
     let got = aws.iam.get_role().role_name(role).send().await.unwrap();
-    urlencoding_decode(got.role().unwrap().assume_role_policy_document().unwrap())
+    let doc = got.role().unwrap().assume_role_policy_document().unwrap();
+    policy_document(doc).unwrap_or_else(|| panic!("not a policy: {doc}"))
 }
 
 /// ARNs of the role's attached managed policies, sorted.
@@ -138,8 +150,8 @@ async fn managed(aws: &ec2fleet::aws::Clients, role: &str) -> Vec<String> {
     arns
 }
 
-/// One inline policy of the role, decoded.
-async fn inline(aws: &ec2fleet::aws::Clients, role: &str, policy: &str) -> String {
+/// One inline policy of the role, as IAM gives it back.
+async fn inline(aws: &ec2fleet::aws::Clients, role: &str, policy: &str) -> Value {
     let got = aws
         .iam
         .get_role_policy()
@@ -148,44 +160,55 @@ async fn inline(aws: &ec2fleet::aws::Clients, role: &str, policy: &str) -> Strin
         .send()
         .await
         .unwrap();
-    urlencoding_decode(got.policy_document())
+    let doc = got.policy_document();
+    policy_document(doc).unwrap_or_else(|| panic!("not a policy: {doc}"))
 }
 
-/// IAM returns policy documents URL-encoded.
-fn urlencoding_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap_or(b'%'));
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+/// How many times the account's calls so far were `operation`.
+fn calls_of(account: &str, operation: &str) -> usize {
+    support::emulator()
+        .calls(account)
+        .iter()
+        .filter(|c| c["operation"] == operation)
+        .count()
 }
 
 #[tokio::test]
-async fn the_codedeploy_role_trusts_codedeploy_with_awss_managed_policy() {
+async fn the_codedeploy_role_is_trusted_only_for_the_fleets_group_and_may_launch_from_the_template()
+{
     let f = support::Fleet::new("web-3c3c3c3", serde_json::json!({})).await;
     let cx = f.cx("CodeDeployRole");
     let role = CodeDeployRole.apply(&cx, &()).await.expect("create");
     assert_eq!(role.role_name, "web-3c3c3c3-codedeploy");
-    let trust = trust(&f.aws, &role.role_name).await;
-    assert!(trust.contains("codedeploy.amazonaws.com"), "{trust}");
+    assert_eq!(
+        trust(&f.aws, &role.role_name).await["Statement"],
+        json!([{
+            "Effect": "Allow",
+            "Principal": {"Service": "codedeploy.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": f.account},
+                "ArnLike": {"aws:SourceArn": format!("arn:aws:codedeploy:us-east-1:{}:deploymentgroup:*/web-3c3c3c3-dg", f.account)}
+            }
+        }])
+    );
     assert_eq!(
         managed(&f.aws, &role.role_name).await,
-        vec![codedeploy_role::MANAGED_POLICY]
+        ["arn:aws:iam::aws:policy/service-role/AWSCodeDeployRole"]
+    );
+    assert_eq!(
+        codedeploy_role::MANAGED_POLICY,
+        "service-role/AWSCodeDeployRole"
+    );
+    // What AWSCodeDeployRole lacks for a group launched from a launch template.
+    assert_eq!(
+        inline(&f.aws, &role.role_name, "launch-template").await["Statement"],
+        json!([
+            {"Effect": "Allow", "Action": ["ec2:RunInstances", "ec2:CreateTags"], "Resource": "*"},
+            {"Effect": "Allow", "Action": "iam:PassRole",
+             "Resource": format!("arn:aws:iam::{}:role/ec2fleet/web-3c3c3c3-instance", f.account),
+             "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}},
+        ])
     );
     assert_eq!(
         CodeDeployRole.apply(&cx, &()).await.unwrap(),
@@ -201,24 +224,127 @@ async fn the_codedeploy_role_trusts_codedeploy_with_awss_managed_policy() {
 }
 
 #[tokio::test]
-async fn the_pipeline_role_is_scoped_to_the_fleets_buckets() {
+async fn a_role_made_with_a_plain_trust_is_brought_to_its_conditions_on_the_next_run() {
+    let f = support::Fleet::new("web-3d3d3d3", serde_json::json!({})).await;
+    let (cx, aws) = (f.cx("EventsRole"), &f.aws);
+    let spec = events_role::Spec {
+        pipeline_arn: format!(
+            "arn:aws:codepipeline:us-east-1:{}:web-3d3d3d3-pipeline",
+            f.account
+        ),
+    };
+    let role = EventsRole.apply(&cx, &spec).await.expect("create");
+    let wanted = trust(aws, &role.role_name).await;
+    assert_eq!(
+        wanted["Statement"][0]["Condition"]["ArnEquals"]["aws:SourceArn"],
+        format!(
+            "arn:aws:events:us-east-1:{}:rule/web-3d3d3d3-release",
+            f.account
+        )
+    );
+    // As a version before the conditions made it (or someone loosened it since).
+    let plain = json!({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+    aws.iam
+        .update_assume_role_policy()
+        .role_name(&role.role_name)
+        .policy_document(plain.to_string())
+        .send()
+        .await
+        .unwrap();
+    let before = calls_of(&f.account, "UpdateAssumeRolePolicy");
+    assert_eq!(EventsRole.apply(&cx, &spec).await.unwrap(), role, "adopted");
+    assert_eq!(trust(aws, &role.role_name).await, wanted, "trust restored");
+    assert_eq!(calls_of(&f.account, "UpdateAssumeRolePolicy"), before + 1);
+    // A trust already as wanted is left alone.
+    EventsRole.apply(&cx, &spec).await.unwrap();
+    assert_eq!(calls_of(&f.account, "UpdateAssumeRolePolicy"), before + 1);
+    EventsRole.delete(&cx, &role).await.unwrap();
+    f.assert_no_leaks();
+}
+
+#[tokio::test]
+async fn the_pipeline_role_is_trusted_only_for_the_fleets_pipeline_and_scoped_to_its_objects() {
     let f = support::Fleet::new("web-4d4d4d4", serde_json::json!({})).await;
     let pipeline_cx = f.cx("PipelineRole");
-    let buckets = pipeline_role::Spec {
+    let spec = pipeline_role::Spec {
         source: "web-4d4d4d4-source".into(),
         artifacts: "web-4d4d4d4-artifacts".into(),
+        application: "web-4d4d4d4-app".into(),
+        group: "web-4d4d4d4-dg".into(),
+        deployment_config: f.args.deployment_config.clone(),
     };
     let pipeline = PipelineRole
-        .apply(&pipeline_cx, &buckets)
+        .apply(&pipeline_cx, &spec)
         .await
         .expect("pipeline role");
+    let account = &f.account;
+    assert_eq!(
+        trust(&f.aws, &pipeline.role_name).await["Statement"][0]["Condition"],
+        json!({
+            "StringEquals": {"aws:SourceAccount": account},
+            "ArnEquals": {"aws:SourceArn": format!("arn:aws:codepipeline:us-east-1:{account}:web-4d4d4d4-pipeline")}
+        })
+    );
     let doc = inline(&f.aws, &pipeline.role_name, "pipeline-access").await;
+    let statement = |sid: &str| {
+        doc["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["Sid"] == sid)
+            .unwrap_or_else(|| panic!("no {sid} in {doc}"))
+            .clone()
+    };
+    let cd = |what: &str| format!("arn:aws:codedeploy:us-east-1:{account}:{what}");
+    assert_eq!(
+        statement("Deploy")["Resource"],
+        json!([
+            cd("application:web-4d4d4d4-app"),
+            cd("deploymentgroup:web-4d4d4d4-app/web-4d4d4d4-dg"),
+            cd(&format!("deploymentconfig:{}", f.args.deployment_config)),
+        ])
+    );
+    assert!(statement("Deploy")["Action"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("codedeploy:CreateDeployment")));
+    let source = statement("SourceBucket");
+    assert_eq!(
+        source["Resource"],
+        json!(["arn:aws:s3:::web-4d4d4d4-source"])
+    );
+    for action in [
+        "s3:GetBucketVersioning",
+        "s3:GetBucketAcl",
+        "s3:GetBucketLocation",
+    ] {
+        assert!(
+            source["Action"]
+                .as_array()
+                .unwrap()
+                .contains(&json!(action)),
+            "{action}"
+        );
+    }
+    let objects = statement("SourceObjects");
+    assert_eq!(
+        objects["Resource"],
+        json!(["arn:aws:s3:::web-4d4d4d4-source/*"])
+    );
+    assert!(objects["Action"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("s3:GetObjectTagging")));
+    assert_eq!(
+        statement("ArtifactObjects")["Condition"],
+        json!({"StringEquals": {"aws:ResourceAccount": account}})
+    );
+    let text = doc.to_string();
     assert!(
-        doc.contains("arn:aws:s3:::web-4d4d4d4-source/*")
-            && doc.contains("codedeploy:CreateDeployment"),
+        !text.contains("\"s3:*\"") && !text.contains("\"*\""),
         "{doc}"
     );
-    assert!(!doc.contains("\"s3:*\""), "{doc}");
     PipelineRole.delete(&pipeline_cx, &pipeline).await.unwrap();
     f.assert_no_leaks();
 }
@@ -238,13 +364,22 @@ async fn the_events_role_trusts_eventbridge_to_start_only_the_fleets_pipeline() 
         .await
         .expect("events role");
     let doc = inline(&f.aws, &events.role_name, "start-pipeline").await;
-    assert!(
-        doc.contains("codepipeline:StartPipelineExecution") && doc.contains(pipeline_arn),
-        "{doc}"
+    assert_eq!(
+        doc["Statement"],
+        json!([{"Effect": "Allow", "Action": "codepipeline:StartPipelineExecution", "Resource": pipeline_arn}])
     );
-    assert!(trust(&f.aws, &events.role_name)
-        .await
-        .contains("events.amazonaws.com"));
+    assert_eq!(
+        trust(&f.aws, &events.role_name).await["Statement"],
+        json!([{
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": f.account},
+                "ArnEquals": {"aws:SourceArn": format!("arn:aws:events:us-east-1:{}:rule/web-4e4e4e4-release", f.account)}
+            }
+        }])
+    );
     EventsRole.delete(&events_cx, &events).await.unwrap();
     EventsRole
         .delete(&events_cx, &events)

@@ -60,7 +60,30 @@ macro_rules! client {
     }};
 }
 
+/// The partition a region's ARNs are in: `aws-cn` in China, `aws-us-gov` in GovCloud, the isolated
+/// partitions in their regions (`aws-iso`, `aws-iso-b`, `aws-iso-e`, `aws-iso-f`), `aws` everywhere
+/// else.
+pub fn partition_of(region: &str) -> &'static str {
+    const PARTITIONS: [(&str, &str); 6] = [
+        ("cn-", "aws-cn"),
+        ("us-gov-", "aws-us-gov"),
+        ("us-iso-", "aws-iso"),
+        ("us-isob-", "aws-iso-b"),
+        ("eu-isoe-", "aws-iso-e"),
+        ("us-isof-", "aws-iso-f"),
+    ];
+    PARTITIONS
+        .iter()
+        .find(|(prefix, _)| region.starts_with(prefix))
+        .map_or("aws", |(_, partition)| partition)
+}
+
 impl Clients {
+    /// The partition of the clients' region, for the ARNs the fleet builds (`arn:PARTITION:...`).
+    pub fn partition(&self) -> &'static str {
+        partition_of(&self.region)
+    }
+
     /// Builds the clients for a checked configuration. `region` is the effective region.
     pub async fn new(cfg: &ProviderConfig, region: &str) -> Self {
         let mut loader =
@@ -130,5 +153,31 @@ impl Clients {
             })
             .await?;
         Ok(id.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::partition_of;
+
+    #[test]
+    fn the_partition_follows_the_region() {
+        for (region, partition) in [
+            ("us-east-1", "aws"),
+            ("eu-west-2", "aws"),
+            ("cn-north-1", "aws-cn"),
+            ("cn-northwest-1", "aws-cn"),
+            ("us-gov-west-1", "aws-us-gov"),
+            ("us-gov-east-1", "aws-us-gov"),
+            ("us-iso-east-1", "aws-iso"),
+            ("us-isob-east-1", "aws-iso-b"),
+            ("eu-isoe-west-1", "aws-iso-e"),
+            ("us-isof-south-1", "aws-iso-f"),
+            // Only the whole prefix counts.
+            ("usgov-1", "aws"),
+            ("", "aws"),
+        ] {
+            assert_eq!(partition_of(region), partition, "{region}");
+        }
     }
 }

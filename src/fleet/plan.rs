@@ -107,12 +107,17 @@ mod tests {
             SourceBucket,
             ArtifactBucket,
             LogGroup,
-            CodeDeployRole,
             CodeDeployApplication,
             CachePolicy,
         ] {
             assert!(ready.contains(&n), "{n} should start at once: {ready:?}");
         }
+    }
+
+    #[test]
+    fn the_codedeploy_role_that_passes_the_instance_role_is_made_after_it() {
+        let q = queue(&args(json!({})));
+        assert!(ancestors(&q, CodeDeployRole).contains(&InstanceRole));
     }
 
     #[test]

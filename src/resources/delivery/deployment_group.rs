@@ -79,8 +79,9 @@ macro_rules! shape {
     };
 }
 
-fn group_name(cx: &Ctx<'_>) -> String {
-    format!("{}-dg", cx.prefix)
+/// The fleet's deployment group: `<prefix>-dg` (the CodeDeploy role's trust names it too).
+pub fn group_name(prefix: &str) -> String {
+    format!("{prefix}-dg")
 }
 
 async fn get(
@@ -115,7 +116,7 @@ impl Reconciler for DeploymentGroup {
 
     /// Creates the group, or updates the one this fleet made to the wanted settings.
     async fn apply(&self, cx: &Ctx<'_>, spec: &Spec) -> Result<DeploymentGroupState, Error> {
-        let name = group_name(cx);
+        let name = group_name(cx.prefix);
         let cd = &cx.aws.codedeploy;
         let tags: Vec<Tag> = cx
             .tags()
@@ -178,7 +179,7 @@ impl Reconciler for DeploymentGroup {
     ) -> Result<Option<DeploymentGroupState>, Error> {
         let state = DeploymentGroupState {
             application: application.name.clone(),
-            name: group_name(cx),
+            name: group_name(cx.prefix),
         };
         self.read(cx, &state).await
     }

@@ -11,7 +11,7 @@ use super::super::{Ctx, Reconciler, TAG_FLEET};
 use super::pipeline::PipelineState;
 use crate::aws::error::{done_if_gone, none_if_gone, on};
 use crate::aws::Error;
-use crate::resources::iam::role::RoleState;
+use crate::resources::iam::role::{RoleState, Scope};
 use crate::resources::storage::bucket::BucketState;
 
 /// The id of the rule's one target, the pipeline.
@@ -83,8 +83,16 @@ async fn owned(cx: &Ctx<'_>, arn: &str) -> Result<bool, Error> {
         .any(|t| t.key() == TAG_FLEET && t.value() == cx.prefix))
 }
 
-fn rule_name(cx: &Ctx<'_>) -> String {
-    format!("{}-release", cx.prefix)
+/// The fleet's rule (on the default event bus): `<prefix>-release`.
+pub fn rule_name(prefix: &str) -> String {
+    format!("{prefix}-release")
+}
+
+/// The ARN of the rule `name` on the default event bus in `at`:
+/// `arn:PARTITION:events:REGION:ACCOUNT:rule/NAME` (the events role's trust names it before the
+/// rule exists).
+pub fn rule_arn(at: &Scope<'_>, name: &str) -> String {
+    at.arn("events", &format!("rule/{name}"))
 }
 
 impl Reconciler for EventRule {
@@ -95,7 +103,7 @@ impl Reconciler for EventRule {
     /// Creates (or updates the fleet's own) rule, enabled, with the pipeline as its one target.
     /// PutRule replaces a rule of the same name, so one that is not the fleet's is refused first.
     async fn apply(&self, cx: &Ctx<'_>, r: &Spec) -> Result<EventRuleState, Error> {
-        let name = rule_name(cx);
+        let name = rule_name(cx.prefix);
         if let Some(arn) = existing(cx, &name).await? {
             if !owned(cx, &arn).await? {
                 return Err(cx.name_taken("events", "an EventBridge rule", &name));
@@ -177,7 +185,7 @@ impl Reconciler for EventRule {
 
     /// The fleet's rule, when it exists and carries the fleet's tag.
     async fn discover(&self, cx: &Ctx<'_>, _within: &()) -> Result<Option<EventRuleState>, Error> {
-        let name = rule_name(cx);
+        let name = rule_name(cx.prefix);
         match existing(cx, &name).await? {
             Some(arn) if owned(cx, &arn).await? => Ok(Some(EventRuleState { name, arn })),
             _ => Ok(None),

@@ -9,13 +9,18 @@ pub mod trail;
 
 use super::Ctx;
 use crate::aws::Error;
+use crate::resources::iam::role::Scope;
 
 /// The ARN of a CodeDeploy object, from its resource part (`application:<name>`,
 /// `deploymentgroup:<application>/<name>`): CodeDeploy's own calls take names, its tagging ARNs.
 pub async fn codedeploy_arn(cx: &Ctx<'_>, what: &str) -> Result<String, Error> {
     let account = cx.aws.account_id().await?;
-    Ok(format!(
-        "arn:aws:codedeploy:{}:{account}:{what}",
-        cx.aws.region
-    ))
+    Ok(codedeploy_arn_in(&Scope::of(cx, &account), what))
+}
+
+/// The ARN of the CodeDeploy object `what` in `at`:
+/// `arn:PARTITION:codedeploy:REGION:ACCOUNT:WHAT` (`application:<name>`,
+/// `deploymentgroup:<application>/<name>`, `deploymentconfig:<name>`).
+pub fn codedeploy_arn_in(at: &Scope<'_>, what: &str) -> String {
+    at.arn("codedeploy", what)
 }

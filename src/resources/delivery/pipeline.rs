@@ -16,7 +16,7 @@ use super::super::{Ctx, Reconciler, TAG_FLEET};
 use super::deployment_group::DeploymentGroupState;
 use crate::aws::error::{done_if_gone, none_if_gone, on};
 use crate::aws::Error;
-use crate::resources::iam::role::RoleState;
+use crate::resources::iam::role::{RoleState, Scope};
 use crate::resources::storage::bucket::BucketState;
 
 /// The artifact the Source stage hands to the Deploy stage.
@@ -116,10 +116,13 @@ async fn arn_of(
         return Ok(arn.to_string());
     }
     let account = cx.aws.account_id().await?;
-    Ok(format!(
-        "arn:aws:codepipeline:{}:{account}:{name}",
-        cx.aws.region
-    ))
+    Ok(pipeline_arn(&Scope::of(cx, &account), name))
+}
+
+/// The ARN of the pipeline `name` in `at`: `arn:PARTITION:codepipeline:REGION:ACCOUNT:NAME` (the
+/// pipeline role's trust names it before the pipeline exists).
+pub fn pipeline_arn(at: &Scope<'_>, name: &str) -> String {
+    at.arn("codepipeline", name)
 }
 
 async fn get(cx: &Ctx<'_>, name: &str) -> Result<Option<GetPipelineOutput>, Error> {
@@ -135,8 +138,9 @@ async fn existing(cx: &Ctx<'_>, name: &str) -> Result<Option<String>, Error> {
     }
 }
 
-fn pipeline_name(cx: &Ctx<'_>) -> String {
-    format!("{}-pipeline", cx.prefix)
+/// The fleet's pipeline: `<prefix>-pipeline`.
+pub fn pipeline_name(prefix: &str) -> String {
+    format!("{prefix}-pipeline")
 }
 
 /// The key of the release archive the Source action takes; `None` when the pipeline is gone.
@@ -176,7 +180,7 @@ impl Reconciler for Pipeline {
 
     /// Creates the pipeline, or updates the one this fleet made to the wanted declaration.
     async fn apply(&self, cx: &Ctx<'_>, spec: &Spec) -> Result<PipelineState, Error> {
-        let name = pipeline_name(cx);
+        let name = pipeline_name(cx.prefix);
         let cp = &cx.aws.codepipeline;
         let wanted =
             declaration(spec, &name).map_err(Error::build("codepipeline", "CreatePipeline"))?;
@@ -240,7 +244,7 @@ impl Reconciler for Pipeline {
 
     /// The fleet's pipeline, when it exists and carries the fleet's tag.
     async fn discover(&self, cx: &Ctx<'_>, _within: &()) -> Result<Option<PipelineState>, Error> {
-        let name = pipeline_name(cx);
+        let name = pipeline_name(cx.prefix);
         match existing(cx, &name).await? {
             Some(arn) if owned(cx, &arn).await? => Ok(Some(PipelineState { name, arn })),
             _ => Ok(None),

@@ -12,6 +12,7 @@ use super::super::tagging::Target;
 use super::super::{Ctx, Reconciler, TAG_FLEET};
 use crate::aws::error::{done_if_gone, none_if_gone, on};
 use crate::aws::Error;
+use crate::resources::iam::role::Scope;
 use crate::resources::storage::bucket::{tls_only_policy, BucketState};
 
 /// Where in the logs bucket the trail writes.
@@ -44,8 +45,11 @@ pub struct Spec {
 
 /// The logs bucket's policy: its TLS-only statement plus the two statements AWS documents for
 /// CloudTrail delivery, limited to this trail (`aws:SourceArn`) so no other trail can write there.
-fn logs_policy(bucket: &str, account: &str, trail_arn: &str) -> serde_json::Value {
-    let tls = tls_only_policy(bucket);
+/// The bucket's ARNs are in `at`'s partition.
+fn logs_policy(at: &Scope<'_>, bucket: &str, trail_arn: &str) -> serde_json::Value {
+    let account = at.account;
+    let bucket_arn = at.bucket_arn(bucket);
+    let tls = tls_only_policy(&bucket_arn);
     let mut statements = tls["Statement"].as_array().cloned().unwrap_or_default();
     statements.extend([
         json!({
@@ -53,7 +57,7 @@ fn logs_policy(bucket: &str, account: &str, trail_arn: &str) -> serde_json::Valu
             "Effect": "Allow",
             "Principal": {"Service": "cloudtrail.amazonaws.com"},
             "Action": "s3:GetBucketAcl",
-            "Resource": format!("arn:aws:s3:::{bucket}"),
+            "Resource": bucket_arn,
             "Condition": {"StringEquals": {"aws:SourceArn": trail_arn}}
         }),
         json!({
@@ -61,7 +65,7 @@ fn logs_policy(bucket: &str, account: &str, trail_arn: &str) -> serde_json::Valu
             "Effect": "Allow",
             "Principal": {"Service": "cloudtrail.amazonaws.com"},
             "Action": "s3:PutObject",
-            "Resource": format!("arn:aws:s3:::{bucket}/{LOG_PREFIX}/AWSLogs/{account}/*"),
+            "Resource": format!("{bucket_arn}/{LOG_PREFIX}/AWSLogs/{account}/*"),
             "Condition": {"StringEquals": {
                 "s3:x-amz-acl": "bucket-owner-full-control",
                 "aws:SourceArn": trail_arn
@@ -78,10 +82,10 @@ fn field(name: &str, value: &str) -> Result<AdvancedFieldSelector, BuildError> {
         .build()
 }
 
-/// Writes to exactly the release archive (an `Equals` on its ARN; a basic selector's value would be
-/// a key prefix and match other objects too).
-fn selector(r: &Spec) -> Result<AdvancedEventSelector, BuildError> {
-    let object = format!("arn:aws:s3:::{}/{}", r.source.name, r.source_key);
+/// Writes to exactly the release archive (an `Equals` on its ARN, in `at`'s partition; a basic
+/// selector's value would be a key prefix and match other objects too).
+fn selector(at: &Scope<'_>, r: &Spec) -> Result<AdvancedEventSelector, BuildError> {
+    let object = format!("{}/{}", at.bucket_arn(&r.source.name), r.source_key);
     AdvancedEventSelector::builder()
         .name("release archive writes")
         .field_selectors(field("eventCategory", "Data")?)
@@ -118,10 +122,7 @@ async fn owned(cx: &Ctx<'_>, arn: &str) -> Result<bool, Error> {
 async fn identity(cx: &Ctx<'_>) -> Result<(String, String), Error> {
     let name = format!("{}-trail", cx.prefix);
     let account = cx.aws.account_id().await?;
-    let arn = format!(
-        "arn:aws:cloudtrail:{}:{account}:trail/{name}",
-        cx.aws.region
-    );
+    let arn = Scope::of(cx, &account).arn("cloudtrail", &format!("trail/{name}"));
     Ok((name, arn))
 }
 
@@ -135,6 +136,7 @@ impl Reconciler for Trail {
     async fn apply(&self, cx: &Ctx<'_>, r: &Spec) -> Result<TrailState, Error> {
         let (name, arn) = identity(cx).await?;
         let account = cx.aws.account_id().await?;
+        let at = Scope::of(cx, &account);
         let found = exists(cx, &name).await?;
         if found && !owned(cx, &arn).await? {
             return Err(cx.name_taken("cloudtrail", "a trail", &name));
@@ -144,7 +146,7 @@ impl Reconciler for Trail {
             .s3
             .put_bucket_policy()
             .bucket(&r.logs.name)
-            .policy(logs_policy(&r.logs.name, &account, &arn).to_string())
+            .policy(logs_policy(&at, &r.logs.name, &arn).to_string())
             .send()
             .await
             .map_err(on("s3", "PutBucketPolicy"))?;
@@ -178,7 +180,7 @@ impl Reconciler for Trail {
                 .await
                 .map_err(on("cloudtrail", "CreateTrail"))?;
         }
-        let selector = selector(r).map_err(Error::build("cloudtrail", "PutEventSelectors"))?;
+        let selector = selector(&at, r).map_err(Error::build("cloudtrail", "PutEventSelectors"))?;
         ct.put_event_selectors()
             .trail_name(&arn)
             .advanced_event_selectors(selector)
@@ -234,5 +236,78 @@ impl Reconciler for Trail {
 
     fn tag_targets(&self, r: &TrailState) -> Vec<Target> {
         vec![Target::Trail(r.arn.clone())]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn the_logs_policy_is_in_the_regions_partition() {
+        let at = Scope {
+            partition: "aws-cn",
+            region: "cn-north-1",
+            account: "123456789012",
+            prefix: "web",
+        };
+        let trail = "arn:aws-cn:cloudtrail:cn-north-1:123456789012:trail/web-trail";
+        let doc = logs_policy(&at, "web-artifacts", trail);
+        let s = &doc["Statement"];
+        assert_eq!(s[0]["Sid"], "TlsOnly");
+        assert_eq!(
+            s[0]["Resource"],
+            json!([
+                "arn:aws-cn:s3:::web-artifacts",
+                "arn:aws-cn:s3:::web-artifacts/*"
+            ])
+        );
+        assert_eq!(s[1]["Resource"], "arn:aws-cn:s3:::web-artifacts");
+        assert_eq!(s[1]["Condition"]["StringEquals"]["aws:SourceArn"], trail);
+        assert_eq!(
+            s[2]["Resource"],
+            "arn:aws-cn:s3:::web-artifacts/cloudtrail/AWSLogs/123456789012/*"
+        );
+        assert!(!doc.to_string().contains("arn:aws:"), "{doc}");
+    }
+
+    #[test]
+    fn the_tls_only_policy_takes_a_bucket_arn_or_a_name() {
+        assert_eq!(
+            tls_only_policy("arn:aws-us-gov:s3:::b")["Statement"][0]["Resource"],
+            json!(["arn:aws-us-gov:s3:::b", "arn:aws-us-gov:s3:::b/*"])
+        );
+        assert_eq!(
+            tls_only_policy("b")["Statement"][0]["Resource"],
+            json!(["arn:aws:s3:::b", "arn:aws:s3:::b/*"])
+        );
+    }
+
+    #[test]
+    fn the_selector_matches_the_archive_by_its_arn_in_the_regions_partition() {
+        let at = Scope {
+            partition: "aws-us-gov",
+            region: "us-gov-west-1",
+            account: "123456789012",
+            prefix: "web",
+        };
+        let bucket = |name: &str| BucketState {
+            name: name.into(),
+            versioned: true,
+        };
+        let spec = Spec {
+            source: bucket("web-source"),
+            logs: bucket("web-artifacts"),
+            source_key: "release.zip".into(),
+        };
+        let sel = selector(&at, &spec).unwrap();
+        let arn = sel
+            .field_selectors()
+            .iter()
+            .find(|f| f.field() == "resources.ARN")
+            .unwrap();
+        assert_eq!(arn.equals(), ["arn:aws-us-gov:s3:::web-source/release.zip"]);
     }
 }

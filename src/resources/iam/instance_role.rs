@@ -3,15 +3,15 @@
 
 use serde_json::json;
 
-use super::role::ServiceRole;
+use super::role::{Scope, ServiceRole};
 
 /// The role is `<prefix>-instance`.
 pub const SUFFIX: &str = "instance";
 
-/// AWS-managed policies the instances need.
+/// AWS-managed policies the instances need (by name: their ARNs are in the region's partition).
 pub const MANAGED_POLICIES: [&str; 2] = [
-    "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
-    "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy",
+    "AmazonSSMManagedInstanceCore",
+    "CloudWatchAgentServerPolicy",
 ];
 const INLINE_POLICY: &str = "fleet-access";
 
@@ -39,8 +39,8 @@ impl ServiceRole for InstanceRole {
     const INLINE: Option<&'static str> = Some(INLINE_POLICY);
 
     /// The inline policy document for `g`.
-    fn policy(g: &Spec) -> serde_json::Value {
-        let bucket = |b: &str| format!("arn:aws:s3:::{b}");
+    fn policy(g: &Spec, at: &Scope<'_>) -> serde_json::Value {
+        let bucket = |b: &str| at.bucket_arn(b);
         json!({
             "Version": "2012-10-17",
             "Statement": [
@@ -52,5 +52,79 @@ impl ServiceRole for InstanceRole {
                  "Resource": [g.log_group_arn.clone(), format!("{}:*", g.log_group_arn)]},
             ]
         })
+    }
+
+    /// A plain trust, no confused-deputy conditions: EC2 assumes the role only to hand credentials
+    /// to the instances launched with its instance profile, not on behalf of a request naming some
+    /// other resource, and AWS documents no `aws:SourceArn`/`aws:SourceAccount` values for that
+    /// trust. Who may put the role on instances is limited by `iam:PassRole` instead (the
+    /// CodeDeploy role may pass it, and only to EC2).
+    fn trust_conditions(_at: &Scope<'_>) -> Option<serde_json::Value> {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::resources::iam::role::{managed_arn, trust_policy};
+
+    fn grants() -> Spec {
+        Spec {
+            asset_bucket: "web-assets".into(),
+            source_bucket: "web-source".into(),
+            artifact_bucket: "web-artifacts".into(),
+            log_group_arn: "arn:aws-us-gov:logs:us-gov-west-1:123456789012:log-group:/ec2fleet/web"
+                .into(),
+        }
+    }
+
+    const GOV: Scope<'static> = Scope {
+        partition: "aws-us-gov",
+        region: "us-gov-west-1",
+        account: "123456789012",
+        prefix: "web",
+    };
+
+    #[test]
+    fn the_bucket_grants_are_in_the_regions_partition() {
+        let doc = InstanceRole::policy(&grants(), &GOV);
+        assert_eq!(
+            doc["Statement"][0]["Resource"],
+            json!(["arn:aws-us-gov:s3:::web-assets/*"])
+        );
+        assert_eq!(
+            doc["Statement"][1]["Resource"],
+            json!(["arn:aws-us-gov:s3:::web-assets"])
+        );
+        assert_eq!(
+            doc["Statement"][2]["Resource"],
+            json!([
+                "arn:aws-us-gov:s3:::web-source/*",
+                "arn:aws-us-gov:s3:::web-artifacts/*"
+            ])
+        );
+        assert!(!doc.to_string().contains("arn:aws:"), "{doc}");
+        assert_eq!(
+            MANAGED_POLICIES.map(|n| managed_arn(GOV.partition, n)),
+            [
+                "arn:aws-us-gov:iam::aws:policy/AmazonSSMManagedInstanceCore",
+                "arn:aws-us-gov:iam::aws:policy/CloudWatchAgentServerPolicy",
+            ]
+        );
+    }
+
+    #[test]
+    fn ec2_gets_a_plain_trust() {
+        assert_eq!(
+            trust_policy(InstanceRole::SERVICE, InstanceRole::trust_conditions(&GOV)),
+            json!({"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow",
+                "Principal": {"Service": "ec2.amazonaws.com"},
+                "Action": "sts:AssumeRole"
+            }]})
+        );
     }
 }
