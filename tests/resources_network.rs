@@ -122,6 +122,30 @@ async fn subnets_span_the_regions_first_three_zones_with_public_ips_and_are_adop
     f.assert_no_leaks();
 }
 
+/// trn1.32xlarge is offered in us-east-1b, c and f only (moto's offering data, taken from AWS):
+/// the default zones are the first three that can run the fleet's instances, not us-east-1a.
+#[tokio::test]
+async fn default_zones_are_ones_that_offer_the_instance_type() {
+    let f = support::Fleet::new(
+        "web-7a1b2c3",
+        serde_json::json!({"vpcCidr": "10.21.0.0/16", "instanceType": "trn1.32xlarge"}),
+    )
+    .await;
+    let cx = f.cx("Subnets");
+    let net = Vpc.apply(&f.cx("Vpc"), &vpc_spec(&f)).await.unwrap();
+    let made = Subnets
+        .apply(&cx, &subnets_spec(&f, &net))
+        .await
+        .expect("create subnets");
+    assert_eq!(
+        made.availability_zones,
+        vec!["us-east-1b", "us-east-1c", "us-east-1f"]
+    );
+    Subnets.delete(&cx, &made).await.unwrap();
+    Vpc.delete(&f.cx("Vpc"), &net).await.unwrap();
+    f.assert_no_leaks();
+}
+
 #[tokio::test]
 async fn the_whole_network_is_routed_to_the_internet_adopted_and_torn_down_in_aws_order() {
     let f = support::Fleet::new("web-0a0b0c0", inputs()).await;
@@ -352,6 +376,31 @@ async fn without_a_cdn_the_load_balancer_is_public() {
         .unwrap();
     let lb_rules = security_group::rules(&lb_cx, &lb).await.unwrap().unwrap();
     assert_eq!(lb_rules[0].ip_ranges()[0].cidr_ip(), Some("0.0.0.0/0"));
+    SecurityGroup.delete(&lb_cx, &lb).await.unwrap();
+    Vpc.delete(&f.cx("Vpc"), &net).await.unwrap();
+    f.assert_no_leaks();
+}
+
+#[tokio::test]
+async fn behind_the_cdn_a_new_listener_port_replaces_the_old_within_the_rule_quota() {
+    let f = support::Fleet::new("web-9o79o7a", inputs()).await;
+    let lb_cx = f.cx("LoadBalancerSecurityGroup");
+    let net = Vpc.apply(&f.cx("Vpc"), &vpc_spec(&f)).await.unwrap();
+    let mut spec = lb_group_spec(&f, &net);
+    let lb = SecurityGroup.apply(&lb_cx, &spec).await.unwrap();
+    // CloudFront's prefix list weighs 55 of the group's 60 rules: the rules for port 80 and for
+    // 8080 do not fit together, so the old one has to go before the new one is granted.
+    let security_group::Spec::LoadBalancer(s) = &mut spec else {
+        unreachable!("the load balancer's spec")
+    };
+    s.ports = vec![8080];
+    assert_eq!(SecurityGroup.apply(&lb_cx, &spec).await.expect("move"), lb);
+    let rules = security_group::rules(&lb_cx, &lb).await.unwrap().unwrap();
+    let ports: Vec<_> = rules
+        .iter()
+        .map(|r| (r.from_port(), r.prefix_list_ids().len()))
+        .collect();
+    assert_eq!(ports, [(Some(8080), 1)]);
     SecurityGroup.delete(&lb_cx, &lb).await.unwrap();
     Vpc.delete(&f.cx("Vpc"), &net).await.unwrap();
     f.assert_no_leaks();

@@ -21,7 +21,7 @@ pub(super) const DESCRIPTION: &str = "ec2fleet load balancer";
 pub struct Spec {
     /// The VPC it lives in.
     pub vpc: VpcState,
-    /// The ports the listeners use, each opened.
+    /// The ports to open (with the CDN, only the one CloudFront connects to).
     pub ports: Vec<u16>,
     /// Whether the CDN fronts the load balancer (then only CloudFront may reach it).
     pub cdn: bool,
@@ -40,12 +40,17 @@ async fn cloudfront_prefix_list(cx: &Ctx<'_>) -> Result<String, Error> {
         .send()
         .await
         .map_err(on("ec2", "DescribeManagedPrefixLists"))?;
-    Ok(out
-        .prefix_lists()
+    out.prefix_lists()
         .first()
         .and_then(|p| p.prefix_list_id())
-        .unwrap_or_default()
-        .to_string())
+        .map(str::to_string)
+        .ok_or_else(|| {
+            Error::missing(
+                "ec2",
+                "DescribeManagedPrefixLists",
+                "CloudFront's origin-facing prefix list",
+            )
+        })
 }
 
 /// The group's ingress rules: each listener port from CloudFront's prefix list with the CDN on,

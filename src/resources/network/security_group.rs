@@ -71,35 +71,69 @@ async fn ensure(
     let want = grants(&ingress);
     let have: HashSet<Grant> = grants(&current).into_iter().map(|(g, _)| g).collect();
     let wanted: HashSet<&Grant> = want.iter().map(|(g, _)| g).collect();
-    let missing: Vec<_> = want.iter().filter(|(g, _)| !have.contains(g)).collect();
-    let unwanted: Vec<_> = have.iter().filter(|g| !wanted.contains(g)).collect();
-    if !missing.is_empty() {
-        let granted = cx
-            .aws
-            .ec2
-            .authorize_security_group_ingress()
-            .group_id(&state.group_id)
-            .set_ip_permissions(Some(missing.into_iter().map(|(_, p)| p.clone()).collect()))
-            .send()
-            .await
-            .map_err(on("ec2", "AuthorizeSecurityGroupIngress"));
-        // The SDK's retry of a call whose answer was lost finds them granted: the call is atomic.
-        match granted {
-            Err(e) if e.code() != Some("InvalidPermission.Duplicate") => return Err(e),
-            _ => {}
+    let missing: Vec<IpPermission> = want
+        .iter()
+        .filter(|(g, _)| !have.contains(g))
+        .map(|(_, p)| p.clone())
+        .collect();
+    let unwanted: Vec<IpPermission> = have
+        .iter()
+        .filter(|g| !wanted.contains(g))
+        .map(Grant::rule)
+        .collect();
+    // Granting first leaves no moment in which wanted traffic is refused; but when old and new
+    // rules together pass the group's rule quota (a CDN prefix list weighs 55 of its 60), the old
+    // ones must go first.
+    match authorize(cx, &state.group_id, &missing).await {
+        Err(e)
+            if e.code() == Some("RulesPerSecurityGroupLimitExceeded") && !unwanted.is_empty() =>
+        {
+            revoke(cx, &state.group_id, unwanted).await?;
+            authorize(cx, &state.group_id, &missing).await?;
+        }
+        granted => {
+            granted?;
+            revoke(cx, &state.group_id, unwanted).await?;
         }
     }
-    if !unwanted.is_empty() {
-        cx.aws
-            .ec2
-            .revoke_security_group_ingress()
-            .group_id(&state.group_id)
-            .set_ip_permissions(Some(unwanted.into_iter().map(Grant::rule).collect()))
-            .send()
-            .await
-            .map_err(on("ec2", "RevokeSecurityGroupIngress"))?;
-    }
     Ok(state)
+}
+
+/// Grants `rules` (none: nothing to do). The SDK's retry of a call whose answer was lost finds
+/// them granted: the call is atomic, so that counts as done.
+async fn authorize(cx: &Ctx<'_>, group_id: &str, rules: &[IpPermission]) -> Result<(), Error> {
+    if rules.is_empty() {
+        return Ok(());
+    }
+    let granted = cx
+        .aws
+        .ec2
+        .authorize_security_group_ingress()
+        .group_id(group_id)
+        .set_ip_permissions(Some(rules.to_vec()))
+        .send()
+        .await
+        .map_err(on("ec2", "AuthorizeSecurityGroupIngress"));
+    match granted {
+        Err(e) if e.code() != Some("InvalidPermission.Duplicate") => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// Revokes `rules` (none: nothing to do).
+async fn revoke(cx: &Ctx<'_>, group_id: &str, rules: Vec<IpPermission>) -> Result<(), Error> {
+    if rules.is_empty() {
+        return Ok(());
+    }
+    cx.aws
+        .ec2
+        .revoke_security_group_ingress()
+        .group_id(group_id)
+        .set_ip_permissions(Some(rules))
+        .send()
+        .await
+        .map_err(on("ec2", "RevokeSecurityGroupIngress"))?;
+    Ok(())
 }
 
 async fn create(

@@ -3,7 +3,7 @@
 use std::net::Ipv4Addr;
 
 use aws_sdk_ec2::types::{
-    AttributeBooleanValue, AvailabilityZoneState, Filter, ResourceType, Subnet,
+    AttributeBooleanValue, AvailabilityZoneState, Filter, LocationType, ResourceType, Subnet,
 };
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +27,8 @@ pub struct Spec {
     pub vpc: VpcState,
     /// The zones the user named (`availabilityZones`); `None` for the region's first three.
     pub zones: Option<Vec<String>>,
+    /// The instance type the fleet runs: the default zones are ones that offer it.
+    pub instance_type: String,
 }
 
 /// What the fleet records about its subnets, in zone order.
@@ -55,27 +57,86 @@ pub fn carve(vpc: &str, n: usize) -> Option<Vec<String>> {
     )
 }
 
-/// The zones to use: given, or the region's first three available ones.
-async fn zones(cx: &Ctx<'_>, given: Option<&Vec<String>>) -> Result<Vec<String>, Error> {
-    if let Some(z) = given {
+/// The zones to use: given, or the zones of the subnets the fleet has (a subnet never moves) and
+/// then the region's first available Availability Zones that offer the instance type, three in
+/// all. Local and Wavelength Zones are left out: an opted-in one sorts first, and offers neither a
+/// load balancer nor most instance types.
+async fn zones(cx: &Ctx<'_>, spec: &Spec, existing: &[Subnet]) -> Result<Vec<String>, Error> {
+    if let Some(z) = &spec.zones {
         return Ok(z.clone());
     }
+    let mut kept: Vec<String> = existing
+        .iter()
+        .filter_map(|s| s.availability_zone().map(str::to_string))
+        .collect();
+    kept.sort();
+    kept.dedup();
+    if kept.len() >= 3 {
+        return Ok(kept);
+    }
+    let instance_type = spec.instance_type.as_str();
+    let filter = |name: &str, value: &str| Filter::builder().name(name).values(value).build();
     let out = cx
         .aws
         .ec2
         .describe_availability_zones()
+        .filters(filter("zone-type", "availability-zone"))
+        .filters(filter("state", "available"))
         .send()
         .await
         .map_err(on("ec2", "DescribeAvailabilityZones"))?;
-    let mut names: Vec<String> = out
+    let offers = offering(cx, instance_type).await?;
+    let mut offered: Vec<String> = out
         .availability_zones()
         .iter()
         .filter(|z| z.state() == Some(&AvailabilityZoneState::Available))
         .filter_map(|z| z.zone_name().map(str::to_string))
+        .filter(|z| offers.contains(z) && !kept.contains(z))
         .collect();
+    offered.sort();
+    let mut names = kept;
+    names.extend(offered.into_iter().take(3 - names.len()));
     names.sort();
-    names.truncate(3);
+    if names.len() < 2 {
+        return Err(Error::Failed {
+            service: "ec2",
+            operation: "DescribeInstanceTypeOfferings",
+            reason: format!(
+                "only {} availability zone(s) of {} offer instance type {instance_type} ({}); a load balancer needs two: choose another instanceType or name availabilityZones",
+                names.len(),
+                cx.aws.region,
+                names.join(", ")
+            ),
+        });
+    }
     Ok(names)
+}
+
+/// The zones of the region that offer `instance_type`.
+async fn offering(cx: &Ctx<'_>, instance_type: &str) -> Result<Vec<String>, Error> {
+    let mut zones = Vec::new();
+    let mut pages = cx
+        .aws
+        .ec2
+        .describe_instance_type_offerings()
+        .location_type(LocationType::AvailabilityZone)
+        .filters(
+            Filter::builder()
+                .name("instance-type")
+                .values(instance_type)
+                .build(),
+        )
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(on("ec2", "DescribeInstanceTypeOfferings"))?;
+        zones.extend(
+            page.instance_type_offerings()
+                .iter()
+                .filter_map(|o| o.location().map(str::to_string)),
+        );
+    }
+    Ok(zones)
 }
 
 /// The subnets carrying this fleet's identity tags (in one VPC, when `vpc` filters on it).
@@ -109,27 +170,39 @@ impl Reconciler for Subnets {
     /// Creates the subnets (adopting any this fleet made before) and turns on public IPs at launch.
     async fn apply(&self, cx: &Ctx<'_>, spec: &Spec) -> Result<SubnetsState, Error> {
         let vpc = &spec.vpc;
-        let zones = zones(cx, spec.zones.as_ref()).await?;
+        let in_vpc = Filter::builder().name("vpc-id").values(&vpc.vpc_id).build();
+        let existing = tagged(cx, Some(in_vpc)).await?;
+        let zones = zones(cx, spec, &existing).await?;
         // The inputs' checks keep the VPC's size and the zone count within what carving can split;
         // failing here rather than making no subnets shows a hole in those checks.
-        let cidrs = carve(&vpc.cidr, zones.len()).ok_or_else(|| {
+        let slots = carve(&vpc.cidr, zones.len()).ok_or_else(|| {
             Error::Internal(format!(
                 "the VPC's CIDR {} cannot be carved into {} subnets",
                 vpc.cidr,
                 zones.len()
             ))
         })?;
-        let in_vpc = Filter::builder().name("vpc-id").values(&vpc.vpc_id).build();
-        let existing = tagged(cx, Some(in_vpc)).await?;
-        let mut subnet_ids = Vec::new();
-        for (zone, cidr) in zones.iter().zip(&cidrs) {
+        // A subnet made before keeps its block; a new one takes a slot no subnet holds.
+        let taken: Vec<&str> = existing.iter().filter_map(|s| s.cidr_block()).collect();
+        let mut free = slots.iter().filter(|c| !taken.contains(&c.as_str()));
+        let (mut subnet_ids, mut cidrs) = (Vec::new(), Vec::new());
+        for zone in &zones {
             let adopted = existing
                 .iter()
-                .find(|s| s.availability_zone() == Some(zone.as_str()))
-                .and_then(|s| s.subnet_id());
-            let id = match adopted {
-                Some(id) => id.to_string(),
+                .find(|s| s.availability_zone() == Some(zone.as_str()));
+            let id = match adopted.and_then(|s| Some((s.subnet_id()?, s.cidr_block()?))) {
+                Some((id, cidr)) => {
+                    cidrs.push(cidr.to_string());
+                    id.to_string()
+                }
                 None => {
+                    let cidr = free.next().ok_or_else(|| {
+                        Error::Internal(format!(
+                            "no free block in {} for a subnet in {zone}",
+                            vpc.cidr
+                        ))
+                    })?;
+                    cidrs.push(cidr.clone());
                     let tags = tag_spec(cx, ResourceType::Subnet, &[(TAG_ZONE, zone.clone())]);
                     let out = cx
                         .aws
