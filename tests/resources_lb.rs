@@ -254,9 +254,29 @@ async fn with_a_certificate_http_redirects_to_https_and_without_a_cdn_traffic_is
         by_port(443).certificates()[0].certificate_arn(),
         Some(cert.as_str())
     );
+    assert_eq!(
+        by_port(443).ssl_policy(),
+        Some(listeners::TLS_POLICY),
+        "TLS 1.2 and 1.3 only, not the default policy that still takes TLS 1.0"
+    );
+
+    // A renewed certificate replaces the listener's, in place.
+    let renewed = stacks::certificate(&f.account, "app.example.com");
+    let mut spec = listeners_spec(&f, &s, None);
+    spec.certificate_arn = Some(renewed.clone());
+    let again = Listeners.apply(&cx, &spec).await.expect("update");
+    assert_eq!(again, l, "the same listeners");
+    let https = describe_listener(&f, &l.listener_arns[1].1).await;
+    let https = &https.listeners()[0];
+    assert_eq!(
+        https.certificates()[0].certificate_arn(),
+        Some(renewed.as_str())
+    );
+    assert_eq!(https.ssl_policy(), Some(listeners::TLS_POLICY));
     Listeners.delete(&cx, &l).await.unwrap();
     s.delete(&f).await;
     stacks::delete_certificate(&f.account, &cert);
+    stacks::delete_certificate(&f.account, &renewed);
     f.assert_no_leaks();
 }
 
@@ -292,8 +312,67 @@ async fn with_a_certificate_and_the_cdn_http_serves_cloudfront_instead_of_redire
         });
         assert!(guarded, "port {port} forwards CloudFront's requests");
     }
+    // CloudFront connects on the HTTP port only; AWS counts each reference to its prefix list as
+    // 55 of the group's 60 rules, so a second one (for 443) would not fit.
+    let group = f
+        .aws
+        .ec2
+        .describe_security_groups()
+        .group_ids(&s.network.lb_sg.group_id)
+        .send()
+        .await
+        .unwrap();
+    let rules: Vec<(Option<i32>, usize)> = group.security_groups()[0]
+        .ip_permissions()
+        .iter()
+        .map(|r| (r.from_port(), r.prefix_list_ids().len()))
+        .collect();
+    assert_eq!(rules, [(Some(80), 1)], "one prefix-list rule, on port 80");
     Listeners.delete(&cx, &l).await.unwrap();
     s.delete(&f).await;
     stacks::delete_certificate(&f.account, &cert);
+    f.assert_no_leaks();
+}
+
+#[tokio::test]
+async fn turning_the_cdn_off_opens_the_listener_and_on_again_guards_it() {
+    let f = support::Fleet::new("web-0ff0ff0", serde_json::json!({})).await;
+    let cx = f.cx("Listeners");
+    let s = stacks::Balanced::create(&f).await;
+    let guarded = Listeners
+        .apply(&cx, &listeners_spec(&f, &s, Some("s3cr3t")))
+        .await
+        .expect("create with the CDN");
+    let arn = guarded.listener_arns[0].1.clone();
+    /// Whether the listener answers a fixed 403 by default, and whether its header rule is there.
+    async fn state(f: &support::Fleet, arn: String) -> (bool, bool) {
+        let got = describe_listener(f, &arn).await;
+        let default = got.listeners()[0].default_actions()[0].clone();
+        let rules = listener_rules(f, &arn).await;
+        let header_rule = rules.rules().iter().any(|r| r.priority() == Some("1"));
+        (default.fixed_response_config().is_some(), header_rule)
+    }
+    assert_eq!(
+        state(&f, arn.clone()).await,
+        (true, true),
+        "403 unless the header"
+    );
+    let open = Listeners
+        .apply(&cx, &listeners_spec(&f, &s, None))
+        .await
+        .expect("CDN off");
+    assert_eq!(open, guarded, "the same listener");
+    assert_eq!(
+        state(&f, arn.clone()).await,
+        (false, false),
+        "forwards everyone"
+    );
+    Listeners
+        .apply(&cx, &listeners_spec(&f, &s, Some("s3cr3t")))
+        .await
+        .expect("CDN on again");
+    assert_eq!(state(&f, arn).await, (true, true), "guarded again");
+    Listeners.delete(&cx, &guarded).await.unwrap();
+    s.delete(&f).await;
     f.assert_no_leaks();
 }

@@ -18,6 +18,9 @@ use crate::aws::Error;
 /// The header CloudFront sends to the origin with the fleet's secret.
 pub const ORIGIN_HEADER: &str = "X-Origin-Verify";
 const HTTPS: u16 = 443;
+/// TLS 1.3 and 1.2 only, forward-secret ciphers: ELB's recommended policy (the default one, when
+/// none is named, still accepts TLS 1.0).
+pub const TLS_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
 /// The fleet's listeners (see the module docs).
 pub struct Listeners;
@@ -82,6 +85,17 @@ struct Plan {
     protocol: ProtocolEnum,
     default: Action,
     guarded: bool,
+}
+
+impl Plan {
+    /// An HTTPS listener's certificate and security policy; none for HTTP.
+    fn tls(&self, spec: &Spec) -> Option<(Certificate, String)> {
+        let cert = spec.certificate_arn.as_deref()?;
+        (self.protocol == ProtocolEnum::Https).then(|| {
+            let cert = Certificate::builder().certificate_arn(cert).build();
+            (cert, TLS_POLICY.to_string())
+        })
+    }
 }
 
 fn plans(spec: &Spec) -> Vec<Plan> {
@@ -163,6 +177,15 @@ async fn ensure_header_rule(
         }
     }
     Ok(())
+}
+
+/// Deletes the listener's header rule, if it has one.
+async fn remove_header_rule(cx: &Ctx<'_>, listener: &str) -> Result<(), Error> {
+    let Some(rule) = header_rule(cx, listener).await?.and_then(|r| r.rule_arn) else {
+        return Ok(());
+    };
+    let res = cx.aws.elbv2.delete_rule().rule_arn(rule).send().await;
+    done_if_gone(res.map_err(on("elbv2", "DeleteRule")))
 }
 
 /// The listener's priority-1 rule, the one that admits the secret header.
@@ -302,29 +325,34 @@ impl Reconciler for Listeners {
                 .find(|l| l.port() == Some(i32::from(p.port)))
                 .and_then(|l| l.listener_arn())
                 .map(str::to_string);
+            let existed = found.is_some();
+            let (certificates, ssl_policy) =
+                p.tls(spec).map(|(c, policy)| (vec![c], policy)).unzip();
             let arn = match found {
                 Some(arn) => {
                     elb.modify_listener()
                         .listener_arn(&arn)
+                        .protocol(p.protocol)
                         .default_actions(p.default)
+                        .set_certificates(certificates)
+                        .set_ssl_policy(ssl_policy)
                         .send()
                         .await
                         .map_err(on("elbv2", "ModifyListener"))?;
                     arn
                 }
                 None => {
-                    let mut req = elb
+                    let out = elb
                         .create_listener()
                         .load_balancer_arn(&lb.arn)
                         .port(i32::from(p.port))
-                        .protocol(p.protocol.clone())
-                        .default_actions(p.default);
-                    if let (ProtocolEnum::Https, Some(cert)) = (&p.protocol, &spec.certificate_arn)
-                    {
-                        req =
-                            req.certificates(Certificate::builder().certificate_arn(cert).build());
-                    }
-                    let out = req.send().await.map_err(on("elbv2", "CreateListener"))?;
+                        .protocol(p.protocol)
+                        .default_actions(p.default)
+                        .set_certificates(certificates)
+                        .set_ssl_policy(ssl_policy)
+                        .send()
+                        .await
+                        .map_err(on("elbv2", "CreateListener"))?;
                     out.listeners()
                         .first()
                         .and_then(|l| l.listener_arn())
@@ -334,8 +362,11 @@ impl Reconciler for Listeners {
                         .to_string()
                 }
             };
-            if let (true, Some(secret)) = (p.guarded, origin_secret) {
-                ensure_header_rule(cx, &arn, tg, secret).await?;
+            match (p.guarded, origin_secret) {
+                (true, Some(secret)) => ensure_header_rule(cx, &arn, tg, secret).await?,
+                // The CDN was turned off: the rule admitting its header goes with it.
+                _ if existed => remove_header_rule(cx, &arn).await?,
+                _ => {}
             }
             listener_arns.push((p.port, arn));
         }

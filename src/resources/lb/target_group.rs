@@ -68,6 +68,15 @@ impl Default for HealthCheck {
     }
 }
 
+impl HealthCheck {
+    /// How long a target that answers takes to count as healthy: `healthyThreshold` checks
+    /// `intervalSeconds` apart.
+    pub fn time_to_healthy(&self) -> std::time::Duration {
+        let checks = u64::from(self.healthy_threshold) * u64::from(self.interval_seconds);
+        std::time::Duration::from_secs(checks)
+    }
+}
+
 /// The health check's defaults, named so serde, the schema and `Default` share them.
 mod defaults {
     pub fn health_path() -> String {
