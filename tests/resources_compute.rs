@@ -5,7 +5,7 @@ mod support;
 
 use aws_sdk_ec2::types::LaunchTemplateHttpTokensState;
 use ec2fleet::resources::compute::ami::{self, Ami};
-use ec2fleet::resources::compute::auto_scaling_group::AutoScalingGroup;
+use ec2fleet::resources::compute::auto_scaling_group::{self, AutoScalingGroup};
 use ec2fleet::resources::compute::launch_template::LaunchTemplate;
 use ec2fleet::resources::compute::scheduled_actions::{self, ScheduledActions};
 use ec2fleet::resources::delivery::codedeploy_application::CodeDeployApplication;
@@ -113,7 +113,7 @@ async fn the_launch_template_requires_imdsv2_encrypts_the_root_volume_and_boots_
 }
 
 #[tokio::test]
-async fn the_ami_is_the_given_one_or_the_latest_amazon_linux_2023_of_the_region() {
+async fn the_ami_is_the_given_one_or_the_latest_amazon_linux_2023_of_the_region_and_architecture() {
     let given = support::Fleet::new(
         "web-a1a1a1a",
         serde_json::json!({"ami": "ami-0123456789abcdef0"}),
@@ -121,23 +121,60 @@ async fn the_ami_is_the_given_one_or_the_latest_amazon_linux_2023_of_the_region(
     .await;
     let image = |f: &support::Fleet| ami::Spec {
         image: f.args.ami.clone(),
+        instance_type: f.args.instance_type.clone(),
     };
     assert_eq!(
         Ami.apply(&given.cx("Ami"), &image(&given)).await.unwrap(),
         "ami-0123456789abcdef0"
     );
-    let latest = support::Fleet::new("web-a2a2a2a", serde_json::json!({})).await;
-    let id = Ami.apply(&latest.cx("Ami"), &image(&latest)).await.unwrap();
-    let want = latest
+    // Graviton types get the arm64 image: an x86_64 one would not boot on them.
+    for (instance_type, arch) in [
+        ("t3.micro", "x86_64"),
+        ("t4g.small", "arm64"),
+        ("c7g.large", "arm64"),
+    ] {
+        let latest = support::Fleet::new(
+            "web-a2a2a2a",
+            serde_json::json!({"instanceType": instance_type}),
+        )
+        .await;
+        let id = Ami.apply(&latest.cx("Ami"), &image(&latest)).await.unwrap();
+        let want = latest
+            .aws
+            .ssm
+            .get_parameter()
+            .name(ami::latest_al2023(arch))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            Some(id.as_str()),
+            want.parameter().and_then(|p| p.value()),
+            "{instance_type}"
+        );
+        assert!(id.starts_with("ami-"), "{id}");
+    }
+    let x86 = given
         .aws
         .ssm
         .get_parameter()
-        .name(ami::LATEST_AL2023)
+        .name(ami::latest_al2023("x86_64"))
         .send()
         .await
         .unwrap();
-    assert_eq!(Some(id.as_str()), want.parameter().and_then(|p| p.value()));
-    assert!(id.starts_with("ami-"), "{id}");
+    let arm = given
+        .aws
+        .ssm
+        .get_parameter()
+        .name(ami::latest_al2023("arm64"))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(
+        x86.parameter().and_then(|p| p.value()),
+        arm.parameter().and_then(|p| p.value()),
+        "the two architectures have different images"
+    );
 }
 
 #[tokio::test]
@@ -272,5 +309,50 @@ async fn codedeploy_deploys_to_the_group_half_at_a_time_through_its_target_group
         "the group is updated in place"
     );
     d.delete(&f).await;
+    f.assert_no_leaks();
+}
+
+/// The morning schedule has put the group at 4/4/4. An update whose inputs leave the capacities as
+/// they were (a new tag, a new health-check path) re-applies the group with `previous` sizes equal
+/// to the wanted ones: the group keeps the schedule's sizes, and only a changed size is sent.
+#[tokio::test]
+async fn an_unrelated_update_keeps_the_sizes_the_schedule_set() {
+    let f = support::Fleet::new("web-b7b7b7b", serde_json::json!({})).await;
+    let group = Group::create(&f).await;
+    let cx = f.cx("AutoScalingGroup");
+    let sizes = |min, max, desired| auto_scaling_group::Capacity { min, max, desired };
+    assert_eq!(group.spec.sizes, sizes(3, 4, 3), "the seed's capacities");
+    f.aws
+        .autoscaling
+        .update_auto_scaling_group()
+        .auto_scaling_group_name(&group.asg.name)
+        .min_size(4)
+        .max_size(4)
+        .desired_capacity(4)
+        .send()
+        .await
+        .unwrap();
+    let update = |want| auto_scaling_group::Spec {
+        sizes: want,
+        previous: Some(group.spec.sizes),
+        ..group.inputs.group_spec(&f)
+    };
+    let live = || async {
+        let read = AutoScalingGroup.read(&cx, &group.asg).await.unwrap();
+        read.expect("the group").capacity.expect("its live sizes")
+    };
+    AutoScalingGroup
+        .apply(&cx, &update(sizes(3, 4, 3)))
+        .await
+        .expect("an unrelated update");
+    assert_eq!(live().await, sizes(4, 4, 4), "the schedule's sizes stay");
+
+    // A changed maximum is sent, and only it: the schedule's minimum and desired size stay.
+    AutoScalingGroup
+        .apply(&cx, &update(sizes(3, 6, 3)))
+        .await
+        .expect("a new maximum");
+    assert_eq!(live().await, sizes(4, 6, 4));
+    group.delete(&f).await;
     f.assert_no_leaks();
 }

@@ -2,14 +2,56 @@
 //! (the region's own, so the default never points at an image from elsewhere). It is an input, not
 //! an object of the fleet: nothing is made, read back or deleted.
 
+use aws_sdk_ec2::types::{ArchitectureType, InstanceType};
+
 use super::launch_template::{self, LaunchTemplateState};
 use crate::aws::error::on;
 use crate::aws::Error;
 use crate::resources::{Ctx, Reconciler};
 
-/// AWS's public parameter naming the latest Amazon Linux 2023 AMI for x86_64.
-pub const LATEST_AL2023: &str =
-    "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
+/// AWS's public parameter naming the latest Amazon Linux 2023 AMI for one architecture.
+pub fn latest_al2023(arch: &str) -> String {
+    format!("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{arch}")
+}
+
+/// The architecture the default image is built for: arm64 for Graviton types (t4g, c7g, ...),
+/// x86_64 otherwise, as EC2 describes the instance type.
+async fn architecture(cx: &Ctx<'_>, instance_type: &str) -> Result<&'static str, Error> {
+    let out = cx
+        .aws
+        .ec2
+        .describe_instance_types()
+        .instance_types(InstanceType::from(instance_type))
+        .send()
+        .await
+        .map_err(on("ec2", "DescribeInstanceTypes"))?;
+    let archs = out
+        .instance_types()
+        .first()
+        .and_then(|t| t.processor_info())
+        .map(|p| p.supported_architectures())
+        .ok_or_else(|| {
+            Error::missing(
+                "ec2",
+                "DescribeInstanceTypes",
+                "the instance type's architectures",
+            )
+        })?;
+    let has = |a: ArchitectureType| archs.contains(&a);
+    if has(ArchitectureType::X8664) {
+        Ok("x86_64")
+    } else if has(ArchitectureType::Arm64) {
+        Ok("arm64")
+    } else {
+        Err(Error::Failed {
+            service: "ec2",
+            operation: "DescribeInstanceTypes",
+            reason: format!(
+                "instance type {instance_type} runs neither x86_64 nor arm64, the architectures Amazon Linux 2023 is built for; give an ami for it"
+            ),
+        })
+    }
+}
 
 /// The AMI the launch template launches (see the module docs); its record is the AMI ID.
 pub struct Ami;
@@ -18,6 +60,8 @@ pub struct Ami;
 pub struct Spec {
     /// The AMI given; without one, the region's latest Amazon Linux 2023.
     pub image: Option<String>,
+    /// The instance type it runs on (the default image is chosen for its architecture).
+    pub instance_type: String,
 }
 
 impl Reconciler for Ami {
@@ -34,7 +78,7 @@ impl Reconciler for Ami {
             .aws
             .ssm
             .get_parameter()
-            .name(LATEST_AL2023)
+            .name(latest_al2023(architecture(cx, &spec.instance_type).await?))
             .send()
             .await
             .map_err(on("ssm", "GetParameter"))?;

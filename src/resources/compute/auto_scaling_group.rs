@@ -30,12 +30,12 @@ pub struct Spec {
     pub subnets: SubnetsState,
     /// The target group to register instances with.
     pub target_group: TargetGroupState,
-    /// Minimum size.
-    pub min: u32,
-    /// Maximum size.
-    pub max: u32,
-    /// Desired size.
-    pub desired: u32,
+    /// The sizes the inputs ask for.
+    pub sizes: Capacity,
+    /// The sizes the previous inputs asked for, on an update. An existing group gets only the sizes
+    /// that changed since: the others may have been moved by the group's own schedule (or its
+    /// scaling), which an unrelated update must not undo. `None`: set every size.
+    pub previous: Option<Capacity>,
 }
 
 /// What the fleet records about its group.
@@ -50,7 +50,8 @@ pub struct AutoScalingGroupState {
     pub capacity: Option<Capacity>,
 }
 
-/// The group's sizes as they are now (they drift when someone resizes it by hand).
+/// The group's sizes: as the inputs ask, or as they are now (moved by the schedule, or drifted
+/// when someone resizes the group by hand).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Capacity {
     /// Minimum size.
@@ -92,15 +93,40 @@ fn ours(cx: &Ctx<'_>, g: &AwsAutoScalingGroup) -> bool {
 
 /// The settings create and update share; their request builders are different types.
 macro_rules! shape {
-    ($req:expr, $spec:expr, $template:expr, $desired:expr, $zones:expr) => {
+    ($req:expr, $sizes:expr, $template:expr, $zones:expr) => {
         $req.launch_template($template)
-            .min_size($spec.min as i32)
-            .max_size($spec.max as i32)
-            .desired_capacity($desired)
+            .set_min_size($sizes.min)
+            .set_max_size($sizes.max)
+            .set_desired_capacity($sizes.desired)
             .vpc_zone_identifier($zones)
             .health_check_type("ELB")
             .health_check_grace_period(HEALTH_CHECK_GRACE)
     };
+}
+
+/// The sizes a request sets; `None` leaves one as the group has it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct SetSizes {
+    min: Option<i32>,
+    max: Option<i32>,
+    desired: Option<i32>,
+}
+
+impl SetSizes {
+    /// Every size of `want` (a new group), or on an update only those that differ from
+    /// `previous`. AWS moves the desired capacity into a changed [min, max] by itself.
+    fn of(want: Capacity, previous: Option<Capacity>) -> Self {
+        let size = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
+        let changed = |get: fn(&Capacity) -> u32| match previous {
+            Some(p) if get(&p) == get(&want) => None,
+            _ => Some(size(get(&want))),
+        };
+        SetSizes {
+            min: changed(|c| c.min),
+            max: changed(|c| c.max),
+            desired: changed(|c| c.desired),
+        }
+    }
 }
 
 impl Reconciler for AutoScalingGroup {
@@ -115,7 +141,6 @@ impl Reconciler for AutoScalingGroup {
             .launch_template_id(&spec.template.launch_template_id)
             .version(spec.template.version.to_string())
             .build();
-        let desired = spec.desired as i32;
         let zones = spec.subnets.subnet_ids.join(",");
         match describe(cx, &name).await? {
             Some(g) if ours(cx, &g) => {
@@ -124,7 +149,8 @@ impl Reconciler for AutoScalingGroup {
                     .autoscaling
                     .update_auto_scaling_group()
                     .auto_scaling_group_name(&name);
-                shape!(req, spec, template, desired, zones)
+                let sizes = SetSizes::of(spec.sizes, spec.previous);
+                shape!(req, sizes, template, zones)
                     .send()
                     .await
                     .map_err(on("autoscaling", "UpdateAutoScalingGroup"))?;
@@ -151,7 +177,8 @@ impl Reconciler for AutoScalingGroup {
                     .autoscaling
                     .create_auto_scaling_group()
                     .auto_scaling_group_name(&name);
-                shape!(req, spec, template, desired, zones)
+                let sizes = SetSizes::of(spec.sizes, None);
+                shape!(req, sizes, template, zones)
                     .target_group_arns(&spec.target_group.arn)
                     .set_tags(Some(tags))
                     .send()
@@ -254,4 +281,35 @@ pub async fn wait_in_service(
             Ok((in_service >= want).then_some(()))
         })
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_update_sets_only_the_sizes_the_inputs_changed() {
+        let c = |min, max, desired| Capacity { min, max, desired };
+        let all = SetSizes {
+            min: Some(3),
+            max: Some(4),
+            desired: Some(3),
+        };
+        assert_eq!(SetSizes::of(c(3, 4, 3), None), all, "a new group");
+        let none = SetSizes {
+            min: None,
+            max: None,
+            desired: None,
+        };
+        assert_eq!(
+            SetSizes::of(c(3, 4, 3), Some(c(3, 4, 3))),
+            none,
+            "the schedule's sizes stay"
+        );
+        let max = SetSizes {
+            max: Some(6),
+            ..none
+        };
+        assert_eq!(SetSizes::of(c(3, 6, 3), Some(c(3, 4, 3))), max);
+    }
 }

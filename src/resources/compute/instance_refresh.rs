@@ -1,21 +1,36 @@
 //! Rolling the group's instances onto a new launch template version (a new instance type, AMI, key
 //! or user data). Updating the group alone only changes the instances it launches next; the running
-//! ones would keep the old settings until something replaced them. An instance refresh replaces them
-//! a batch at a time, keeping half the fleet in service, and skips instances already up to date.
+//! ones would keep the old settings until something replaced them. An instance refresh replaces them,
+//! launching every replacement before terminating (the whole fleet stays in service, and all
+//! instances roll in one batch instead of one by one), and skips instances already up to date.
 
 use std::time::Duration;
 
 use aws_sdk_autoscaling::types::{RefreshPreferences, RefreshStrategy};
 
-use super::auto_scaling_group::{self, AutoScalingGroupState, HEALTH_CHECK_GRACE};
+use super::auto_scaling_group::{self, AutoScalingGroupState};
 use super::instance_tags::{self, Outdated};
 use super::launch_template::LaunchTemplateState;
 use crate::aws::error::on;
 use crate::aws::Error;
 use crate::resources::Ctx;
 
-/// Share of the group that stays in service while instances are replaced.
-const MIN_HEALTHY_PERCENT: i32 = 50;
+/// Share of the group that stays in service while instances are replaced: all of it.
+const MIN_HEALTHY_PERCENT: i32 = 100;
+/// How large the group may grow meanwhile: twice its size, so every replacement launches at once.
+const MAX_HEALTHY_PERCENT: i32 = 200;
+
+/// The refresh's preferences. A new instance only counts once it passes the load balancer's health
+/// check (the group's health check type is ELB), so the warm-up after that is just the time the
+/// target group takes to count it healthy: `healthy_threshold` checks `interval` seconds apart.
+fn preferences(warmup: Duration) -> RefreshPreferences {
+    RefreshPreferences::builder()
+        .min_healthy_percentage(MIN_HEALTHY_PERCENT)
+        .max_healthy_percentage(MAX_HEALTHY_PERCENT)
+        .instance_warmup(i32::try_from(warmup.as_secs()).unwrap_or(i32::MAX))
+        .skip_matching(true)
+        .build()
+}
 
 /// Replaces the instances not launched from `template`'s version, and waits until that is done.
 /// Instances whose version differs only in its tags are re-tagged in place instead (a tag change
@@ -24,12 +39,13 @@ pub async fn roll(
     cx: &Ctx<'_>,
     group: &AutoScalingGroupState,
     template: &LaunchTemplateState,
+    warmup: Duration,
 ) -> Result<(), Error> {
     let outdated = outdated(cx, group, template.version).await?;
     if outdated.is_empty() || instance_tags::retag_if_only_tags(cx, template, &outdated).await? {
         return Ok(());
     }
-    let id = start(cx, group).await?;
+    let id = start(cx, group, warmup).await?;
     let what = format!(
         "{} instance(s) of group {} to be replaced with launch template version {}",
         outdated.len(),
@@ -62,19 +78,18 @@ async fn outdated(
 }
 
 /// Starts a refresh, or joins the one already running (an earlier run that stopped waiting).
-async fn start(cx: &Ctx<'_>, group: &AutoScalingGroupState) -> Result<String, Error> {
-    let preferences = RefreshPreferences::builder()
-        .min_healthy_percentage(MIN_HEALTHY_PERCENT)
-        .instance_warmup(HEALTH_CHECK_GRACE)
-        .skip_matching(true)
-        .build();
+async fn start(
+    cx: &Ctx<'_>,
+    group: &AutoScalingGroupState,
+    warmup: Duration,
+) -> Result<String, Error> {
     let started = cx
         .aws
         .autoscaling
         .start_instance_refresh()
         .auto_scaling_group_name(&group.name)
         .strategy(RefreshStrategy::Rolling)
-        .preferences(preferences)
+        .preferences(preferences(warmup))
         .send()
         .await
         .map_err(on("autoscaling", "StartInstanceRefresh"));
@@ -152,5 +167,19 @@ async fn status(
             ),
         }),
         _ => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replacements_launch_before_the_old_instances_go_and_warm_up_as_long_as_the_health_check() {
+        let p = preferences(Duration::from_secs(20));
+        assert_eq!(p.min_healthy_percentage(), Some(100));
+        assert_eq!(p.max_healthy_percentage(), Some(200));
+        assert_eq!(p.instance_warmup(), Some(20));
+        assert_eq!(p.skip_matching(), Some(true));
     }
 }

@@ -36,9 +36,21 @@ fn quoted(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
+/// Where CodeDeploy unpacks each release it downloads (one directory per group and deployment).
+const RELEASE_ARCHIVES: &str = "/opt/codedeploy-agent/deployment-root/*/*/deployment-archive";
+
+/// A shell command that waits until something matches `glob` (checked every second), then runs
+/// `then`. Polling, not a systemd path unit: a path unit cannot watch wildcards in directory names.
+fn when_present(glob: &str, then: &str) -> String {
+    format!("until compgen -G \"{glob}\" >/dev/null; do sleep 1; done; {then}")
+}
+
 /// Until the first release, a tiny server answers the health check on the app port, so a new fleet
-/// is healthy (and the group does not replace its instances) before anything is deployed. A systemd
-/// path unit stops it the moment CodeDeploy downloads a release, before the release's start hooks.
+/// is healthy (and the group does not replace its instances) before anything is deployed. A watcher
+/// stops it as soon as CodeDeploy has downloaded a release, before the release's start hooks run.
+/// Both start last, after every install succeeded (the script stops at the first failure), so an
+/// instance whose agents are missing never looks healthy; and for this boot only: after a reboot
+/// the release owns the port.
 fn placeholder(port: u16, health_path: &str) -> String {
     let health = if health_path.ends_with('/') {
         format!("{health_path}index.html")
@@ -46,7 +58,10 @@ fn placeholder(port: u16, health_path: &str) -> String {
         health_path.to_string()
     };
     let answer = quoted(&format!("{PLACEHOLDER}{health}"));
-    let archive = "/opt/codedeploy-agent/deployment-root/*/*/deployment-archive";
+    let watch = when_present(
+        RELEASE_ARCHIVES,
+        "systemctl stop ec2fleet-placeholder.service",
+    );
     format!(
         r#"
 # Placeholder on port {port} until the first release (answers the health-check path)
@@ -59,24 +74,14 @@ Description=ec2fleet placeholder answering health checks until the first release
 [Service]
 ExecStart=/usr/bin/python3 -m http.server {port} --directory {PLACEHOLDER}
 UNIT
-cat > /etc/systemd/system/ec2fleet-release.path <<'UNIT'
+cat > /etc/systemd/system/ec2fleet-release-watch.service <<'UNIT'
 [Unit]
-Description=Stop the ec2fleet placeholder when CodeDeploy downloads a release
-[Path]
-PathExistsGlob={archive}
-[Install]
-WantedBy=multi-user.target
-UNIT
-cat > /etc/systemd/system/ec2fleet-release.service <<'UNIT'
-[Unit]
-Description=Stop the ec2fleet placeholder
+Description=Stop the ec2fleet placeholder once CodeDeploy has downloaded a release
 [Service]
-Type=oneshot
-ExecStart=/usr/bin/systemctl stop ec2fleet-placeholder.service
+ExecStart=/bin/bash -c '{watch}'
 UNIT
 systemctl daemon-reload
-compgen -G "{archive}" >/dev/null || systemctl start ec2fleet-placeholder.service
-systemctl enable --now ec2fleet-release.path
+compgen -G "{RELEASE_ARCHIVES}" >/dev/null || systemctl start ec2fleet-placeholder.service ec2fleet-release-watch.service
 "#
     )
 }
@@ -101,7 +106,7 @@ pub fn script(i: &Inputs) -> String {
 set -euxo pipefail
 export HOME=/root
 mkdir -p "$(dirname {APP_LOG})"
-{placeholder}
+
 # Node.js {major} from the distribution's packages
 dnf install -y "nodejs{major}" "nodejs{major}-npm" || dnf install -y nodejs npm
 command -v node || ln -s "$(ls /usr/bin/node-* | head -n1)" /usr/bin/node
@@ -120,7 +125,7 @@ cat > /opt/aws/amazon-cloudwatch-agent/etc/ec2fleet.json <<'CWAGENT'
 {config}
 CWAGENT
 /opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:/opt/aws/amazon-cloudwatch-agent/etc/ec2fleet.json
-"#,
+{placeholder}"#,
         config = agent_config(i.log_group),
         placeholder = placeholder(i.app_port, i.health_path)
     );
@@ -188,12 +193,18 @@ mod tests {
             s.contains("echo ok > '/opt/ec2fleet/placeholder/health'"),
             "{s}"
         );
-        assert!(s.contains(
-            "PathExistsGlob=/opt/codedeploy-agent/deployment-root/*/*/deployment-archive"
-        ));
         assert!(s.contains("systemctl stop ec2fleet-placeholder.service"));
+        assert!(
+            !s.contains("PathExistsGlob") && !s.contains(".path"),
+            "no path unit: systemd cannot watch wildcards in directory names"
+        );
         // Started for this boot only: after a reboot the app, not the placeholder, owns the port.
-        assert!(!s.contains("enable --now ec2fleet-placeholder"));
+        assert!(!s.contains("enable ec2fleet") && !s.contains("enable --now ec2fleet"));
+        // Started last: an instance whose agents failed to install never answers health checks.
+        let start = s.find("systemctl start ec2fleet-placeholder").unwrap();
+        for install in ["./install auto", "amazon-cloudwatch-agent-ctl", "nodejs22"] {
+            assert!(s.find(install).unwrap() < start, "{install} comes first");
+        }
         let dir = script(&Inputs {
             health_path: "/api/ready/",
             ..inputs(None)
@@ -202,6 +213,31 @@ mod tests {
             dir.contains("echo ok > '/opt/ec2fleet/placeholder/api/ready/index.html'"),
             "{dir}"
         );
+    }
+
+    #[test]
+    fn the_watcher_waits_for_a_release_archive_in_any_group_and_deployment() {
+        let root = std::env::temp_dir().join(format!("ec2fleet-watch-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root).unwrap();
+        let glob = format!("{}/*/*/deployment-archive", root.display());
+        let done = root.join("stopped");
+        let then = format!("touch {}", done.display());
+        let mut watch = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(when_present(&glob, &then))
+            .spawn()
+            .expect("bash");
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        assert!(!done.exists(), "nothing deployed yet");
+        let archive = root
+            .join("d-group")
+            .join("d-ABC123")
+            .join("deployment-archive");
+        std::fs::create_dir_all(&archive).unwrap();
+        let status = watch.wait().expect("the watcher ends");
+        assert!(status.success() && done.exists());
+        std::fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]
