@@ -170,3 +170,85 @@ async fn without_force_destroy_a_bucket_with_data_is_kept_and_the_error_says_why
         .unwrap();
     f.assert_no_leaks();
 }
+
+#[tokio::test]
+async fn a_bucket_of_the_account_that_is_not_the_fleets_is_refused_even_where_create_answers_200() {
+    // In us-east-1 CreateBucket answers 200 for a bucket the account already owns, so only the
+    // tags can tell the fleet's own bucket from another one with its name.
+    let f = support::Fleet::new("web-e0e0e0e", serde_json::json!({})).await;
+    let cx = f.cx("AssetBucket");
+    let name = "web-e0e0e0e-assets";
+    f.aws.s3.create_bucket().bucket(name).send().await.unwrap();
+    let err = bucket::Bucket::assets(true)
+        .apply(&cx, &())
+        .await
+        .expect_err("not the fleet's bucket");
+    assert!(
+        matches!(err, ec2fleet::aws::Error::NameTaken { .. }),
+        "{err:?}"
+    );
+    let tags = f.aws.s3.get_bucket_tagging().bucket(name).send().await;
+    assert!(
+        tags.is_err(),
+        "the other bucket was not re-tagged: {tags:?}"
+    );
+    f.aws.s3.delete_bucket().bucket(name).send().await.unwrap();
+
+    // The fleet's own bucket is adopted on a second run.
+    let made = bucket::Bucket::assets(true).apply(&cx, &()).await.unwrap();
+    let again = bucket::Bucket::assets(true).apply(&cx, &()).await.unwrap();
+    assert_eq!(again, made);
+    bucket::Bucket::assets(true)
+        .delete(&cx, &made)
+        .await
+        .unwrap();
+    f.assert_no_leaks();
+}
+
+#[tokio::test]
+async fn emptying_a_bucket_stops_at_the_first_object_s3_will_not_delete_and_names_it() {
+    let f = support::Fleet::new("web-e1e1e1e", serde_json::json!({})).await;
+    let cx = f.cx("ArtifactBucket");
+    let s3 = &f.aws.s3;
+    // An object under a compliance-mode retention cannot be deleted; DeleteObjects still answers
+    // 200, with the key among its Errors.
+    let name = "web-e1e1e1e-locked";
+    s3.create_bucket()
+        .bucket(name)
+        .object_lock_enabled_for_bucket(true)
+        .send()
+        .await
+        .unwrap();
+    let until = aws_sdk_s3::primitives::DateTime::from_secs(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64
+            + 86_400,
+    );
+    s3.put_object()
+        .bucket(name)
+        .key("kept/log.gz")
+        .body(ByteStream::from_static(b"log"))
+        .object_lock_mode(aws_sdk_s3::types::ObjectLockMode::Compliance)
+        .object_lock_retain_until_date(until)
+        .send()
+        .await
+        .unwrap();
+    let record = bucket::BucketState {
+        name: name.into(),
+        versioned: true,
+    };
+    let deleted = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        bucket::Bucket::artifacts().delete(&cx, &record),
+    )
+    .await
+    .expect("fails at once instead of listing the same key until the deadline");
+    let err = deleted.expect_err("the locked object stays");
+    let text = err.to_string();
+    assert!(
+        text.contains("kept/log.gz") && text.contains("AccessDenied"),
+        "{text}"
+    );
+}

@@ -75,8 +75,15 @@ pub fn bucket_name(prefix: &str, suffix: &str) -> String {
     format!("{prefix}-{suffix}")
 }
 
-/// The policy refusing every request not made over TLS.
+/// The policy refusing every request not made over TLS, for the bucket `bucket`: its ARN
+/// (`arn:PARTITION:s3:::NAME`, so the policy is in the region's partition), or its name alone,
+/// taken to be in the `aws` partition. Bucket names have no `:`, so the two never mix up.
 pub fn tls_only_policy(bucket: &str) -> serde_json::Value {
+    let arn = if bucket.starts_with("arn:") {
+        bucket.to_string()
+    } else {
+        format!("arn:aws:s3:::{bucket}")
+    };
     json!({
         "Version": "2012-10-17",
         "Statement": [{
@@ -84,24 +91,81 @@ pub fn tls_only_policy(bucket: &str) -> serde_json::Value {
             "Effect": "Deny",
             "Principal": "*",
             "Action": "s3:*",
-            "Resource": [format!("arn:aws:s3:::{bucket}"), format!("arn:aws:s3:::{bucket}/*")],
+            "Resource": [arn.clone(), format!("{arn}/*")],
             "Condition": {"Bool": {"aws:SecureTransport": "false"}}
         }]
     })
 }
 
-/// Whether the existing bucket carries this fleet's identity (a bucket without tags does not).
-async fn is_ours(cx: &Ctx<'_>, name: &str) -> Result<bool, Error> {
+/// Whose bucket a name is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Owner {
+    /// No bucket we can see has it (none, or another account's, which refuses us its tags).
+    Nobody,
+    /// It carries this fleet's identity.
+    ThisFleet,
+    /// It exists without this fleet's identity (untagged, or another fleet's).
+    Someone,
+}
+
+/// Whose the bucket `name` is, from its tags.
+async fn owner(cx: &Ctx<'_>, name: &str) -> Result<Owner, Error> {
     let got = cx.aws.s3.get_bucket_tagging().bucket(name).send().await;
     let tags = match got.map_err(on("s3", "GetBucketTagging")) {
-        Err(e) if e.code() == Some("NoSuchTagSet") => return Ok(false),
-        other => none_if_gone(other)?,
+        Ok(tags) => tags,
+        Err(e) if e.code() == Some("NoSuchTagSet") => return Ok(Owner::Someone),
+        Err(e) if matches!(e.code(), Some("AccessDenied")) => return Ok(Owner::Nobody),
+        Err(e) if e.class() == ErrorClass::NotFound => return Ok(Owner::Nobody),
+        Err(e) => return Err(e),
     };
-    Ok(tags.is_some_and(|t| {
-        t.tag_set()
-            .iter()
-            .any(|t| t.key() == TAG_FLEET && t.value() == cx.prefix)
-    }))
+    let ours = tags
+        .tag_set()
+        .iter()
+        .any(|t| t.key() == TAG_FLEET && t.value() == cx.prefix);
+    Ok(if ours {
+        Owner::ThisFleet
+    } else {
+        Owner::Someone
+    })
+}
+
+/// Makes the bucket `name` unless this fleet has it already. Ownership is checked by tag before
+/// CreateBucket: in us-east-1, CreateBucket answers 200 for a bucket the account already owns, so
+/// its answer cannot tell a new bucket from someone else's.
+async fn create(cx: &Ctx<'_>, name: &str) -> Result<(), Error> {
+    match owner(cx, name).await? {
+        Owner::ThisFleet => return Ok(()),
+        Owner::Someone => return Err(cx.name_taken("s3", "a bucket", name)),
+        Owner::Nobody => {}
+    }
+    let mut req = cx.aws.s3.create_bucket().bucket(name);
+    if cx.aws.region != "us-east-1" {
+        let loc = BucketLocationConstraint::from(cx.aws.region.as_str());
+        req = req.create_bucket_configuration(
+            CreateBucketConfiguration::builder()
+                .location_constraint(loc)
+                .build(),
+        );
+    }
+    match req.send().await.map_err(on("s3", "CreateBucket")) {
+        Ok(_) => Ok(()),
+        // Made by a run whose answer was lost, between the look-up and now.
+        Err(e)
+            if e.code() == Some("BucketAlreadyOwnedByYou")
+                && owner(cx, name).await? == Owner::ThisFleet =>
+        {
+            Ok(())
+        }
+        Err(e)
+            if matches!(
+                e.code(),
+                Some("BucketAlreadyOwnedByYou" | "BucketAlreadyExists")
+            ) =>
+        {
+            Err(cx.name_taken("s3", "a bucket", name))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 impl Reconciler for Bucket {
@@ -114,28 +178,7 @@ impl Reconciler for Bucket {
     async fn apply(&self, cx: &Ctx<'_>, _spec: &()) -> Result<BucketState, Error> {
         let name = bucket_name(cx.prefix, self.suffix);
         let s3 = &cx.aws.s3;
-        let mut req = s3.create_bucket().bucket(&name);
-        if cx.aws.region != "us-east-1" {
-            let loc = BucketLocationConstraint::from(cx.aws.region.as_str());
-            req = req.create_bucket_configuration(
-                CreateBucketConfiguration::builder()
-                    .location_constraint(loc)
-                    .build(),
-            );
-        }
-        match req.send().await.map_err(on("s3", "CreateBucket")) {
-            Ok(_) => {}
-            Err(e) if e.code() == Some("BucketAlreadyOwnedByYou") && is_ours(cx, &name).await? => {}
-            Err(e)
-                if matches!(
-                    e.code(),
-                    Some("BucketAlreadyOwnedByYou" | "BucketAlreadyExists")
-                ) =>
-            {
-                return Err(cx.name_taken("s3", "a bucket", &name));
-            }
-            Err(e) => return Err(e),
-        }
+        create(cx, &name).await?;
         let tags: Vec<Tag> = cx
             .tags()
             .into_iter()
@@ -250,7 +293,7 @@ impl Reconciler for Bucket {
     /// The fleet's bucket, when it exists and carries the fleet's tag.
     async fn discover(&self, cx: &Ctx<'_>, _within: &()) -> Result<Option<BucketState>, Error> {
         let name = bucket_name(cx.prefix, self.suffix);
-        if !is_ours(cx, &name).await? {
+        if owner(cx, &name).await? != Owner::ThisFleet {
             return Ok(None);
         }
         let unknown = BucketState {
@@ -298,7 +341,8 @@ async fn empty(cx: &Ctx<'_>, bucket: &str) -> Result<usize, Error> {
             .quiet(true)
             .build()
             .map_err(Error::build("s3", "DeleteObjects"))?;
-        cx.aws
+        let out = cx
+            .aws
             .s3
             .delete_objects()
             .bucket(bucket)
@@ -306,6 +350,20 @@ async fn empty(cx: &Ctx<'_>, bucket: &str) -> Result<usize, Error> {
             .send()
             .await
             .map_err(on("s3", "DeleteObjects"))?;
+        // DeleteObjects answers 200 even when keys fail; listing again would find them forever.
+        if let Some(failed) = out.errors().first() {
+            return Err(Error::Failed {
+                service: "s3",
+                operation: "DeleteObjects",
+                reason: format!(
+                    "could not delete {} (version {}) from bucket {bucket}: {} {}",
+                    failed.key().unwrap_or("?"),
+                    failed.version_id().unwrap_or("null"),
+                    failed.code().unwrap_or("no code"),
+                    failed.message().unwrap_or("no message"),
+                ),
+            });
+        }
     }
 }
 
