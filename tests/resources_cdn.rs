@@ -12,14 +12,38 @@ use ec2fleet::resources::lb::listeners;
 use ec2fleet::resources::{Reconciler, TAG_FLEET};
 use support::stacks::{self, Origin};
 
-/// The cache policy's spec: the fleet's CDN TTLs.
+/// The cache policy's spec: the fleet's CDN TTLs and cache key.
 fn ttls(f: &support::Fleet) -> cache_policy::Spec {
     let cdn = &f.args.cdn;
     cache_policy::Spec {
         default_ttl: cdn.default_ttl,
         min_ttl: cdn.min_ttl,
         max_ttl: cdn.max_ttl,
+        query_strings: cdn.cache_query_strings,
+        cookies: cdn.forward_cookies,
     }
+}
+
+/// The policy's (query string, cookie, header) behaviours in its cache key.
+fn key_of(c: &aws_sdk_cloudfront::types::CachePolicyConfig) -> (String, String, String) {
+    let k = c.parameters_in_cache_key_and_forwarded_to_origin().unwrap();
+    (
+        k.query_strings_config()
+            .unwrap()
+            .query_string_behavior()
+            .as_str()
+            .to_string(),
+        k.cookies_config()
+            .unwrap()
+            .cookie_behavior()
+            .as_str()
+            .to_string(),
+        k.headers_config()
+            .unwrap()
+            .header_behavior()
+            .as_str()
+            .to_string(),
+    )
 }
 
 #[tokio::test]
@@ -40,12 +64,16 @@ async fn the_cache_policy_has_the_fleets_ttls_and_is_updated_in_place_with_its_e
         (c.default_ttl(), c.min_ttl(), c.max_ttl()),
         (Some(10), 0, Some(3600))
     );
+    // What the origin sees is what the key holds: `?q=a` and `?q=b` are cached apart, and no
+    // cookie reaches the app, so no page made for one user's cookies is served to another.
+    let none = || "none".to_string();
+    assert_eq!(key_of(c), ("all".to_string(), none(), none()));
 
     // New TTLs: the same policy is updated (adopted by name, written with its ETag), not duplicated.
     let changed = support::Fleet::in_account(
         &f.account,
         "web-cac4e01",
-        serde_json::json!({"cdn": {"defaultTtl": 60, "maxTtl": 600}}),
+        serde_json::json!({"cdn": {"defaultTtl": 60, "maxTtl": 600, "cacheQueryStrings": false, "forwardCookies": true}}),
     )
     .await;
     let again = CachePolicy
@@ -63,6 +91,13 @@ async fn the_cache_policy_has_the_fleets_ttls_and_is_updated_in_place_with_its_e
         .unwrap();
     let c = got.cache_policy_config().unwrap();
     assert_eq!((c.default_ttl(), c.max_ttl()), (Some(60), Some(600)));
+    assert_eq!(
+        key_of(c),
+        (none(), "all".to_string(), none()),
+        "cookies in the key"
+    );
+    let read = cache_policy::settings(&cx, &made).await.unwrap();
+    assert_eq!(read, Some(ttls(&changed)), "read back as set");
 
     CachePolicy.delete(&cx, &made).await.unwrap();
     CachePolicy
@@ -150,12 +185,10 @@ async fn the_distribution_reaches_the_alb_over_http_with_the_secret_header_and_s
         (b.target_origin_id(), b.viewer_protocol_policy()),
         ("alb", &ViewerProtocolPolicy::RedirectToHttps)
     );
+    // No origin request policy: the origin gets exactly the cache key, nothing the key lacks.
     assert_eq!(
         (b.cache_policy_id(), b.origin_request_policy_id()),
-        (
-            Some(o.policy.id.as_str()),
-            Some("216adef6-5c7f-47e4-b989-5492eafa07d3")
-        )
+        (Some(o.policy.id.as_str()), None)
     );
     assert_eq!(b.compress(), Some(true));
     let methods = b.allowed_methods().unwrap();

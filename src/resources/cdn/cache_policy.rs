@@ -1,5 +1,7 @@
-//! The CloudFront cache policy with the fleet's TTLs (seed: 10 s default, 0 min, 1 h max), compressed
-//! objects cached separately, and no cookies, headers or query strings in the cache key.
+//! The CloudFront cache policy with the fleet's TTLs (seed: 10 s default, 0 min, 1 h max) and
+//! compressed objects cached separately. What is in its cache key is exactly what reaches the
+//! origin (the distribution forwards nothing else), so a cached response is only ever served to a
+//! request it was made for: every query string by default, cookies only when asked for, no headers.
 
 use aws_sdk_cloudfront::operation::get_cache_policy::GetCachePolicyOutput;
 use aws_sdk_cloudfront::types::{
@@ -17,7 +19,8 @@ use crate::aws::Error;
 /// The cache policy's reconciler. Cache policies take no tags, so it has no objects to re-tag.
 pub struct CachePolicy;
 
-/// The policy's TTLs, in seconds.
+/// The policy's TTLs, in seconds, and what is in its cache key (and so reaches the origin).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Spec {
     /// Default cache TTL.
     pub default_ttl: u32,
@@ -25,6 +28,10 @@ pub struct Spec {
     pub min_ttl: u32,
     /// Maximum cache TTL.
     pub max_ttl: u32,
+    /// Whether every query string is in the key and forwarded; without, none is.
+    pub query_strings: bool,
+    /// Whether every cookie is in the key and forwarded; without, none is.
+    pub cookies: bool,
 }
 
 /// What the fleet records about its cache policy.
@@ -50,13 +57,21 @@ fn config(cx: &Ctx<'_>, spec: &Spec, name: &str) -> Result<CachePolicyConfig, Er
         )
         .cookies_config(
             CachePolicyCookiesConfig::builder()
-                .cookie_behavior(CachePolicyCookieBehavior::None)
+                .cookie_behavior(if spec.cookies {
+                    CachePolicyCookieBehavior::All
+                } else {
+                    CachePolicyCookieBehavior::None
+                })
                 .build()
                 .map_err(Error::build("cloudfront", op))?,
         )
         .query_strings_config(
             CachePolicyQueryStringsConfig::builder()
-                .query_string_behavior(CachePolicyQueryStringBehavior::None)
+                .query_string_behavior(if spec.query_strings {
+                    CachePolicyQueryStringBehavior::All
+                } else {
+                    CachePolicyQueryStringBehavior::None
+                })
                 .build()
                 .map_err(Error::build("cloudfront", op))?,
         )
@@ -104,11 +119,8 @@ fn comment(cx: &Ctx<'_>) -> String {
     format!("ec2fleet {}", cx.prefix)
 }
 
-/// The policy's TTLs (default, min, max); `None` when it is gone.
-pub async fn ttls(
-    cx: &Ctx<'_>,
-    state: &CachePolicyState,
-) -> Result<Option<(u32, u32, u32)>, Error> {
+/// The policy's settings as they are now; `None` when it is gone.
+pub async fn settings(cx: &Ctx<'_>, state: &CachePolicyState) -> Result<Option<Spec>, Error> {
     let got = get(cx, state).await?;
     let ttl = |t: Option<i64>| t.unwrap_or_default().clamp(0, i64::from(u32::MAX)) as u32;
     Ok(got
@@ -116,11 +128,20 @@ pub async fn ttls(
         .and_then(|o| o.cache_policy())
         .and_then(|p| p.cache_policy_config())
         .map(|c| {
-            (
-                ttl(c.default_ttl()),
-                ttl(Some(c.min_ttl())),
-                ttl(c.max_ttl()),
-            )
+            let key = c.parameters_in_cache_key_and_forwarded_to_origin();
+            Spec {
+                default_ttl: ttl(c.default_ttl()),
+                min_ttl: ttl(Some(c.min_ttl())),
+                max_ttl: ttl(c.max_ttl()),
+                query_strings: key
+                    .and_then(|k| k.query_strings_config())
+                    .map(|q| q.query_string_behavior())
+                    == Some(&CachePolicyQueryStringBehavior::All),
+                cookies: key
+                    .and_then(|k| k.cookies_config())
+                    .map(|c| c.cookie_behavior())
+                    == Some(&CachePolicyCookieBehavior::All),
+            }
         }))
 }
 

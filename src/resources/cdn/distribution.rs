@@ -30,9 +30,6 @@ pub const HOSTED_ZONE_ID: &str = "Z2FDTNDATAQYW2";
 
 /// The one origin's ID.
 const ORIGIN_ID: &str = "alb";
-/// AWS's managed origin request policy "AllViewerExceptHostHeader": the app sees the viewer's query
-/// strings, cookies and headers, while Host stays the ALB's own name.
-const ALL_VIEWER_EXCEPT_HOST_HEADER: &str = "216adef6-5c7f-47e4-b989-5492eafa07d3";
 /// Deployments take 2-5 minutes; polling more often only costs calls.
 const DEPLOY_POLL: Duration = Duration::from_secs(20);
 /// The call that configuration and ownership errors are reported under.
@@ -134,8 +131,10 @@ fn default_behavior(r: &Spec) -> Result<DefaultCacheBehavior, Error> {
         .viewer_protocol_policy(ViewerProtocolPolicy::RedirectToHttps)
         .allowed_methods(allowed)
         .compress(true)
+        // No origin request policy: the origin gets only what is in the cache key, so nothing a
+        // response may depend on is left out of it (AWS's managed AllViewer policy forwarded every
+        // cookie and query string while the key had none, and one user's page reached another).
         .cache_policy_id(&r.cache_policy.id)
-        .origin_request_policy_id(ALL_VIEWER_EXCEPT_HOST_HEADER)
         .build()
         .map_err(Error::build("cloudfront", OP))
 }
