@@ -321,9 +321,10 @@ pub fn classify(code: Option<&str>, message: &str) -> ErrorClass {
         | "BucketNotEmpty" => ErrorClass::DependencyViolation,
         // Auto Scaling reports a missing group as a ValidationError.
         "ValidationError" if message.contains("not found") => ErrorClass::NotFound,
-        "InvalidParameterValue" | "ValidationError"
-            if message.contains("IamInstanceProfile") || message.contains("instance profile") =>
-        {
+        // A just-made instance profile EC2 cannot see yet. AWS words it "Value (NAME) for parameter
+        // iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name" (…arn / ARN when
+        // given by ARN); Auto Scaling puts "You must use a valid fully-formed launch template." first.
+        "InvalidParameterValue" | "ValidationError" if names_instance_profile(message) => {
             ErrorClass::PropagationDelay
         }
         // A just-made service role that CodePipeline or CodeDeploy cannot assume yet.
@@ -342,6 +343,12 @@ pub fn classify(code: Option<&str>, message: &str) -> ErrorClass {
         | "UnauthorizedOperation" => ErrorClass::Credentials,
         _ => ErrorClass::Other,
     }
+}
+
+/// Whether an error message is about an invalid instance profile, in any of AWS's spellings.
+fn names_instance_profile(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("iaminstanceprofile") || m.contains("invalid iam instance profile")
 }
 
 #[cfg(test)]
@@ -425,8 +432,18 @@ mod tests {
             ),
             (Some("DeleteConflict"), "", ErrorClass::DependencyViolation),
             (
+                Some("InvalidParameterValue"),
+                "Value (web-instance) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name",
+                ErrorClass::PropagationDelay,
+            ),
+            (
+                Some("InvalidParameterValue"),
+                "Value (arn:aws:iam::123456789012:instance-profile/web-instance) for parameter iamInstanceProfile.arn is invalid. Invalid IAM Instance Profile ARN",
+                ErrorClass::PropagationDelay,
+            ),
+            (
                 Some("ValidationError"),
-                "Invalid IamInstanceProfile: fleet-profile",
+                "You must use a valid fully-formed launch template. Value (web-instance) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name",
                 ErrorClass::PropagationDelay,
             ),
             (
