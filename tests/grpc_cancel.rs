@@ -32,8 +32,24 @@ async fn cancel_stops_a_create_that_hands_over_what_it_made_and_a_delete_removes
         ]
         .into(),
     );
+    // The record points at the distribution, so its name must be one of the CDN's aliases.
+    let cert = stacks::certificate(&account, "cancel.example.com");
+    let cdn = Value::Object(
+        [
+            (
+                "aliases".to_string(),
+                Value::Array(vec![s("cancel.example.com")]),
+            ),
+            ("certificateArn".to_string(), s(&cert)),
+        ]
+        .into(),
+    );
     let inputs = p
-        .check_fleet(props(vec![("namePrefix", s("web-cance1")), ("dns", dns)]))
+        .check_fleet(props(vec![
+            ("namePrefix", s("web-cance1")),
+            ("dns", dns),
+            ("cdn", cdn),
+        ]))
         .await
         .inputs;
     let mut client = p.client.clone();
@@ -90,6 +106,7 @@ async fn cancel_stops_a_create_that_hands_over_what_it_made_and_a_delete_removes
     };
     q.client.delete(delete).await.expect("delete");
     stacks::delete_hosted_zone(&aws, &zone).await;
+    stacks::delete_certificate(&account, &cert);
     emu.assert_no_leaks(&account);
     p.child.kill().await.ok();
     q.child.kill().await.ok();

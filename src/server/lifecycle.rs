@@ -101,7 +101,11 @@ pub fn mark_pending(state: &mut PropertyMap, inputs: &PropertyMap) {
 /// The tags recorded as on the fleet's objects (see [`TAGS_ALL`]); `None` in a state from before
 /// they were recorded.
 pub fn tags_all_of(state: &PropertyMap) -> Option<BTreeMap<String, String>> {
-    let Some(Value::Object(tags)) = state.get(TAGS_ALL) else {
+    let tags = match state.get(TAGS_ALL)? {
+        Value::Secret(inner) => inner.as_ref(),
+        plain => plain,
+    };
+    let Value::Object(tags) = tags else {
         return None;
     };
     tags.iter()
@@ -112,13 +116,18 @@ pub fn tags_all_of(state: &PropertyMap) -> Option<BTreeMap<String, String>> {
         .collect()
 }
 
-/// Records `tags` as on the fleet's objects.
+/// Records `tags` as on the fleet's objects, as a secret: they merge the `tags` input (secret, or
+/// holding secrets, in some programs) with the provider's defaultTags, whose secrecy the
+/// provider's configuration does not carry here; no one reads this key but the provider.
 pub fn set_tags_all(state: &mut PropertyMap, tags: &BTreeMap<String, String>) {
     let tags = tags
         .iter()
         .map(|(k, v)| (k.clone(), Value::String(v.clone())))
         .collect();
-    state.insert(TAGS_ALL.into(), Value::Object(tags));
+    state.insert(
+        TAGS_ALL.into(),
+        Value::Secret(Box::new(Value::Object(tags))),
+    );
 }
 
 /// The state to record: the inputs as given (secrets kept), the outputs over them, the records, and
@@ -137,6 +146,8 @@ pub fn state(
         let empty = matches!(&value, Value::String(s) if s.is_empty())
             || matches!(&value, Value::Array(a) if a.is_empty());
         if !(empty && out.contains_key(&key)) {
+            // An output named like an input (namePrefix, ami, availabilityZones) keeps its secrecy.
+            let value = typed::secret_like(out.get(&key), value);
             out.insert(key, value);
         }
     }
@@ -201,7 +212,8 @@ pub fn with_inputs(inputs: &PropertyMap, args: &FleetArgs) -> PropertyMap {
     let mut out = inputs.clone();
     for key in DRIFTING {
         if let Some(v) = json.get(key) {
-            out.insert(key.into(), typed::from_json(v));
+            let v = typed::secret_like(out.get(key), typed::from_json(v));
+            out.insert(key.into(), v);
         }
     }
     out
@@ -269,5 +281,31 @@ mod tests {
         for hidden in [RECORDS, ORIGIN_SECRET, "vpcId", "url"] {
             assert!(!kept.contains_key(hidden), "{hidden} is not an input");
         }
+    }
+
+    #[test]
+    fn a_secret_input_stays_secret_in_the_outputs_drift_and_recorded_tags() {
+        let secret = |v: Value| Value::Secret(Box::new(v));
+        let args: FleetArgs =
+            fleet::parse(serde_json::json!({"ami": "ami-9", "minCapacity": 2})).unwrap();
+        let mut records = Records::default();
+        records.insert(Made::Ami("ami-9".into()));
+        let inputs: PropertyMap = [
+            ("ami".to_string(), secret(Value::String("ami-9".into()))),
+            ("minCapacity".to_string(), secret(Value::Number(2.0))),
+        ]
+        .into_iter()
+        .collect();
+        let mut s = state(&inputs, &args, "web", &records, None);
+        assert_eq!(s.get("ami"), Some(&secret(Value::String("ami-9".into()))));
+        let drifted = with_inputs(&inputs, &args);
+        assert_eq!(
+            drifted.get("minCapacity"),
+            Some(&secret(Value::Number(2.0)))
+        );
+        let tags = BTreeMap::from([("team".to_string(), "pw".to_string())]);
+        set_tags_all(&mut s, &tags);
+        assert!(matches!(s.get(TAGS_ALL), Some(Value::Secret(_))));
+        assert_eq!(tags_all_of(&s), Some(tags));
     }
 }

@@ -103,6 +103,8 @@ fn prefix_of(args: &FleetArgs) -> Result<String, Status> {
 struct Before<'a> {
     inputs: Option<&'a PropertyMap>,
     tags: &'a BTreeMap<String, String>,
+    /// The inputs the fleet had, on an update.
+    args: Option<&'a FleetArgs>,
 }
 
 impl Provider {
@@ -146,7 +148,10 @@ impl Provider {
         secret: Option<&str>,
     ) -> Result<Records, Status> {
         let prefix = prefix_of(args)?;
-        let fleet = op.fleet(args, &prefix, secret);
+        let mut fleet = op.fleet(args, &prefix, secret);
+        if let Some(old) = before.args {
+            fleet = fleet.updating_from(old);
+        }
         let (made, removed) = (op.progress("ready:"), op.progress("removed:"));
         let cancel = self.cancel.subscribe();
         let result = converge(&fleet, have, how, cancel, (&made, &removed)).await;
@@ -187,6 +192,7 @@ impl Provider {
         let before = Before {
             inputs: None,
             tags: &tags,
+            args: None,
         };
         let records = self
             .converge_fleet(
@@ -245,6 +251,7 @@ impl Provider {
         let before = Before {
             inputs: (!how.resume).then_some(&old_inputs),
             tags: &old_tags,
+            args: Some(&old_args),
         };
         let records = self
             .converge_fleet(&op, &news, &args, records, (how, before), secret.as_deref())

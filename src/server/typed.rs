@@ -127,6 +127,25 @@ pub fn overlay_map(original: &PropertyMap, filled: PropertyMap) -> PropertyMap {
     out
 }
 
+/// Whether a value is secret or holds a secret anywhere inside it.
+pub fn holds_secret(v: &Value) -> bool {
+    match v {
+        Value::Secret(_) => true,
+        Value::Output(o) => o.secret || o.value.as_deref().is_some_and(holds_secret),
+        Value::Array(a) => a.iter().any(holds_secret),
+        Value::Object(o) => o.values().any(holds_secret),
+        _ => false,
+    }
+}
+
+/// `v` as a secret when `like` holds one: a value computed from a secret input stays secret.
+pub fn secret_like(like: Option<&Value>, v: Value) -> Value {
+    match like {
+        Some(l) if holds_secret(l) && !matches!(v, Value::Secret(_)) => Value::Secret(Box::new(v)),
+        _ => v,
+    }
+}
+
 /// Whether a value (and everything inside it) is known.
 pub fn is_known(v: &Value) -> bool {
     match v {
