@@ -32,7 +32,13 @@ async fn a_fleet_is_found_by_its_prefix_alone_with_the_inputs_it_was_made_with()
     let account = support::fresh_account();
     let probe = importer(&account, prefix).await;
     let image = ami::Ami
-        .apply(&probe.cx("Ami"), &ami::Spec { image: None })
+        .apply(
+            &probe.cx("Ami"),
+            &ami::Spec {
+                image: None,
+                instance_type: "t3.micro".into(),
+            },
+        )
         .await
         .unwrap();
     probe

@@ -145,7 +145,8 @@ async fn turning_the_cdn_off_deletes_it_and_repoints_the_dns_record_at_the_load_
         json!({"dns": dns, "cdn": {"enabled": false}}),
     )
     .await;
-    let cx = off.fleet(None);
+    // The state keeps the secret (turning the CDN on again reuses it), as the provider passes it.
+    let cx = off.fleet(Some("s3cr3t"));
     let how = How {
         resume: false,
         replace: replaced(&f.args, &off.args),
@@ -155,6 +156,36 @@ async fn turning_the_cdn_off_deletes_it_and_repoints_the_dns_record_at_the_load_
         .await
         .expect("update");
     assert!(second.distribution.is_none() && second.cache_policy.is_none());
+    // Without the CDN no request carries its header: the listener forwards every one, and the
+    // header rule is gone (it used to keep answering everyone with the 403 meant for bypassers).
+    let listener = &second.listeners.as_ref().unwrap().listener_arns[0].1;
+    let got = f
+        .aws
+        .elbv2
+        .describe_listeners()
+        .listener_arns(listener)
+        .send()
+        .await
+        .unwrap();
+    let default = &got.listeners()[0].default_actions()[0];
+    assert_eq!(
+        default.target_group_arn(),
+        Some(second.target_group.as_ref().unwrap().arn.as_str()),
+        "forwards, not 403: {default:?}"
+    );
+    let rules = f
+        .aws
+        .elbv2
+        .describe_rules()
+        .listener_arn(listener)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        rules.rules().iter().all(|r| r.priority() != Some("1")),
+        "no header rule: {:?}",
+        rules.rules()
+    );
     let dists = f.aws.cloudfront.list_distributions().send().await.unwrap();
     let left = dists
         .distribution_list()

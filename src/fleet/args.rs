@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::resources::compute::auto_scaling_group::Capacity;
 // The inputs of one sub-resource each, defined with it (the schema names them the same).
 pub use crate::resources::compute::scheduled_actions::ScheduledAction;
 pub use crate::resources::dns::record::Dns;
@@ -128,6 +129,17 @@ pub struct FleetArgs {
     pub tags: BTreeMap<String, String>,
 }
 
+impl FleetArgs {
+    /// The group's sizes these inputs ask for; the desired capacity defaults to the minimum.
+    pub fn capacity(&self) -> Capacity {
+        Capacity {
+            min: self.min_capacity,
+            max: self.max_capacity,
+            desired: self.desired_capacity.unwrap_or(self.min_capacity),
+        }
+    }
+}
+
 /// The CloudFront distribution in front of the load balancer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -145,6 +157,15 @@ pub struct Cdn {
     /// Maximum cache TTL in seconds.
     #[serde(default = "defaults::max_ttl")]
     pub max_ttl: u32,
+    /// Whether the query string reaches the app. When true (the default), every query string is
+    /// part of the cache key, so `?q=a` and `?q=b` are cached apart; when false, none is forwarded.
+    #[serde(default = "defaults::yes")]
+    pub cache_query_strings: bool,
+    /// Whether the viewer's cookies reach the app. When true, every cookie is part of the cache key,
+    /// so a page made for one user's cookies is never served to another; when false (the default),
+    /// no cookie is forwarded and responses cannot depend on them. Headers are never forwarded.
+    #[serde(default)]
+    pub forward_cookies: bool,
     /// ARN of an ACM certificate for the aliases. CloudFront only accepts certificates from us-east-1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate_arn: Option<String>,
@@ -160,6 +181,8 @@ impl Default for Cdn {
             default_ttl: defaults::default_ttl(),
             min_ttl: 0,
             max_ttl: defaults::max_ttl(),
+            cache_query_strings: true,
+            forward_cookies: false,
             certificate_arn: None,
             aliases: Vec::new(),
         }

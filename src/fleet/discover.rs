@@ -248,17 +248,19 @@ async fn delivery(fleet: &FleetCtx<'_>, r: &Records) -> Result<Edit, Error> {
     }))
 }
 
-/// Whether there is a distribution, its TTLs, certificate and aliases.
+/// Whether there is a distribution, its TTLs, cache key, certificate and aliases.
 async fn cdn(fleet: &FleetCtx<'_>, r: &Records) -> Result<Edit, Error> {
     let (policy_cx, dist_cx) = (fleet.cx(Node::CachePolicy), fleet.cx(Node::Distribution));
-    let ttls = of(&r.cache_policy, |p| cache_policy::ttls(&policy_cx, p));
+    let policy = of(&r.cache_policy, |p| cache_policy::settings(&policy_cx, p));
     let viewer = of(&r.distribution, |d| distribution::viewer(&dist_cx, d));
-    let (ttls, viewer) = tokio::try_join!(ttls, viewer)?;
+    let (policy, viewer) = tokio::try_join!(policy, viewer)?;
     let enabled = r.distribution.is_some();
     Ok(Box::new(move |a| {
         a.cdn.enabled = enabled;
-        if let Some((default_ttl, min_ttl, max_ttl)) = ttls {
-            (a.cdn.default_ttl, a.cdn.min_ttl, a.cdn.max_ttl) = (default_ttl, min_ttl, max_ttl);
+        if let Some(p) = policy {
+            (a.cdn.default_ttl, a.cdn.min_ttl, a.cdn.max_ttl) =
+                (p.default_ttl, p.min_ttl, p.max_ttl);
+            (a.cdn.cache_query_strings, a.cdn.forward_cookies) = (p.query_strings, p.cookies);
         }
         if let Some((certificate_arn, aliases)) = viewer {
             (a.cdn.certificate_arn, a.cdn.aliases) = (certificate_arn, aliases);

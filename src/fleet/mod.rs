@@ -42,6 +42,8 @@ pub struct FleetCtx<'a> {
     pub default_tags: &'a BTreeMap<String, String>,
     /// The header value CloudFront sends and the load balancer requires (CDN only).
     pub origin_secret: Option<&'a str>,
+    /// The inputs the fleet had before, on an update.
+    pub previous: Option<&'a FleetArgs>,
     /// The tags every object carries besides its identity (see [`fleet_tags`]).
     tags: BTreeMap<String, String>,
 }
@@ -63,7 +65,16 @@ impl<'a> FleetCtx<'a> {
             prefix,
             default_tags,
             origin_secret,
+            previous: None,
             tags: fleet_tags(default_tags, &args.tags),
+        }
+    }
+
+    /// The same context for an update from the `previous` inputs.
+    pub fn updating_from(self, previous: &'a FleetArgs) -> Self {
+        Self {
+            previous: Some(previous),
+            ..self
         }
     }
 
@@ -93,9 +104,28 @@ impl<'a> FleetCtx<'a> {
         ports
     }
 
+    /// The secret the listeners require and CloudFront sends: only while the CDN is on. A secret
+    /// kept from an earlier CDN must not guard the listeners of a fleet without one, or every
+    /// request would get the 403 meant for requests that bypass CloudFront.
+    pub fn cdn_secret(&self) -> Option<&'a str> {
+        self.origin_secret.filter(|_| self.args.cdn.enabled)
+    }
+
+    /// The ports the load balancer's security group opens: every listener port, or with the CDN
+    /// only the one CloudFront connects to (the HTTP listener). AWS counts each reference to
+    /// CloudFront's prefix list as its 55 entries against the group's 60 rules, so a second port
+    /// would exceed the quota, and CloudFront never uses it.
+    pub fn open_ports(&self) -> Vec<u16> {
+        if self.args.cdn.enabled {
+            vec![self.args.listener_port]
+        } else {
+            self.listener_ports()
+        }
+    }
+
     /// How many instances the group runs: the desired capacity, else the minimum.
     pub fn desired_capacity(&self) -> u32 {
-        self.args.desired_capacity.unwrap_or(self.args.min_capacity)
+        self.args.capacity().desired
     }
 }
 

@@ -11,7 +11,7 @@ use std::any::{Any, TypeId};
 
 use serde::{Deserialize, Serialize};
 
-use super::FleetCtx;
+use super::{FleetArgs, FleetCtx};
 use crate::aws::Error;
 use crate::resources::cdn::{cache_policy, distribution};
 use crate::resources::compute::{ami, auto_scaling_group, launch_template, scheduled_actions};
@@ -271,13 +271,13 @@ macro_rules! nodes {
 nodes! {
     /// The AMI to launch: given, or the latest Amazon Linux 2023 from SSM.
     Ami ami: ami::Ami = |_| ami::Ami, after [], via LaunchTemplate,
-        spec |f, _d| Ok(ami::Spec { image: f.args.ami.clone() });
+        spec |f, _d| Ok(ami::Spec { image: f.args.ami.clone(), instance_type: f.args.instance_type.clone() });
     /// The VPC.
     Vpc vpc: vpc::Vpc = |_| vpc::Vpc, after [],
         spec |f, _d| Ok(vpc::Spec { cidr: f.args.vpc_cidr.clone() });
     /// One public subnet per availability zone.
     Subnets subnets: subnets::Subnets = |_| subnets::Subnets, after [Vpc],
-        spec |f, d| Ok(subnets::Spec { vpc: d.need(Node::Vpc)?, zones: f.args.availability_zones.clone() });
+        spec |f, d| Ok(subnets::Spec { vpc: d.need(Node::Vpc)?, zones: f.args.availability_zones.clone(), instance_type: f.args.instance_type.clone() });
     /// The internet gateway, attached to the VPC.
     InternetGateway internet_gateway: internet_gateway::InternetGateway = |_| internet_gateway::InternetGateway, after [Vpc],
         spec |_f, d| Ok(internet_gateway::Spec { vpc: d.need(Node::Vpc)? });
@@ -286,7 +286,7 @@ nodes! {
         spec |_f, d| Ok(route_table::Spec { vpc: d.need(Node::Vpc)?, gateway: d.need(Node::InternetGateway)?, subnets: d.need(Node::Subnets)? });
     /// The load balancer's security group (CloudFront's prefix list when the CDN is on).
     LoadBalancerSecurityGroup load_balancer_security_group: security_group::SecurityGroup = |_| security_group::SecurityGroup, after [Vpc],
-        spec |f, d| Ok(security_group::Spec::LoadBalancer(load_balancer_security_group::Spec { vpc: d.need(Node::Vpc)?, ports: f.listener_ports(), cdn: f.args.cdn.enabled }));
+        spec |f, d| Ok(security_group::Spec::LoadBalancer(load_balancer_security_group::Spec { vpc: d.need(Node::Vpc)?, ports: f.open_ports(), cdn: f.args.cdn.enabled }));
     /// The instances' security group (app port from the load balancer, SSH only from given CIDRs).
     InstanceSecurityGroup instance_security_group: security_group::SecurityGroup = |_| security_group::SecurityGroup, after [Vpc, LoadBalancerSecurityGroup],
         spec |f, d| Ok(security_group::Spec::Instances(instance_security_group::Spec { vpc: d.need(Node::Vpc)?, load_balancer_group: d.need(Node::LoadBalancerSecurityGroup)?, app_port: f.args.app_port, ssh_cidrs: f.args.ssh_ingress_cidrs.clone() }));
@@ -350,7 +350,7 @@ nodes! {
             target_group: d.need(Node::TargetGroup)?,
             port: f.args.listener_port,
             certificate_arn: f.args.certificate_arn.clone(),
-            origin_secret: f.origin_secret.map(str::to_string),
+            origin_secret: f.cdn_secret().map(str::to_string),
         });
     /// The Auto Scaling group.
     AutoScalingGroup auto_scaling_group: auto_scaling_group::AutoScalingGroup = |_| auto_scaling_group::AutoScalingGroup, after [LaunchTemplate, Subnets, RouteTable, TargetGroup],
@@ -358,15 +358,16 @@ nodes! {
             template: d.need(Node::LaunchTemplate)?,
             subnets: d.need(Node::Subnets)?,
             target_group: d.need(Node::TargetGroup)?,
-            min: f.args.min_capacity,
-            max: f.args.max_capacity,
-            desired: f.desired_capacity(),
+            sizes: f.args.capacity(),
+            previous: f.previous.map(FleetArgs::capacity),
         });
     /// The group's scheduled actions.
     ScheduledActions scheduled_actions: scheduled_actions::ScheduledActions = |_| scheduled_actions::ScheduledActions, after [AutoScalingGroup], within AutoScalingGroup,
         spec |f, d| Ok(scheduled_actions::Spec { group: d.need(Node::AutoScalingGroup)?, actions: f.args.scheduled_actions.clone() });
-    /// The role CodeDeploy assumes.
-    CodeDeployRole code_deploy_role: codedeploy_role::CodeDeployRole = |_| codedeploy_role::CodeDeployRole, after [],
+    /// The role CodeDeploy assumes. It may pass the instances' role to EC2 (groups launched from a
+    /// launch template), so it is made after that role and deleted before it; its policy names that
+    /// role by the fleet's naming, so its spec is `()`.
+    CodeDeployRole code_deploy_role: codedeploy_role::CodeDeployRole = |_| codedeploy_role::CodeDeployRole, after [InstanceRole],
         spec |_f, _d| Ok(());
     /// The CodeDeploy application.
     CodeDeployApplication code_deploy_application: codedeploy_application::CodeDeployApplication = |_| codedeploy_application::CodeDeployApplication, after [],
@@ -380,11 +381,15 @@ nodes! {
             target_group: d.need(Node::TargetGroup)?,
             config: f.args.deployment_config.clone(),
         });
-    /// The role CodePipeline assumes.
-    PipelineRole pipeline_role: pipeline_role::PipelineRole = |_| pipeline_role::PipelineRole, after [SourceBucket, ArtifactBucket],
-        spec |_f, d| Ok(pipeline_role::Spec {
+    /// The role CodePipeline assumes; its CodeDeploy grants name the application, the fleet's
+    /// deployment group in it and the deployment configuration.
+    PipelineRole pipeline_role: pipeline_role::PipelineRole = |_| pipeline_role::PipelineRole, after [SourceBucket, ArtifactBucket, CodeDeployApplication],
+        spec |f, d| Ok(pipeline_role::Spec {
             source: d.need::<bucket::BucketState>(Node::SourceBucket)?.name,
             artifacts: d.need::<bucket::BucketState>(Node::ArtifactBucket)?.name,
+            application: d.need::<codedeploy_application::ApplicationState>(Node::CodeDeployApplication)?.name,
+            group: deployment_group::group_name(f.prefix),
+            deployment_config: f.args.deployment_config.clone(),
         });
     /// The two-stage pipeline: S3 source, CodeDeploy deploy.
     Pipeline pipeline: pipeline::Pipeline = |_| pipeline::Pipeline, after [PipelineRole, SourceBucket, ArtifactBucket, DeploymentGroup],
@@ -409,13 +414,19 @@ nodes! {
         });
     /// The CloudFront cache policy.
     CachePolicy cache_policy: cache_policy::CachePolicy = |_| cache_policy::CachePolicy, after [],
-        spec |f, _d| Ok(cache_policy::Spec { default_ttl: f.args.cdn.default_ttl, min_ttl: f.args.cdn.min_ttl, max_ttl: f.args.cdn.max_ttl });
+        spec |f, _d| Ok(cache_policy::Spec {
+            default_ttl: f.args.cdn.default_ttl,
+            min_ttl: f.args.cdn.min_ttl,
+            max_ttl: f.args.cdn.max_ttl,
+            query_strings: f.args.cdn.cache_query_strings,
+            cookies: f.args.cdn.forward_cookies,
+        });
     /// The CloudFront distribution.
     Distribution distribution: distribution::Distribution = |_| distribution::Distribution, after [CachePolicy, LoadBalancer],
         spec |f, d| Ok(distribution::Spec {
             load_balancer: d.need(Node::LoadBalancer)?,
             cache_policy: d.need(Node::CachePolicy)?,
-            origin_secret: f.origin_secret.unwrap_or_default().to_string(),
+            origin_secret: f.cdn_secret().unwrap_or_default().to_string(),
             http_port: f.args.listener_port,
             certificate_arn: f.args.cdn.certificate_arn.clone(),
             aliases: f.args.cdn.aliases.clone(),

@@ -24,7 +24,8 @@ pub async fn wait(fleet: &FleetCtx<'_>, r: &Records) -> Result<(), (Node, Error)
     let want = fleet.desired_capacity() as usize;
     let instances = async {
         let cx = fleet.cx(Node::AutoScalingGroup);
-        instance_refresh::roll(&cx, &group, &template)
+        let warmup = fleet.args.health_check.time_to_healthy();
+        instance_refresh::roll(&cx, &group, &template, warmup)
             .await
             .map_err(at(Node::AutoScalingGroup))?;
         auto_scaling_group::wait_in_service(&cx, &group, want)

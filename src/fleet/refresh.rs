@@ -26,9 +26,10 @@ impl Live {
 
     /// Puts what drifted out of band into the inputs: the group's sizes, and the scheduled actions
     /// that still exist. A refresh then shows the change, and the next update restores the declared
-    /// values.
+    /// values. Sizes one of the fleet's own scheduled actions sets are not drift: the schedule put
+    /// them there.
     pub fn drift(&self, args: &mut FleetArgs) {
-        if let Some(c) = self.capacity {
+        if let Some(c) = self.capacity.filter(|c| !scheduled(args, c)) {
             args.min_capacity = c.min;
             args.max_capacity = c.max;
         }
@@ -36,6 +37,14 @@ impl Live {
             args.scheduled_actions.retain(|a| s.names.contains(&a.name));
         }
     }
+}
+
+/// Whether `live` are the sizes one of the fleet's scheduled actions sets.
+fn scheduled(args: &FleetArgs, live: &Capacity) -> bool {
+    args.scheduled_actions.iter().any(|a| {
+        (a.min_capacity, a.max_capacity) == (live.min, live.max)
+            && a.desired_capacity.is_none_or(|d| d == live.desired)
+    })
 }
 
 /// Reads every record in `have`, all at once.
@@ -62,4 +71,33 @@ pub async fn refresh(fleet: &FleetCtx<'_>, have: &Records) -> Result<Live, Error
         .as_mut()
         .and_then(|g| g.capacity.take());
     Ok(Live { records, capacity })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn live(min: u32, max: u32, desired: u32) -> Live {
+        Live {
+            records: Records::default(),
+            capacity: Some(Capacity { min, max, desired }),
+        }
+    }
+
+    #[test]
+    fn sizes_the_schedule_set_are_not_drift_but_a_resize_by_hand_is() {
+        let declared: FleetArgs = crate::fleet::parse(serde_json::json!({})).unwrap();
+        let cases = [
+            ((4, 4, 4), (3, 4), "the morning scale-up"),
+            ((3, 3, 3), (3, 4), "the night scale-down"),
+            ((3, 4, 3), (3, 4), "as declared"),
+            ((2, 9, 2), (2, 9), "resized by hand"),
+            ((4, 5, 4), (4, 5), "not a scheduled size"),
+        ];
+        for ((min, max, desired), want, what) in cases {
+            let mut args = declared.clone();
+            live(min, max, desired).drift(&mut args);
+            assert_eq!((args.min_capacity, args.max_capacity), want, "{what}");
+        }
+    }
 }

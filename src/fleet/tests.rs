@@ -205,3 +205,45 @@ fn an_origin_secret_is_kept_once_made_and_made_only_for_the_cdn() {
     assert_eq!(origin_secret(false, Some(new.clone())).unwrap(), Some(new));
     assert_eq!(origin_secret(false, None).unwrap(), None);
 }
+
+#[test]
+fn a_dns_record_pointing_at_the_cdn_must_be_one_of_its_aliases() {
+    let cert = "arn:aws:acm:us-east-1:123456789012:certificate/abc";
+    let dns = |record: &str| json!({"hostedZoneId": "Z0123456789ABC", "zoneName": "example.com", "recordName": record});
+    let fleet = |record: &str, aliases: serde_json::Value, enabled: bool| json!({"dns": dns(record), "cdn": {"enabled": enabled, "aliases": aliases, "certificateArn": cert}});
+    let good = [
+        fleet("www.example.com", json!(["www.example.com"]), true),
+        fleet("WWW.example.com.", json!(["www.example.com"]), true),
+        fleet("shop.example.com", json!(["*.example.com"]), true),
+        fleet("www.example.com", json!([]), false),
+    ];
+    for news in good {
+        let news = match news["cdn"]["enabled"].as_bool() {
+            // Aliases need the CDN; a fleet without it has none.
+            Some(false) => json!({"dns": news["dns"], "cdn": {"enabled": false}}),
+            _ => news,
+        };
+        assert!(
+            run(news.clone(), &[]).is_ok(),
+            "{news}: {:?}",
+            run(news.clone(), &[])
+        );
+    }
+    let bad = [
+        fleet("www.example.com", json!(["shop.example.com"]), true),
+        fleet("example.com", json!(["*.example.com"]), true),
+        fleet("a.b.example.com", json!(["*.example.com"]), true),
+        json!({"dns": dns("www.example.com")}),
+    ];
+    for news in bad {
+        let got = failures(news.clone());
+        assert!(
+            got.iter()
+                .any(|(p, r)| p == "dns.recordName" && r.contains("cdn.aliases")),
+            "{news}: {got:?}"
+        );
+    }
+    let apex =
+        failures(json!({"dns": {"hostedZoneId": "Z0123456789ABC", "zoneName": "example.com"}}));
+    assert!(apex.iter().any(|(p, _)| p == "dns.zoneName"), "{apex:?}");
+}

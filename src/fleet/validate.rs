@@ -32,6 +32,9 @@ pub fn validate(a: &FleetArgs, cx: &Context) -> Vec<InputError> {
     }
     if let (Some(d), true) = (&a.dns, e.known(&["dns"])) {
         dns(d, &mut e);
+        if a.cdn.enabled && e.known(&["cdn"]) {
+            dns_served_by_cdn(d, &a.cdn, &mut e);
+        }
     }
     tags(a, &mut e);
     e.out
@@ -470,6 +473,34 @@ fn dns(d: &Dns, e: &mut Errors) {
         {
             e.push(prop, format!("{n:?} is not a domain name"));
         }
+    }
+}
+
+/// With the CDN on, the record points at the distribution, and CloudFront answers 403 for a Host
+/// that is not one of its aliases: the record's name must be one (or match a `*.` alias).
+fn dns_served_by_cdn(d: &Dns, c: &Cdn, e: &mut Errors) {
+    let (prop, name) = match (&d.record_name, &d.zone_name) {
+        (Some(r), _) => ("dns.recordName", r),
+        (None, Some(z)) => ("dns.zoneName", z),
+        (None, None) => return,
+    };
+    let norm = |s: &str| s.trim_end_matches('.').to_ascii_lowercase();
+    let host = norm(name);
+    let covered = c
+        .aliases
+        .iter()
+        .map(|a| norm(a))
+        .any(|alias| match alias.strip_prefix("*.") {
+            Some(parent) => host
+                .split_once('.')
+                .is_some_and(|(label, rest)| !label.is_empty() && rest == parent),
+            None => alias == host,
+        });
+    if !covered {
+        e.push(
+            prop,
+            format!("{host} points at the CDN, which only answers for its aliases ({}): add {host} to cdn.aliases (with a certificate covering it), or turn the CDN off", if c.aliases.is_empty() { "none".to_string() } else { c.aliases.join(", ") }),
+        );
     }
 }
 

@@ -33,21 +33,16 @@ pub fn subnets_spec(f: &Fleet, net: &vpc::VpcState) -> subnets::Spec {
     subnets::Spec {
         vpc: net.clone(),
         zones: f.args.availability_zones.clone(),
+        instance_type: f.args.instance_type.clone(),
     }
 }
 
-/// The load balancer's security group spec from the fleet's inputs: the listener port, and 443
-/// when there is a certificate (as the fleet computes the listener ports).
+/// The load balancer's security group spec from the fleet's inputs, with the ports the fleet opens.
 pub fn lb_group_spec(f: &Fleet, net: &vpc::VpcState) -> security_group::Spec {
-    let a = &f.args;
-    let mut ports = vec![a.listener_port];
-    if a.certificate_arn.is_some() && a.listener_port != 443 {
-        ports.push(443);
-    }
     security_group::Spec::LoadBalancer(load_balancer_security_group::Spec {
         vpc: net.clone(),
-        ports,
-        cdn: a.cdn.enabled,
+        ports: f.fleet(None).open_ports(),
+        cdn: f.args.cdn.enabled,
     })
 }
 
@@ -257,6 +252,8 @@ impl Origin {
                     default_ttl: cdn.default_ttl,
                     min_ttl: cdn.min_ttl,
                     max_ttl: cdn.max_ttl,
+                    query_strings: cdn.cache_query_strings,
+                    cookies: cdn.forward_cookies,
                 },
             )
             .await
@@ -370,6 +367,7 @@ impl GroupInputs {
                 &f.cx("Ami"),
                 &ami::Spec {
                     image: f.args.ami.clone(),
+                    instance_type: f.args.instance_type.clone(),
                 },
             )
             .await
@@ -395,16 +393,14 @@ impl GroupInputs {
     }
 
     /// An Auto Scaling group's spec on them, with the sizes from the fleet's inputs (desired: the
-    /// desired capacity, else the minimum).
+    /// desired capacity, else the minimum), every one of them set.
     pub fn group_spec(&self, f: &Fleet) -> auto_scaling_group::Spec {
-        let a = &f.args;
         auto_scaling_group::Spec {
             template: self.lt.clone(),
             subnets: self.network.subs.clone(),
             target_group: self.tg.clone(),
-            min: a.min_capacity,
-            max: a.max_capacity,
-            desired: a.desired_capacity.unwrap_or(a.min_capacity),
+            sizes: f.args.capacity(),
+            previous: None,
         }
     }
 
