@@ -188,7 +188,7 @@ async fn the_codedeploy_role_is_trusted_only_for_the_fleets_group_and_may_launch
             "Action": "sts:AssumeRole",
             "Condition": {
                 "StringEquals": {"aws:SourceAccount": f.account},
-                "ArnLike": {"aws:SourceArn": format!("arn:aws:codedeploy:us-east-1:{}:deploymentgroup:*/web-3c3c3c3-dg", f.account)}
+                "ArnEquals": {"aws:SourceArn": format!("arn:aws:codedeploy:us-east-1:{}:deploymentgroup:web-3c3c3c3-app/web-3c3c3c3-dg", f.account)}
             }
         }])
     );
@@ -282,8 +282,8 @@ async fn the_pipeline_role_is_trusted_only_for_the_fleets_pipeline_and_scoped_to
     assert_eq!(
         trust(&f.aws, &pipeline.role_name).await["Statement"][0]["Condition"],
         json!({
-            "StringEquals": {"aws:SourceAccount": account},
-            "ArnEquals": {"aws:SourceArn": format!("arn:aws:codepipeline:us-east-1:{account}:web-4d4d4d4-pipeline")}
+            "StringEqualsIfExists": {"aws:SourceAccount": account},
+            "ArnEqualsIfExists": {"aws:SourceArn": format!("arn:aws:codepipeline:us-east-1:{account}:web-4d4d4d4-pipeline")}
         })
     );
     let doc = inline(&f.aws, &pipeline.role_name, "pipeline-access").await;

@@ -36,8 +36,9 @@ async fn owned(cx: &Ctx<'_>, name: &str) -> Result<bool, Error> {
         .any(|t| t.key() == Some(TAG_FLEET) && t.value() == Some(cx.prefix)))
 }
 
-fn app_name(cx: &Ctx<'_>) -> String {
-    format!("{}-app", cx.prefix)
+/// The fleet's CodeDeploy application: `<prefix>-app` (the CodeDeploy role's trust names it too).
+pub fn app_name(prefix: &str) -> String {
+    format!("{prefix}-app")
 }
 
 impl Reconciler for CodeDeployApplication {
@@ -48,7 +49,7 @@ impl Reconciler for CodeDeployApplication {
 
     /// Creates (or adopts) the application.
     async fn apply(&self, cx: &Ctx<'_>, _spec: &()) -> Result<ApplicationState, Error> {
-        let name = app_name(cx);
+        let name = app_name(cx.prefix);
         let tags: Vec<Tag> = cx
             .tags()
             .into_iter()
@@ -112,7 +113,9 @@ impl Reconciler for CodeDeployApplication {
         cx: &Ctx<'_>,
         _within: &(),
     ) -> Result<Option<ApplicationState>, Error> {
-        let state = ApplicationState { name: app_name(cx) };
+        let state = ApplicationState {
+            name: app_name(cx.prefix),
+        };
         match self.read(cx, &state).await? {
             Some(found) if owned(cx, &found.name).await? => Ok(Some(found)),
             _ => Ok(None),

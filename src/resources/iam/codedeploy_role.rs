@@ -4,7 +4,7 @@ use serde_json::json;
 
 use super::instance_role;
 use super::role::{Scope, ServiceRole};
-use crate::resources::delivery::{codedeploy_arn_in, deployment_group};
+use crate::resources::delivery::{codedeploy_application, codedeploy_arn_in, deployment_group};
 
 /// The role is `<prefix>-codedeploy`.
 pub const SUFFIX: &str = "codedeploy";
@@ -40,14 +40,16 @@ impl ServiceRole for CodeDeployRole {
         })
     }
 
-    /// CodeDeploy assumes it for this account's deployment group of the fleet's name only: the
-    /// source ARN is the group's (its application part a wildcard, as AWS's example has it).
+    /// CodeDeploy assumes it for this account's deployment group of the fleet only: the source
+    /// ARN is the group's, `deploymentgroup:APPLICATION/GROUP`, both names known before either
+    /// exists (AWS's example fixes the application and leaves the group a wildcard).
     /// <https://docs.aws.amazon.com/codedeploy/latest/userguide/security_confused_deputy.html>
     fn trust_conditions(at: &Scope<'_>) -> Option<serde_json::Value> {
         let group = deployment_group::group_name(at.prefix);
+        let app = codedeploy_application::app_name(at.prefix);
         Some(json!({
             "StringEquals": {"aws:SourceAccount": at.account},
-            "ArnLike": {"aws:SourceArn": codedeploy_arn_in(at, &format!("deploymentgroup:*/{group}"))}
+            "ArnEquals": {"aws:SourceArn": codedeploy_arn_in(at, &format!("deploymentgroup:{app}/{group}"))}
         }))
     }
 }
@@ -93,7 +95,7 @@ mod tests {
                 "Action": "sts:AssumeRole",
                 "Condition": {
                     "StringEquals": {"aws:SourceAccount": "123456789012"},
-                    "ArnLike": {"aws:SourceArn": "arn:aws-cn:codedeploy:cn-north-1:123456789012:deploymentgroup:*/web-dg"}
+                    "ArnEquals": {"aws:SourceArn": "arn:aws-cn:codedeploy:cn-north-1:123456789012:deploymentgroup:web-app/web-dg"}
                 }
             })
         );

@@ -36,7 +36,7 @@ impl ServiceRole for EventsRole {
 
     /// EventBridge assumes it only for the fleet's rule, in this account (EventBridge sets both
     /// keys when a rule invokes a target with a role:
-    /// <https://docs.aws.amazon.com/eventbridge/latest/userguide/policy-keys-eventbridge.html>).
+    /// <https://docs.aws.amazon.com/eventbridge/latest/userguide/cross-service-confused-deputy-prevention.html>).
     fn trust_conditions(at: &Scope<'_>) -> Option<serde_json::Value> {
         Some(json!({
             "StringEquals": {"aws:SourceAccount": at.account},

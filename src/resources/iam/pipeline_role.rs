@@ -76,11 +76,13 @@ impl ServiceRole for PipelineRole {
     }
 
     /// CodePipeline assumes it only for the fleet's pipeline, in this account; the pipeline's ARN
-    /// is known from its name before the pipeline exists.
+    /// is known from its name before the pipeline exists. `IfExists`: AWS's CodePipeline guide
+    /// shows its service-role trust without conditions and documents no source keys for it, so a
+    /// request without them must still pass, while one naming another account or pipeline fails.
     fn trust_conditions(at: &Scope<'_>) -> Option<serde_json::Value> {
         Some(json!({
-            "StringEquals": {"aws:SourceAccount": at.account},
-            "ArnEquals": {"aws:SourceArn": pipeline_arn(at, &pipeline_name(at.prefix))}
+            "StringEqualsIfExists": {"aws:SourceAccount": at.account},
+            "ArnEqualsIfExists": {"aws:SourceArn": pipeline_arn(at, &pipeline_name(at.prefix))}
         }))
     }
 }
@@ -199,8 +201,8 @@ mod tests {
                 "Principal": {"Service": "codepipeline.amazonaws.com"},
                 "Action": "sts:AssumeRole",
                 "Condition": {
-                    "StringEquals": {"aws:SourceAccount": "123456789012"},
-                    "ArnEquals": {"aws:SourceArn": "arn:aws:codepipeline:us-east-1:123456789012:web-pipeline"}
+                    "StringEqualsIfExists": {"aws:SourceAccount": "123456789012"},
+                    "ArnEqualsIfExists": {"aws:SourceArn": "arn:aws:codepipeline:us-east-1:123456789012:web-pipeline"}
                 }
             })
         );
