@@ -154,7 +154,8 @@ pub struct Cdn {
     /// Minimum cache TTL in seconds.
     #[serde(default)]
     pub min_ttl: u32,
-    /// Maximum cache TTL in seconds.
+    /// Maximum cache TTL in seconds (at least 1: at 0 CloudFront turns caching off and then takes no
+    /// query strings or cookies, which is what reaches the app).
     #[serde(default = "defaults::max_ttl")]
     pub max_ttl: u32,
     /// Whether the query string reaches the app. When true (the default), every query string is

@@ -54,6 +54,11 @@ fn empty_inputs_get_the_seed_defaults_and_safer_ones() {
 fn each_bad_input_is_named_with_its_path() {
     let cases: Vec<(serde_json::Value, &str, &str)> = vec![
         (
+            json!({"cdn": {"minTtl": 0, "defaultTtl": 0, "maxTtl": 0}}),
+            "cdn.maxTtl",
+            "use at least 1",
+        ),
+        (
             json!({"vpcCidr": "10.0.0.1/16"}),
             "vpcCidr",
             "did you mean 10.0.0.0/16",

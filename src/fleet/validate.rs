@@ -413,6 +413,12 @@ fn cdn(c: &Cdn, e: &mut Errors) {
             ),
         );
     }
+    if c.max_ttl == 0 {
+        e.push(
+            "cdn.maxTtl",
+            "0 turns caching off, and CloudFront then refuses query strings and cookies in the cache key, which is what the fleet forwards to the app; use at least 1 (with defaultTtl 0, a response without Cache-Control is not cached)",
+        );
+    }
     match c.certificate_arn.as_deref().map(|a| (a, acm_region(a))) {
         Some((a, None)) => e.push("cdn.certificateArn", format!("{a:?} is not an ACM certificate ARN (arn:aws:acm:us-east-1:ACCOUNT:certificate/ID)")),
         Some((_, Some(r))) if r != "us-east-1" => e.push(

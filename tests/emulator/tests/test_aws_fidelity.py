@@ -156,6 +156,27 @@ def distribution(ref, aliases, viewer):
             "ViewerCertificate": viewer}
 
 
+def test_a_policy_with_caching_disabled_takes_nothing_in_its_key(aws):
+    cf = aws("cloudfront")
+    key = {"EnableAcceptEncodingGzip": False, "EnableAcceptEncodingBrotli": False,
+           "HeadersConfig": {"HeaderBehavior": "none"}, "CookiesConfig": {"CookieBehavior": "none"},
+           "QueryStringsConfig": {"QueryStringBehavior": "all"}}
+    off = {"Name": "off", "MinTTL": 0, "DefaultTTL": 0, "MaxTTL": 0,
+           "ParametersInCacheKeyAndForwardedToOrigin": key}
+    assert error(lambda: cf.create_cache_policy(CachePolicyConfig=off)) == (
+        "InvalidArgument", "The parameter QueryStringBehavior is invalid for policy with caching disabled.")
+    key["QueryStringsConfig"] = {"QueryStringBehavior": "none"}
+    key["EnableAcceptEncodingGzip"] = True
+    assert error(lambda: cf.create_cache_policy(CachePolicyConfig=off))[1] == (
+        "The parameter EnableAcceptEncodingGzip is invalid for policy with caching disabled.")
+    key["EnableAcceptEncodingGzip"] = False
+    assert cf.create_cache_policy(CachePolicyConfig=off)["CachePolicy"]["Id"]
+    # One second of caching allows a key.
+    on = dict(off, Name="on", MaxTTL=1, ParametersInCacheKeyAndForwardedToOrigin=dict(
+        key, QueryStringsConfig={"QueryStringBehavior": "all"}, EnableAcceptEncodingGzip=True))
+    assert cf.create_cache_policy(CachePolicyConfig=on)["CachePolicy"]["Id"]
+
+
 def test_aliases_need_a_certificate_that_covers_them(aws):
     cf, acm = aws("cloudfront"), aws("acm")
     acm_cert = lambda name, *sans: {"ACMCertificateArn": acm.request_certificate(  # noqa: E731

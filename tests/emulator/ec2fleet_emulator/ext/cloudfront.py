@@ -81,6 +81,22 @@ def _validate(cfg):
         raise AwsError("InvalidArgument", "MinTTL <= DefaultTTL <= MaxTTL must hold.")
     cfg.setdefault("DefaultTTL", df)
     cfg.setdefault("MaxTTL", mx)
+    if mx == 0:
+        _refuse_a_key_without_caching(p)
+
+
+def _refuse_a_key_without_caching(p):
+    """With every TTL 0 caching is off, and CloudFront refuses anything in the cache key (AWS's
+    error, as CDK users met it: "The parameter HeaderBehavior is invalid for policy with caching
+    disabled.")."""
+    behaviours = (("HeaderBehavior", "HeadersConfig"), ("CookieBehavior", "CookiesConfig"),
+                  ("QueryStringBehavior", "QueryStringsConfig"))
+    for name, section in behaviours:
+        if (p.get(section) or {}).get(name, "none") != "none":
+            raise AwsError("InvalidArgument", f"The parameter {name} is invalid for policy with caching disabled.")
+    for name in ("EnableAcceptEncodingGzip", "EnableAcceptEncodingBrotli"):
+        if p.get(name) in (True, "true"):
+            raise AwsError("InvalidArgument", f"The parameter {name} is invalid for policy with caching disabled.")
 
 
 def _check_if_match(call, rec):
