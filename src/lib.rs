@@ -12,6 +12,7 @@ pub mod config;
 pub mod fleet;
 pub mod graph;
 pub mod identity;
+pub mod panic;
 pub mod proto;
 pub mod resources;
 pub mod schema;

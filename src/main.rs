@@ -7,6 +7,7 @@
 use std::io::Write;
 
 use ec2fleet::proto::pulumirpc::resource_provider_server::ResourceProviderServer;
+use ec2fleet::server::catch_panic::CatchPanicLayer;
 use ec2fleet::server::trace::{Collector, TraceLayer};
 use ec2fleet::server::Provider;
 use tokio::net::TcpListener;
@@ -123,6 +124,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .max_encoding_message_size(400 * 1024 * 1024);
     tonic::transport::Server::builder()
         .layer(TraceLayer(collector))
+        .layer(CatchPanicLayer)
         .add_service(service)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown_signal())
         .await?;

@@ -114,6 +114,12 @@ pub enum Error {
     Internal(String),
 }
 
+impl From<crate::panic::Panicked> for Error {
+    fn from(p: crate::panic::Panicked) -> Self {
+        Error::Internal(p.to_string())
+    }
+}
+
 impl Error {
     /// How to treat it.
     pub fn class(&self) -> ErrorClass {

@@ -5,11 +5,14 @@
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 
 use futures::stream::{FuturesUnordered, StreamExt};
+use futures::FutureExt;
 use tokio::sync::watch;
 
 use super::queue::Queue;
+use crate::panic::Panicked;
 
 /// What a run achieved.
 #[derive(Debug)]
@@ -32,7 +35,8 @@ impl<K, V, E> Outcome<K, V, E> {
 }
 
 /// Runs `work` for every node of `queue` not already in `done`, passing each the values of its direct
-/// dependencies. At most `limit` nodes run at once.
+/// dependencies. At most `limit` nodes run at once. A node whose work panics fails with
+/// [`Panicked`], like any other failure: the run still drains and reports what was made.
 pub async fn run<K, V, E, F, Fut>(
     mut queue: Queue<K>,
     done: BTreeMap<K, V>,
@@ -43,6 +47,7 @@ pub async fn run<K, V, E, F, Fut>(
 where
     K: Ord + Clone + Debug,
     V: Clone,
+    E: From<Panicked>,
     F: FnMut(K, BTreeMap<K, V>) -> Fut,
     Fut: Future<Output = Result<V, E>>,
 {
@@ -70,7 +75,11 @@ where
                     .filter_map(|d| out.done.get(d).map(|v| (d.clone(), v.clone())))
                     .collect();
                 let fut = work(k.clone(), inputs);
-                running.push(async move { (k, fut.await) });
+                running.push(async move {
+                    let result = AssertUnwindSafe(fut).catch_unwind().await;
+                    let result = result.unwrap_or_else(|p| Err(Panicked::from_payload(&*p).into()));
+                    (k, result)
+                });
             }
         }
         if running.is_empty() {
@@ -104,11 +113,18 @@ mod tests {
 
     use super::*;
 
-    /// A fake node: how long it takes and whether it fails.
+    /// A fake node: how long it takes and whether it fails (or panics).
     #[derive(Clone, Copy)]
     struct Fake {
         ms: u64,
         fails: bool,
+        panics: bool,
+    }
+
+    impl From<Panicked> for String {
+        fn from(p: Panicked) -> Self {
+            format!("panicked: {}", p.0)
+        }
     }
 
     /// Records when each node started and how many ran at once.
@@ -149,6 +165,7 @@ mod tests {
                     tokio::time::sleep(Duration::from_millis(f.ms)).await;
                     trace.lock().unwrap().now -= 1;
                     let parents: Vec<_> = inputs.values().cloned().collect();
+                    assert!(!f.panics, "{k} panicked");
                     if f.fails {
                         Err(format!("{k} failed"))
                     } else {
@@ -162,11 +179,25 @@ mod tests {
     }
 
     fn ok(ms: u64) -> Fake {
-        Fake { ms, fails: false }
+        Fake {
+            ms,
+            fails: false,
+            panics: false,
+        }
     }
 
     fn bad(ms: u64) -> Fake {
-        Fake { ms, fails: true }
+        Fake {
+            fails: true,
+            ..ok(ms)
+        }
+    }
+
+    fn panics(ms: u64) -> Fake {
+        Fake {
+            panics: true,
+            ..ok(ms)
+        }
     }
 
     fn never_cancelled() -> watch::Receiver<bool> {
@@ -225,6 +256,22 @@ mod tests {
             "the running node must be drained and kept"
         );
         assert_eq!(out.not_started, vec!["profile", "trail"]);
+    }
+
+    #[tokio::test]
+    async fn a_panicking_node_is_a_failure_of_that_node_and_the_run_still_drains() {
+        let graph = vec![
+            ("lt", vec![], panics(10)),
+            ("bucket", vec![], ok(100)),
+            ("asg", vec!["lt"], ok(1)),
+        ];
+        let (out, _) = run_fakes(graph, 8, BTreeMap::new(), never_cancelled()).await;
+        assert_eq!(
+            out.failed,
+            vec![("lt", "panicked: lt panicked".to_string())]
+        );
+        assert!(out.done.contains_key("bucket"), "the running node is kept");
+        assert_eq!(out.not_started, vec!["asg"]);
     }
 
     #[tokio::test]

@@ -1,5 +1,6 @@
 //! The gRPC layer: decode a request, call the fleet or config logic, encode the response.
 
+pub mod catch_panic;
 pub mod engine_log;
 pub mod errors;
 pub mod lifecycle;
