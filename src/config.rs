@@ -5,10 +5,12 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::fleet::validate::tags::{count_on_objects, tag_problems, MAX_TAGS};
 use crate::fleet::InputError;
 
 /// AWS services the provider calls, by the key used in `endpoints`.
-pub const SERVICES: [&str; 14] = [
+pub const SERVICES: [&str; 15] = [
+    "acm",
     "autoscaling",
     "cloudfront",
     "cloudtrail",
@@ -50,7 +52,7 @@ pub struct ProviderConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("secret" = true))]
     pub token: Option<String>,
-    /// Custom endpoint URL per AWS service, for local emulators and private endpoints. Keys: autoscaling,
+    /// Custom endpoint URL per AWS service, for local emulators and private endpoints. Keys: acm, autoscaling,
     /// cloudfront, cloudtrail, codedeploy, codepipeline, ec2, elbv2, events, iam, logs, route53, s3, ssm,
     /// sts. S3 uses path-style addressing when its endpoint is set.
     #[serde(default)]
@@ -133,13 +135,22 @@ impl ProviderConfig {
                         SERVICES.join(", ")
                     ),
                 );
-            } else if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10
-            {
-                push(
-                    &format!("endpoints.{service}"),
-                    format!("{url:?} is not a URL; expected a form like http://127.0.0.1:5000"),
-                );
+            } else if let Some(p) = endpoint_problem(url) {
+                push(&format!("endpoints.{service}"), p);
             }
+        }
+        for (k, v) in &self.default_tags {
+            for (p, r) in tag_problems("defaultTags", k, v) {
+                push(&p, r);
+            }
+        }
+        // Each object carries these, the fleet's identity tags and a Name besides its own tags.
+        let n = count_on_objects(&self.default_tags, &BTreeMap::new());
+        if n > MAX_TAGS {
+            push(
+                "defaultTags",
+                format!("{} tags given; with the fleet's identity tags and Name each object would carry {n}, over AWS's {MAX_TAGS}", self.default_tags.len()),
+            );
         }
         if let Some(n) = self.max_retries.filter(|n| !(1..=25).contains(n)) {
             push("maxRetries", format!("{n} is outside 1..25"));
@@ -161,6 +172,28 @@ fn decode_string_value(key: &str, v: &serde_json::Value) -> serde_json::Value {
             serde_json::from_str(s).unwrap_or_else(|_| v.clone())
         }
         _ => v.clone(),
+    }
+}
+
+/// Why `url` is not an endpoint URL, if it is not: an http(s) scheme and a host, nothing after the
+/// path.
+fn endpoint_problem(url: &str) -> Option<String> {
+    let hint = "expected a form like http://127.0.0.1:5000 or https://ec2.eu-west-1.amazonaws.com";
+    let Ok(uri) = url.parse::<http::Uri>() else {
+        return Some(format!("{url:?} is not a URL; {hint}"));
+    };
+    let scheme_ok = matches!(uri.scheme_str(), Some("http" | "https"));
+    let host_ok = uri.host().is_some_and(|h| !h.is_empty());
+    if !scheme_ok || !host_ok {
+        Some(format!(
+            "{url:?} is not a URL with an http:// or https:// scheme and a host; {hint}"
+        ))
+    } else if uri.query().is_some() {
+        Some(format!(
+            "{url:?} has a query string, which an endpoint cannot have; {hint}"
+        ))
+    } else {
+        None
     }
 }
 
@@ -200,6 +233,10 @@ mod tests {
         assert_eq!(cfg.endpoints["ec2"], "http://127.0.0.1:5000");
         assert_eq!(cfg.max_retries, Some(5));
         assert!(cfg.skip_credentials_validation);
+        let short = parse(
+            json!({"endpoints": {"ec2": "https://x"}, "defaultTags": {"cost center": "R+D/42"}}),
+        );
+        assert!(short.is_ok(), "{short:?}");
     }
 
     #[test]
@@ -216,6 +253,36 @@ mod tests {
                 json!({"endpoints": {"ec2": "localhost"}}),
                 "endpoints.ec2",
                 "not a URL",
+            ),
+            (
+                json!({"endpoints": {"ec2": "http://a b:5000"}}),
+                "endpoints.ec2",
+                "not a URL",
+            ),
+            (
+                json!({"endpoints": {"s3": "ftp://127.0.0.1:5000"}}),
+                "endpoints.s3",
+                "http:// or https://",
+            ),
+            (
+                json!({"endpoints": {"s3": "http://127.0.0.1:5000/?x=1"}}),
+                "endpoints.s3",
+                "query string",
+            ),
+            (
+                json!({"defaultTags": {"owner;x": "me"}}),
+                "defaultTags.owner;x",
+                "_ . : / = + - @",
+            ),
+            (
+                json!({"defaultTags": {"ec2fleet:node": "x"}}),
+                "defaultTags.ec2fleet:node",
+                "the fleet's own",
+            ),
+            (
+                json!({"defaultTags": (0..48).map(|i| (format!("k{i}"), json!("v"))).collect::<serde_json::Map<_, _>>()}),
+                "defaultTags",
+                "51",
             ),
             (json!({"maxRetries": 99}), "maxRetries", "1..25"),
             (json!({"maxRetries": "many"}), "maxRetries", "invalid type"),

@@ -1,6 +1,6 @@
 //! Table tests of input checking: defaults, type errors and semantic failures.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::json;
 
@@ -17,6 +17,7 @@ fn run(news: serde_json::Value, unknown: &[&str]) -> Result<FleetArgs, Vec<Input
         previous_prefix: None,
         autonaming: Autonaming::Propose("web-1234567".into()),
         region: Some("us-east-1"),
+        default_tags: &BTreeMap::new(),
     })
 }
 
@@ -192,6 +193,7 @@ fn a_previous_prefix_is_kept() {
         previous_prefix: Some("kept-0000001"),
         autonaming: Autonaming::Propose("new-9999999".into()),
         region: None,
+        default_tags: &BTreeMap::new(),
     })
     .unwrap();
     assert_eq!(a.name_prefix.as_deref(), Some("kept-0000001"));

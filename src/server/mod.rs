@@ -53,14 +53,6 @@ impl Provider {
             cancel: watch::Sender::new(false),
         }
     }
-
-    async fn region(&self) -> Option<String> {
-        self.configured
-            .read()
-            .await
-            .as_ref()
-            .map(|c| c.region.clone())
-    }
 }
 
 fn failures(errors: Vec<InputError>) -> Vec<rpc::CheckFailure> {
@@ -268,7 +260,10 @@ impl rpc::resource_provider_server::ResourceProvider for Provider {
         check_type(&req.r#type, &req.urn)?;
         let news = decode_struct(req.news.as_ref());
         let olds = decode_struct(req.olds.as_ref());
-        let region = self.region().await;
+        let (region, default_tags) = match self.configured.read().await.as_ref() {
+            Some(c) => (Some(c.region.clone()), c.default_tags.clone()),
+            None => (None, BTreeMap::new()),
+        };
         let checked = resource::check(resource::CheckInput {
             news: &news,
             olds: &olds,
@@ -276,6 +271,7 @@ impl rpc::resource_provider_server::ResourceProvider for Provider {
             random_seed: &req.random_seed,
             autonaming: req.autonaming.as_ref(),
             region: region.as_deref(),
+            default_tags: &default_tags,
         });
         match checked {
             Ok(c) => {

@@ -1,7 +1,7 @@
 //! The Ec2Fleet resource's protocol glue: Check and the preview half of Create, converting between the
 //! engine's property values and the typed fleet structs.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::fleet::{self, naming::Autonaming, FleetOutputs, InputError};
 use crate::proto::pulumirpc::check_request::{autonaming_options::Mode, AutonamingOptions};
@@ -23,6 +23,8 @@ pub struct CheckInput<'a> {
     pub autonaming: Option<&'a AutonamingOptions>,
     /// The provider's region.
     pub region: Option<&'a str>,
+    /// The provider's defaultTags.
+    pub default_tags: &'a BTreeMap<String, String>,
 }
 
 /// The outcome of Check: the inputs with defaults and name filled in, and the security warnings.
@@ -51,6 +53,7 @@ pub fn check(req: CheckInput) -> Result<Checked, Vec<InputError>> {
         previous_prefix,
         autonaming: autonaming(req.autonaming, req.name, req.random_seed),
         region: req.region,
+        default_tags: req.default_tags,
     })?;
     let warnings = fleet::validate::warnings(&args);
     let filled = serde_json::to_value(&args)
