@@ -309,6 +309,7 @@ pub fn classify(code: Option<&str>, message: &str) -> ErrorClass {
         | "ResourceNotFoundException"
         | "ApplicationDoesNotExistException"
         | "DeploymentGroupDoesNotExistException"
+        | "DeploymentConfigDoesNotExistException"
         | "PipelineNotFoundException"
         | "ParameterNotFound" => ErrorClass::NotFound,
         "Throttling"

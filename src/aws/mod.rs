@@ -12,6 +12,9 @@ pub use wait::Waits;
 
 use crate::config::ProviderConfig;
 
+/// The one region whose ACM certificates CloudFront takes.
+pub const CLOUDFRONT_CERTIFICATE_REGION: &str = "us-east-1";
+
 /// Every AWS client the provider uses, sharing one configuration (region, credentials, retries).
 #[derive(Clone, Debug)]
 pub struct Clients {
@@ -45,6 +48,10 @@ pub struct Clients {
     pub logs: aws_sdk_cloudwatchlogs::Client,
     /// STS: credential validation.
     pub sts: aws_sdk_sts::Client,
+    /// ACM in the fleet's region: the load balancer's certificate (read only, in the preflight).
+    pub acm: aws_sdk_acm::Client,
+    /// ACM in us-east-1, where CloudFront's certificates live.
+    pub acm_cloudfront: aws_sdk_acm::Client,
     /// The credentials' account ID, asked for once (ARNs and bucket policies need it).
     account: std::sync::Arc<tokio::sync::OnceCell<String>>,
 }
@@ -128,6 +135,15 @@ impl Clients {
             ssm: client!(aws_sdk_ssm, "ssm", &shared, cfg),
             logs: client!(aws_sdk_cloudwatchlogs, "logs", &shared, cfg),
             sts: client!(aws_sdk_sts, "sts", &shared, cfg),
+            acm: client!(aws_sdk_acm, "acm", &shared, cfg),
+            acm_cloudfront: {
+                let mut b = aws_sdk_acm::config::Builder::from(&shared)
+                    .region(Region::new(CLOUDFRONT_CERTIFICATE_REGION));
+                if let Some(url) = cfg.endpoints.get("acm") {
+                    b = b.endpoint_url(url);
+                }
+                aws_sdk_acm::Client::from_conf(b.build())
+            },
             account: Default::default(),
         }
     }

@@ -12,6 +12,7 @@ pub mod naming;
 pub mod nodes;
 pub mod outputs;
 pub mod plan;
+pub mod preflight;
 pub mod ready;
 pub mod refresh;
 pub mod retag;
@@ -153,6 +154,8 @@ pub struct CheckRequest<'a> {
     pub autonaming: naming::Autonaming,
     /// The provider's region.
     pub region: Option<&'a str>,
+    /// The provider's defaultTags.
+    pub default_tags: &'a BTreeMap<String, String>,
 }
 
 /// Parses and validates the inputs, filling defaults and the name prefix; returns every failure found.
@@ -174,6 +177,7 @@ pub fn check(req: CheckRequest) -> Result<FleetArgs, Vec<InputError>> {
         &validate::Context {
             region: req.region,
             unknown: &req.unknown,
+            default_tags: req.default_tags,
         },
     ));
     if errors.is_empty() {

@@ -107,6 +107,26 @@ struct Before<'a> {
     args: Option<&'a FleetArgs>,
 }
 
+/// Asks AWS, read-only, what Check cannot know; every problem found stops the operation before
+/// anything is made or changed.
+async fn preflight(op: &Op, args: &FleetArgs, prefix: &str) -> Result<(), Status> {
+    let problems = fleet::preflight::check(&op.aws, args)
+        .await
+        .map_err(|e| status(&e, format!("checking fleet {prefix}'s inputs with AWS")))?;
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let lines: Vec<String> = problems
+        .iter()
+        .map(|p| format!("  {}: {}", p.property, p.reason))
+        .collect();
+    Err(Status::failed_precondition(format!(
+        "fleet {prefix}: AWS does not have what {} input(s) name, so nothing was made or changed:\n{}",
+        problems.len(),
+        lines.join("\n")
+    )))
+}
+
 impl Provider {
     /// The configured defaultTags (none before Configure).
     async fn default_tags(&self) -> BTreeMap<String, String> {
@@ -148,6 +168,7 @@ impl Provider {
         secret: Option<&str>,
     ) -> Result<Records, Status> {
         let prefix = prefix_of(args)?;
+        preflight(op, args, &prefix).await?;
         let mut fleet = op.fleet(args, &prefix, secret);
         if let Some(old) = before.args {
             fleet = fleet.updating_from(old);

@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT / "tests" / "emulator"))
 from ec2fleet_emulator.control_client import Control  # noqa: E402
 from ec2fleet_emulator.server import Emulator  # noqa: E402
 
-SERVICES = ["autoscaling", "cloudfront", "cloudtrail", "codedeploy", "codepipeline", "ec2", "elbv2", "events",
+SERVICES = ["acm", "autoscaling", "cloudfront", "cloudtrail", "codedeploy", "codepipeline", "ec2", "elbv2", "events",
             "iam", "logs", "route53", "s3", "ssm", "sts"]
 LATENCY = {"latency": {"default": {"median_ms": 20, "p99_ms": 150},
                        "ec2:RunInstances": {"median_ms": 400, "p99_ms": 1500},

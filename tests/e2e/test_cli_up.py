@@ -6,7 +6,7 @@ import yaml
 
 from conftest import Pulumi
 
-SERVICES = ["autoscaling", "cloudfront", "cloudtrail", "codedeploy", "codepipeline", "ec2", "elbv2", "events",
+SERVICES = ["acm", "autoscaling", "cloudfront", "cloudtrail", "codedeploy", "codepipeline", "ec2", "elbv2", "events",
             "iam", "logs", "route53", "s3", "ssm", "sts"]
 
 

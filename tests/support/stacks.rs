@@ -559,15 +559,29 @@ pub async fn fleet_with_certificate(
     (f, cert)
 }
 
-/// An issued ACM certificate for `domain` in `account` (the provider has no ACM client); its ARN.
+/// An issued ACM certificate for `domain` in `account`, in us-east-1; its ARN.
 pub fn certificate(account: &str, domain: &str) -> String {
-    let issued = super::emulator().aws_json(
+    let arn = pending_certificate(account, domain, &[]);
+    super::emulator().control_post(
+        "/acm/validate",
+        serde_json::json!({"account": account, "region": "us-east-1", "arn": arn}),
+    );
+    arn
+}
+
+/// A requested certificate for `domain` (and `more` names) whose validation is not done yet.
+pub fn pending_certificate(account: &str, domain: &str, more: &[&str]) -> String {
+    let mut request = serde_json::json!({"DomainName": domain, "ValidationMethod": "DNS"});
+    if !more.is_empty() {
+        request["SubjectAlternativeNames"] = serde_json::json!(more);
+    }
+    let requested = super::emulator().aws_json(
         account,
         "acm",
         "CertificateManager.RequestCertificate",
-        serde_json::json!({ "DomainName": domain }),
+        request,
     );
-    issued["CertificateArn"]
+    requested["CertificateArn"]
         .as_str()
         .expect("a certificate ARN")
         .to_string()

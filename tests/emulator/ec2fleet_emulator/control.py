@@ -7,6 +7,7 @@ GET    /_ec2fleet/calls?service=&operation=&account=&mutating=true|false&since=N
 DELETE /_ec2fleet/calls                  -> clear the call log
 GET    /_ec2fleet/clock                  -> {"now":..., "offset":...}
 POST   /_ec2fleet/clock/advance          -> body {"seconds": N}: readiness clock jumps ahead
+POST   /_ec2fleet/acm/validate           -> body {"account", "region", "arn"}: the certificate is ISSUED
 POST   /_ec2fleet/reset                  -> reset moto, our stores and the call log
 GET    /_ec2fleet/leaks?account=&region= -> leak report (same as python -m ec2fleet_emulator.leaks)
 """
@@ -66,6 +67,10 @@ def handle(mw, environ, start_response):
         with STATE.lock:
             STATE.clock_offset += float(data.get("seconds", 0))
         return _json(start_response, 200, {"now": STATE.now(), "offset": STATE.clock_offset})
+    if path == "/acm/validate" and method == "POST":
+        from .ext import acm
+        found = acm.validate(data.get("account"), data.get("region", "us-east-1"), data.get("arn"))
+        return _json(start_response, 200 if found else 404, {"issued": found})
     if path == "/reset" and method == "POST":
         reset_all()
         return _json(start_response, 200, {"reset": True})

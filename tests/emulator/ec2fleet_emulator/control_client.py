@@ -30,6 +30,9 @@ class Control:
     def advance(self, seconds):
         return self._req("POST", "/clock/advance", {"seconds": seconds})
 
+    def validate_certificate(self, account, arn, region="us-east-1"):
+        return self._req("POST", "/acm/validate", {"account": account, "region": region, "arn": arn})
+
     def reset(self):
         return self._req("POST", "/reset", {})
 

@@ -275,3 +275,13 @@ def test_launches_that_fail_later_are_failed_activities_until_fixed(aws):
     asg.update_auto_scaling_group(AutoScalingGroupName="g", LaunchTemplate={"LaunchTemplateName": "ops-lt", "Version": "3"})
     assert count() == 2
     assert [a["StatusCode"] for a in activities()] == ["Successful", "Failed", "Failed", "Successful"]
+
+
+# --- ACM: validation ---------------------------------------------------------
+def test_a_requested_certificate_is_pending_until_validated(aws, control):
+    acm = aws("acm")
+    arn = acm.request_certificate(DomainName="www.example.com", ValidationMethod="DNS")["CertificateArn"]
+    status = lambda: acm.describe_certificate(CertificateArn=arn)["Certificate"]["Status"]  # noqa: E731
+    assert status() == "PENDING_VALIDATION"
+    control.validate_certificate(aws.account, arn)
+    assert status() == "ISSUED"

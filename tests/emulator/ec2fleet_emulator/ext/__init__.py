@@ -66,5 +66,5 @@ class Reply:
 def load_all():
     """Import every extension module so their hooks register (idempotent)."""
     from . import cloudfront, cloudtrail, codedeploy, codepipeline, autoscaling, ec2, s3, s3_xml, elbv2, zones  # noqa: F401
-    from . import route53  # noqa: F401
+    from . import acm, route53  # noqa: F401
     from .. import strict, readiness  # noqa: F401
