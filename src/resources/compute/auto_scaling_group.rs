@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use aws_sdk_autoscaling::types::{
-    AutoScalingGroup as AwsAutoScalingGroup, LaunchTemplateSpecification, LifecycleState, Tag,
+    AutoScalingGroup as AwsAutoScalingGroup, LaunchTemplateSpecification, LifecycleState,
+    ScalingActivityStatusCode, Tag,
 };
 use serde::{Deserialize, Serialize};
 
@@ -257,7 +258,9 @@ impl Reconciler for AutoScalingGroup {
     }
 }
 
-/// Waits until at least `want` of the group's instances are InService.
+/// Waits until at least `want` of the group's instances are InService. While too few are, a
+/// group whose latest launch failed (an AMI, key pair or instance type AWS cannot launch) fails
+/// the wait at once with Auto Scaling's reason, instead of waiting out the deadline.
 pub async fn wait_in_service(
     cx: &Ctx<'_>,
     state: &AutoScalingGroupState,
@@ -278,9 +281,40 @@ pub async fn wait_in_service(
                         .count()
                 })
                 .unwrap_or_default();
-            Ok((in_service >= want).then_some(()))
+            if in_service >= want {
+                return Ok(Some(()));
+            }
+            match failed_launch(cx, &state.name).await? {
+                Some(reason) => Err(Error::Failed {
+                    service: "autoscaling",
+                    operation: "DescribeScalingActivities",
+                    reason: format!("Auto Scaling group {} cannot launch instances ({in_service} of {want} in service): {reason}", state.name),
+                }),
+                None => Ok(None),
+            }
         })
         .await
+}
+
+/// AWS's reason when the group's latest scaling activity is a failed one.
+async fn failed_launch(cx: &Ctx<'_>, group: &str) -> Result<Option<String>, Error> {
+    let out = cx
+        .aws
+        .autoscaling
+        .describe_scaling_activities()
+        .auto_scaling_group_name(group)
+        .max_records(1)
+        .send()
+        .await
+        .map_err(on("autoscaling", "DescribeScalingActivities"))?;
+    Ok(out
+        .activities()
+        .first()
+        .filter(|a| a.status_code() == Some(&ScalingActivityStatusCode::Failed))
+        .map(|a| {
+            let message = a.status_message().unwrap_or("no reason given");
+            format!("{message} ({})", a.description().unwrap_or("a launch"))
+        }))
 }
 
 #[cfg(test)]
