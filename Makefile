@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 PROVIDER := $(CARGO_TARGET_DIR)/debug/pulumi-resource-ec2fleet
 PULUMI_BIN = $(shell scripts/bootstrap.sh)
 
-.PHONY: setup build schema unit test lint demo install pulumi bench emulator
+.PHONY: setup build schema unit test lint demo install pulumi bench emulator fuzz
 
 setup: ## install protoc, the venv and the Pulumi CLI (idempotent)
 	scripts/setup.sh
@@ -39,6 +39,9 @@ demo: setup build ## `pulumi up` of the example fleet with the real CLI against 
 install: ## release build, installed into the Pulumi plugin cache
 	cargo build --release
 	$(PULUMI_BIN)/pulumi plugin install resource ec2fleet $$(grep -m1 '^version' Cargo.toml | cut -d'"' -f2) --file $(CARGO_TARGET_DIR)/release/pulumi-resource-ec2fleet
+
+fuzz: ## a million arbitrary values through Check, CheckConfig, Diff and DiffConfig (release build)
+	EC2FLEET_FUZZ_CASES=$${EC2FLEET_FUZZ_CASES:-1000000} cargo test --release --test fuzz -- --nocapture
 
 bench: setup ## release build; start-up time, idle memory, fleet create/delete time and AWS calls
 	cargo build --release

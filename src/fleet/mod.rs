@@ -204,9 +204,40 @@ pub fn origin_secret(cdn: bool, recorded: Option<String>) -> Result<Option<Strin
 pub fn parse<T: serde::de::DeserializeOwned>(json: serde_json::Value) -> Result<T, InputError> {
     // The path names the offending property, unknown fields included.
     serde_path_to_error::deserialize(json).map_err(|e| InputError {
-        property: e.path().to_string(),
+        property: property_path(e.path()),
         reason: e.inner().to_string(),
     })
+}
+
+/// A property path as Pulumi writes one: `cdn.aliases[0]`, with a key that is not a plain name
+/// (empty, or holding `.`, `[`, `]`, `"` or spaces) as `["key"]`.
+fn property_path(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for seg in path.iter() {
+        match seg {
+            Segment::Seq { index } => out.push_str(&format!("[{index}]")),
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                let plain = !key.is_empty()
+                    && !key.contains(|c: char| {
+                        ".[]\"".contains(c) || c.is_whitespace() || c.is_control()
+                    });
+                match (plain, out.is_empty()) {
+                    (true, true) => out.push_str(key),
+                    (true, false) => out.push_str(&format!(".{key}")),
+                    (false, _) => {
+                        out.push_str(&format!("[{}]", serde_json::Value::from(key.as_str())))
+                    }
+                }
+            }
+            Segment::Unknown => out.push_str("[?]"),
+        }
+    }
+    if out.is_empty() {
+        "(the inputs)".to_string()
+    } else {
+        out
+    }
 }
 
 #[cfg(test)]

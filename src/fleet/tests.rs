@@ -254,3 +254,14 @@ fn a_dns_record_pointing_at_the_cdn_must_be_one_of_its_aliases() {
         failures(json!({"dns": {"hostedZoneId": "Z0123456789ABC", "zoneName": "example.com"}}));
     assert!(apex.iter().any(|(p, _)| p == "dns.zoneName"), "{apex:?}");
 }
+
+#[test]
+fn a_type_error_names_its_property_even_for_odd_keys() {
+    let named = |news: serde_json::Value| failures(news)[0].0.clone();
+    assert_eq!(named(json!({"": 1})), "[\"\"]");
+    assert_eq!(named(json!({"tags": {"a b": 5}})), "tags[\"a b\"]");
+    assert_eq!(
+        named(json!({"scheduledActions": [{"name": 1}]})),
+        "scheduledActions[0].name"
+    );
+}
