@@ -285,7 +285,7 @@ async fn hosted_zone(aws: &Clients, args: &FleetArgs) -> Found {
         .send()
         .await
         .map_err(on("route53", "GetHostedZone"));
-    let zone = match out {
+    let (zone, vpcs) = match out {
         Err(e) if missing(&e, &["InvalidInput"]) => {
             return Ok(vec![problem(
                 "dns.hostedZoneId",
@@ -293,7 +293,7 @@ async fn hosted_zone(aws: &Clients, args: &FleetArgs) -> Found {
             )]);
         }
         Err(e) => return Err(e),
-        Ok(out) => out.hosted_zone,
+        Ok(out) => (out.hosted_zone, out.vpcs.unwrap_or_default()),
     };
     let Some(zone) = zone else {
         return Ok(vec![problem(
@@ -302,7 +302,8 @@ async fn hosted_zone(aws: &Clients, args: &FleetArgs) -> Found {
         )]);
     };
     let mut found = Vec::new();
-    if zone.config().is_some_and(|c| c.private_zone()) {
+    // Route 53 may leave Config out; a zone associated with VPCs is private either way.
+    if zone.config().is_some_and(|c| c.private_zone()) || !vpcs.is_empty() {
         found.push(problem("dns.hostedZoneId", format!("{id} is a private zone, which only answers inside its VPCs; use the public zone for {}", zone.name())));
     }
     found.extend(zone_name_problem(dns, zone.name()));

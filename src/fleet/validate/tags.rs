@@ -39,17 +39,23 @@ pub fn tag_problems(at: &str, key: &str, value: &str) -> Vec<(String, String)> {
         out.push((p.clone(), format!("keys starting with ec2fleet: are the fleet's own ({TAG_FLEET}, {TAG_NODE}), by which it finds its objects; choose another key")));
     }
     if let Some(c) = key.chars().find(|c| !tag_char(*c)) {
-        out.push((p.clone(), format!("the key holds {c:?}; tags may hold letters, digits, spaces and _ . : / = + - @ (IAM, Auto Scaling and CodeDeploy refuse others)")));
+        out.push((p.clone(), format!("the key holds {c:?}; tags may hold letters, digits, spaces and _ . : / = + - @ (IAM, Elastic Load Balancing, CloudWatch Logs and CloudFront refuse others)")));
     }
     let values = value.chars().count();
-    if values > MAX_VALUE {
+    if values == 0 {
+        out.push((
+            p.clone(),
+            "the value is empty, which CloudTrail refuses on the fleet's trail; give a value"
+                .into(),
+        ));
+    } else if values > MAX_VALUE {
         out.push((
             p.clone(),
             format!("the value has {values} characters; tag values have at most {MAX_VALUE}"),
         ));
     }
     if let Some(c) = value.chars().find(|c| !tag_char(*c)) {
-        out.push((p, format!("the value holds {c:?}; tags may hold letters, digits, spaces and _ . : / = + - @ (IAM, Auto Scaling and CodeDeploy refuse others)")));
+        out.push((p, format!("the value holds {c:?}; tags may hold letters, digits, spaces and _ . : / = + - @ (IAM, Elastic Load Balancing, CloudWatch Logs and CloudFront refuse others)")));
     }
     out
 }

@@ -70,6 +70,11 @@ fn strings_that_reach_tags_scripts_names_and_policies() {
             "reserved by AWS",
         ),
         (
+            json!({"tags": {"team": ""}}),
+            "tags.team",
+            "CloudTrail refuses",
+        ),
+        (
             json!({"tags": {"k": "é".repeat(257)}}),
             "tags.k",
             "257 characters",

@@ -296,7 +296,8 @@ pub async fn wait_in_service(
         .await
 }
 
-/// AWS's reason when the group's latest scaling activity is a failed one.
+/// AWS's reason when the group's latest scaling activity is a failed (or cancelled) launch. AWS
+/// lists activities in progress first, so a launch under way is never mistaken for a failure.
 async fn failed_launch(cx: &Ctx<'_>, group: &str) -> Result<Option<String>, Error> {
     let out = cx
         .aws
@@ -310,7 +311,12 @@ async fn failed_launch(cx: &Ctx<'_>, group: &str) -> Result<Option<String>, Erro
     Ok(out
         .activities()
         .first()
-        .filter(|a| a.status_code() == Some(&ScalingActivityStatusCode::Failed))
+        .filter(|a| {
+            matches!(
+                a.status_code(),
+                Some(ScalingActivityStatusCode::Failed | ScalingActivityStatusCode::Cancelled)
+            )
+        })
         .map(|a| {
             let message = a.status_message().unwrap_or("no reason given");
             format!("{message} ({})", a.description().unwrap_or("a launch"))
