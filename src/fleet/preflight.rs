@@ -38,9 +38,19 @@ pub async fn check(aws: &Clients, args: &FleetArgs) -> Result<Vec<InputError>, E
     Ok(out)
 }
 
-/// Whether a failed call says the thing asked about does not exist.
-fn missing(e: &Error, codes: &[&str]) -> bool {
-    e.class() == ErrorClass::NotFound || e.code().is_some_and(|c| codes.contains(&c))
+/// The answer, or `None` when the call says the thing asked about does not exist (AWS's not-found
+/// codes, and the service's own `codes` for an ID it cannot even parse).
+fn present<T>(r: Result<T, Error>, codes: &[&str]) -> Result<Option<T>, Error> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(e)
+            if e.class() == ErrorClass::NotFound
+                || e.code().is_some_and(|c| codes.contains(&c)) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// The instance type exists, and the AMI (when given) exists and is built for an architecture
@@ -54,15 +64,14 @@ async fn image(aws: &Clients, args: &FleetArgs) -> Found {
         .send()
         .await
         .map_err(on("ec2", "DescribeInstanceTypes"));
-    let archs: Vec<String> = match types {
-        Err(e) if missing(&e, &["InvalidInstanceType"]) => {
+    let archs: Vec<String> = match present(types, &["InvalidInstanceType"])? {
+        None => {
             return Ok(vec![problem(
                 "instanceType",
                 format!("{t} is not an instance type EC2 offers in {}", aws.region),
             )]);
         }
-        Err(e) => return Err(e),
-        Ok(out) => out
+        Some(out) => out
             .instance_types()
             .first()
             .and_then(|i| i.processor_info())
@@ -84,11 +93,11 @@ async fn image(aws: &Clients, args: &FleetArgs) -> Found {
         .send()
         .await
         .map_err(on("ec2", "DescribeImages"));
-    let found = match images {
-        Err(e) if missing(&e, &["InvalidAMIID.Malformed", "InvalidAMIID.Unavailable"]) => None,
-        Err(e) => return Err(e),
-        Ok(out) => out.images().first().cloned(),
-    };
+    let found = present(
+        images,
+        &["InvalidAMIID.Malformed", "InvalidAMIID.Unavailable"],
+    )?
+    .and_then(|out| out.images().first().cloned());
     let Some(img) = found else {
         return Ok(vec![problem("ami", format!("{ami} does not exist in {} (or is not shared with this account); AMI IDs differ per region", aws.region))]);
     };
@@ -113,10 +122,9 @@ async fn key_pair(aws: &Clients, args: &FleetArgs) -> Found {
         .send()
         .await
         .map_err(on("ec2", "DescribeKeyPairs"));
-    match out {
-        Err(e) if missing(&e, &[]) => Ok(vec![problem("keyName", format!("no key pair {k:?} in {}; create or import it there, or leave keyName unset and use SSM Session Manager", aws.region))]),
-        Err(e) => Err(e),
-        Ok(_) => Ok(Vec::new()),
+    match present(out, &[])? {
+        None => Ok(vec![problem("keyName", format!("no key pair {k:?} in {}; create or import it there, or leave keyName unset and use SSM Session Manager", aws.region))]),
+        Some(_) => Ok(Vec::new()),
     }
 }
 
@@ -174,10 +182,9 @@ async fn deployment_config(aws: &Clients, args: &FleetArgs) -> Found {
         .send()
         .await
         .map_err(on("codedeploy", "GetDeploymentConfig"));
-    match out {
-        Err(e) if missing(&e, &[]) => Ok(vec![problem("deploymentConfig", format!("no deployment configuration {name:?} in {}; use one of CodeDeploy's (CodeDeployDefault.HalfAtATime, .OneAtATime, .AllAtOnce) or create it first", aws.region))]),
-        Err(e) => Err(e),
-        Ok(_) => Ok(Vec::new()),
+    match present(out, &[])? {
+        None => Ok(vec![problem("deploymentConfig", format!("no deployment configuration {name:?} in {}; use one of CodeDeploy's (CodeDeployDefault.HalfAtATime, .OneAtATime, .AllAtOnce) or create it first", aws.region))]),
+        Some(_) => Ok(Vec::new()),
     }
 }
 
@@ -220,17 +227,7 @@ async fn certificate(
         .send()
         .await
         .map_err(on("acm", "DescribeCertificate"));
-    let cert = match out {
-        Err(e) if missing(&e, &["InvalidArnException"]) => {
-            return Ok(vec![problem(
-                property,
-                format!("no certificate {arn} in ACM; request or import it first"),
-            )]);
-        }
-        Err(e) => return Err(e),
-        Ok(out) => out.certificate,
-    };
-    let Some(cert) = cert else {
+    let Some(cert) = present(out, &["InvalidArnException"])?.and_then(|o| o.certificate) else {
         return Ok(vec![problem(
             property,
             format!("no certificate {arn} in ACM; request or import it first"),
@@ -285,17 +282,9 @@ async fn hosted_zone(aws: &Clients, args: &FleetArgs) -> Found {
         .send()
         .await
         .map_err(on("route53", "GetHostedZone"));
-    let (zone, vpcs) = match out {
-        Err(e) if missing(&e, &["InvalidInput"]) => {
-            return Ok(vec![problem(
-                "dns.hostedZoneId",
-                format!("no hosted zone {id} in this account"),
-            )]);
-        }
-        Err(e) => return Err(e),
-        Ok(out) => (out.hosted_zone, out.vpcs.unwrap_or_default()),
-    };
-    let Some(zone) = zone else {
+    let found = present(out, &["InvalidInput"])?
+        .and_then(|o| o.hosted_zone.map(|z| (z, o.vpcs.unwrap_or_default())));
+    let Some((zone, vpcs)) = found else {
         return Ok(vec![problem(
             "dns.hostedZoneId",
             format!("no hosted zone {id} in this account"),
