@@ -125,6 +125,51 @@ async fn an_image_for_another_architecture_is_refused_and_good_inputs_pass() {
 }
 
 #[tokio::test]
+async fn a_disabled_image_is_refused() {
+    let f = support::Fleet::new("web-pf7e8f9", serde_json::json!({})).await;
+    let images = f.aws.ec2.describe_images().send().await.unwrap();
+    let x86 = images
+        .images()
+        .iter()
+        .find(|i| i.architecture().map(|a| a.as_str()) == Some("x86_64"))
+        .unwrap();
+    let source = x86.image_id().unwrap();
+    let copy = f
+        .aws
+        .ec2
+        .copy_image()
+        .name("web-disabled")
+        .source_image_id(source)
+        .source_region(&f.aws.region)
+        .send()
+        .await
+        .unwrap();
+    let image = copy.image_id().unwrap().to_string();
+    f.aws
+        .ec2
+        .disable_image()
+        .image_id(&image)
+        .send()
+        .await
+        .unwrap();
+    let with =
+        support::Fleet::in_account(&f.account, "web-pf7e8f9", serde_json::json!({"ami": image}))
+            .await;
+    let found = preflight::check(&with.aws, &with.args).await.unwrap();
+    assert!(
+        about(&found, "ami").contains("is disabled, and EC2 launches only available images"),
+        "{found:?}"
+    );
+    f.aws
+        .ec2
+        .deregister_image()
+        .image_id(&image)
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
 async fn a_create_through_grpc_fails_before_making_anything() {
     let account = support::fresh_account();
     let mut p = start_plugin(&[]).await;

@@ -4,7 +4,7 @@
 //! issued and cover the aliases, and the hosted zone exists, is public and is the one named. The
 //! questions go out together, each service asked once, and every problem found is reported at once.
 
-use aws_sdk_ec2::types::{Filter, InstanceType, LocationType};
+use aws_sdk_ec2::types::{Filter, ImageState, InstanceType, LocationType};
 
 use super::args::{Dns, FleetArgs};
 use super::InputError;
@@ -53,8 +53,8 @@ fn present<T>(r: Result<T, Error>, codes: &[&str]) -> Result<Option<T>, Error> {
     }
 }
 
-/// The instance type exists, and the AMI (when given) exists and is built for an architecture
-/// the type runs.
+/// The instance type exists, and the AMI (when given) exists, is available and is built for an
+/// architecture the type runs.
 async fn image(aws: &Clients, args: &FleetArgs) -> Found {
     let t = &args.instance_type;
     let types = aws
@@ -101,6 +101,10 @@ async fn image(aws: &Clients, args: &FleetArgs) -> Found {
     let Some(img) = found else {
         return Ok(vec![problem("ami", format!("{ami} does not exist in {} (or is not shared with this account); AMI IDs differ per region", aws.region))]);
     };
+    if img.state() != Some(&ImageState::Available) {
+        let state = img.state().map(|s| s.as_str()).unwrap_or("unknown");
+        return Ok(vec![problem("ami", format!("{ami} is {state}, and EC2 launches only available images; enable it (EnableImage) or choose another"))]);
+    }
     let arch = img
         .architecture()
         .map(|a| a.as_str().to_string())

@@ -3,11 +3,16 @@
 //! service and registered targets healthy; each is checked where it matters (nothing else waits for
 //! them, so the rest of the graph never did).
 
+use std::time::{Duration, SystemTime};
+
+use aws_smithy_types::DateTime;
+
 use super::nodes::{Node, Records};
 use super::FleetCtx;
 use crate::aws::Error;
 use crate::resources::compute::{auto_scaling_group, instance_refresh};
-use crate::resources::lb::{load_balancer, target_group};
+use crate::resources::lb::load_balancer;
+use crate::resources::lb::target_group::{self, TargetGroupState};
 
 /// Waits for the load balancer, the instances and the targets, all bounded by the request's
 /// deadline. A failure names the node whose wait failed.
@@ -22,6 +27,7 @@ pub async fn wait(fleet: &FleetCtx<'_>, r: &Records) -> Result<(), (Node, Error)
         .need(Node::LaunchTemplate)
         .map_err(at(Node::LaunchTemplate))?;
     let want = fleet.desired_capacity() as usize;
+    let since = DateTime::from(SystemTime::now());
     let instances = async {
         let cx = fleet.cx(Node::AutoScalingGroup);
         let warmup = fleet.args.health_check.time_to_healthy();
@@ -31,7 +37,7 @@ pub async fn wait(fleet: &FleetCtx<'_>, r: &Records) -> Result<(), (Node, Error)
         auto_scaling_group::wait_in_service(&cx, &group, want)
             .await
             .map_err(at(Node::AutoScalingGroup))?;
-        target_group::wait_healthy(&fleet.cx(Node::TargetGroup), &tg, want)
+        serving(fleet, &group.name, &tg, want, since)
             .await
             .map_err(at(Node::TargetGroup))
     };
@@ -42,4 +48,46 @@ pub async fn wait(fleet: &FleetCtx<'_>, r: &Records) -> Result<(), (Node, Error)
     };
     tokio::try_join!(active, instances)?;
     Ok(())
+}
+
+/// Waits until at least `want` targets pass the health check (each needs `healthyThreshold` checks
+/// after the instance boots and the app answers). While some fail it, Auto Scaling's replacing an
+/// instance for that since `since` fails the wait at once with the targets' reasons: the grace
+/// period is over and the app does not answer, so waiting longer would only repeat it.
+async fn serving(
+    fleet: &FleetCtx<'_>,
+    group: &str,
+    tg: &TargetGroupState,
+    want: usize,
+    since: DateTime,
+) -> Result<(), Error> {
+    let cx = fleet.cx(Node::TargetGroup);
+    let what = format!("{want} healthy target(s) in target group {}", tg.name);
+    cx.waits
+        .until(&what, Duration::from_secs(10), || async {
+            let health = target_group::health(&cx, tg).await?;
+            if health.healthy >= want {
+                return Ok(Some(()));
+            }
+            if health.unhealthy.is_empty() {
+                return Ok(None);
+            }
+            let replaced = auto_scaling_group::replaced_unhealthy(&cx, group, since).await?;
+            if replaced.is_empty() {
+                return Ok(None);
+            }
+            Err(Error::Failed {
+                service: "elbv2",
+                operation: "DescribeTargetHealth",
+                reason: format!(
+                    "the load balancer's health checks fail ({} of {want} healthy; Auto Scaling replaced {} for it): {}. Check that the app answers healthCheck.path ({}) on appPort with a code in {}",
+                    health.healthy,
+                    replaced.join(", "),
+                    health.unhealthy.join("; "),
+                    fleet.args.health_check.path,
+                    target_group::HEALTHY_CODES
+                ),
+            })
+        })
+        .await
 }

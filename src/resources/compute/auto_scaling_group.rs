@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use aws_smithy_types::DateTime;
+
 use aws_sdk_autoscaling::types::{
     AutoScalingGroup as AwsAutoScalingGroup, LaunchTemplateSpecification, LifecycleState,
     ScalingActivityStatusCode, Tag,
@@ -322,6 +324,40 @@ async fn failed_launch(cx: &Ctx<'_>, group: &str) -> Result<Option<String>, Erro
             format!("{message} ({})", a.description().unwrap_or("a launch"))
         }))
 }
+
+/// The instances Auto Scaling took out of service at or after `since` because the load balancer's
+/// health checks failed them once the grace period was over: AWS's own verdict that they do not
+/// serve (the activity's cause ends "in response to an ELB system health check failure.").
+pub async fn replaced_unhealthy(
+    cx: &Ctx<'_>,
+    group: &str,
+    since: DateTime,
+) -> Result<Vec<String>, Error> {
+    let out = cx
+        .aws
+        .autoscaling
+        .describe_scaling_activities()
+        .auto_scaling_group_name(group)
+        .max_records(20)
+        .send()
+        .await
+        .map_err(on("autoscaling", "DescribeScalingActivities"))?;
+    Ok(out
+        .activities()
+        .iter()
+        .take_while(|a| a.start_time().is_some_and(|t| t.secs() >= since.secs()))
+        .filter(|a| a.cause().is_some_and(|c| c.contains(ELB_HEALTH_FAILURE)))
+        .map(|a| {
+            let d = a.description().unwrap_or_default();
+            d.strip_prefix("Terminating EC2 instance: ")
+                .unwrap_or(d)
+                .to_string()
+        })
+        .collect())
+}
+
+/// How Auto Scaling words the cause of replacing an instance the load balancer found unhealthy.
+const ELB_HEALTH_FAILURE: &str = "in response to an ELB system health check failure";
 
 #[cfg(test)]
 mod tests {

@@ -1,12 +1,10 @@
 //! The target group: HTTP to the app port, the fleet's health check, and a short deregistration delay so
 //! deployments do not wait minutes per instance.
 
-use std::time::Duration;
-
 use aws_sdk_elasticloadbalancingv2::operation::describe_target_groups::builders::DescribeTargetGroupsFluentBuilder;
 use aws_sdk_elasticloadbalancingv2::types::{
     Matcher, ProtocolEnum, TargetGroup as AwsTargetGroup, TargetGroupAttribute,
-    TargetHealthStateEnum, TargetTypeEnum,
+    TargetHealthDescription, TargetHealthStateEnum, TargetTypeEnum,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -19,6 +17,9 @@ use crate::resources::network::vpc::VpcState;
 
 /// The attribute holding the deregistration delay.
 const DEREGISTRATION_DELAY: &str = "deregistration_delay.timeout_seconds";
+
+/// The HTTP codes a health check accepts (any success or redirect).
+pub const HEALTHY_CODES: &str = "200-399";
 
 /// The fleet's target group (see the module docs).
 pub struct TargetGroup;
@@ -227,7 +228,7 @@ impl Reconciler for TargetGroup {
                     .health_check_timeout_seconds(hc.timeout_seconds as i32)
                     .healthy_threshold_count(hc.healthy_threshold as i32)
                     .unhealthy_threshold_count(hc.unhealthy_threshold as i32)
-                    .matcher(Matcher::builder().http_code("200-399").build())
+                    .matcher(Matcher::builder().http_code(HEALTHY_CODES).build())
                     .set_tags(Some(tags))
                     .send()
                     .await
@@ -295,33 +296,113 @@ impl Reconciler for TargetGroup {
     }
 }
 
-/// Waits until at least `want` targets pass the health check (each needs `healthyThreshold` checks
-/// after the instance boots and the app answers).
-pub async fn wait_healthy(
-    cx: &Ctx<'_>,
-    state: &TargetGroupState,
-    want: usize,
-) -> Result<(), Error> {
-    let what = format!("{want} healthy target(s) in target group {}", state.name);
-    cx.waits
-        .until(&what, Duration::from_secs(10), || async {
-            let out = cx
-                .aws
-                .elbv2
-                .describe_target_health()
-                .target_group_arn(&state.arn)
-                .send()
-                .await
-                .map_err(on("elbv2", "DescribeTargetHealth"))?;
-            let healthy = out
-                .target_health_descriptions()
-                .iter()
-                .filter(|d| {
-                    d.target_health().and_then(|h| h.state())
-                        == Some(&TargetHealthStateEnum::Healthy)
-                })
-                .count();
-            Ok((healthy >= want).then_some(()))
-        })
+/// What the target group says of its targets: how many are healthy, and AWS's reasons for the
+/// unhealthy ones, each reason once with how many targets give it.
+#[derive(Debug, Default, PartialEq)]
+pub struct Health {
+    /// Targets in the healthy state.
+    pub healthy: usize,
+    /// "2 target(s): Health checks failed with these codes: [404] (Target.ResponseCodeMismatch)".
+    pub unhealthy: Vec<String>,
+}
+
+/// Reads the targets' health (one DescribeTargetHealth call).
+pub async fn health(cx: &Ctx<'_>, state: &TargetGroupState) -> Result<Health, Error> {
+    let out = cx
+        .aws
+        .elbv2
+        .describe_target_health()
+        .target_group_arn(&state.arn)
+        .send()
         .await
+        .map_err(on("elbv2", "DescribeTargetHealth"))?;
+    Ok(Health::of(out.target_health_descriptions()))
+}
+
+impl Health {
+    fn of(targets: &[TargetHealthDescription]) -> Self {
+        let mut health = Health::default();
+        let mut reasons: Vec<(String, usize)> = Vec::new();
+        for h in targets.iter().filter_map(|d| d.target_health()) {
+            match h.state() {
+                Some(TargetHealthStateEnum::Healthy) => health.healthy += 1,
+                Some(TargetHealthStateEnum::Unhealthy) => {
+                    let reason = format!(
+                        "{} ({})",
+                        h.description().unwrap_or("no description"),
+                        h.reason().map(|r| r.as_str()).unwrap_or("no reason code")
+                    );
+                    match reasons.iter_mut().find(|(r, _)| *r == reason) {
+                        Some((_, n)) => *n += 1,
+                        None => reasons.push((reason, 1)),
+                    }
+                }
+                _ => {}
+            }
+        }
+        health.unhealthy = reasons
+            .into_iter()
+            .map(|(reason, n)| format!("{n} target(s): {reason}"))
+            .collect();
+        health
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_elasticloadbalancingv2::types::{TargetHealth, TargetHealthReasonEnum};
+
+    fn target(
+        state: TargetHealthStateEnum,
+        reason: Option<&str>,
+        text: &str,
+    ) -> TargetHealthDescription {
+        let health = TargetHealth::builder()
+            .state(state)
+            .set_reason(reason.map(TargetHealthReasonEnum::from))
+            .description(text)
+            .build();
+        TargetHealthDescription::builder()
+            .target_health(health)
+            .build()
+    }
+
+    #[test]
+    fn unhealthy_targets_are_told_by_reason_once_each_with_their_count() {
+        let codes = "Health checks failed with these codes: [404]";
+        let targets = [
+            target(TargetHealthStateEnum::Healthy, None, ""),
+            target(
+                TargetHealthStateEnum::Unhealthy,
+                Some("Target.ResponseCodeMismatch"),
+                codes,
+            ),
+            target(
+                TargetHealthStateEnum::Initial,
+                Some("Elb.RegistrationInProgress"),
+                "Target registration is in progress",
+            ),
+            target(
+                TargetHealthStateEnum::Unhealthy,
+                Some("Target.ResponseCodeMismatch"),
+                codes,
+            ),
+            target(
+                TargetHealthStateEnum::Unhealthy,
+                Some("Target.Timeout"),
+                "Request timed out",
+            ),
+        ];
+        assert_eq!(
+            Health::of(&targets),
+            Health {
+                healthy: 1,
+                unhealthy: vec![
+                    format!("2 target(s): {codes} (Target.ResponseCodeMismatch)"),
+                    "1 target(s): Request timed out (Target.Timeout)".into(),
+                ],
+            }
+        );
+    }
 }

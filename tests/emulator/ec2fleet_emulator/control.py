@@ -8,6 +8,8 @@ DELETE /_ec2fleet/calls                  -> clear the call log
 GET    /_ec2fleet/clock                  -> {"now":..., "offset":...}
 POST   /_ec2fleet/clock/advance          -> body {"seconds": N}: readiness clock jumps ahead
 POST   /_ec2fleet/acm/validate           -> body {"account", "region", "arn"}: the certificate is ISSUED
+POST   /_ec2fleet/elbv2/answers          -> body {"account", "region", "path", "code" | "timeout"}: what the
+                                            account's instances answer health checks on path
 POST   /_ec2fleet/reset                  -> reset moto, our stores and the call log
 GET    /_ec2fleet/leaks?account=&region= -> leak report (same as python -m ec2fleet_emulator.leaks)
 """
@@ -71,6 +73,10 @@ def handle(mw, environ, start_response):
         from .ext import acm
         found = acm.validate(data.get("account"), data.get("region", "us-east-1"), data.get("arn"))
         return _json(start_response, 200 if found else 404, {"issued": found})
+    if path == "/elbv2/answers" and method == "POST":
+        from .ext import health_checks
+        problem = health_checks.set_answer(data)
+        return _json(start_response, 400 if problem else 200, {"error": problem} if problem else {"set": True})
     if path == "/reset" and method == "POST":
         reset_all()
         return _json(start_response, 200, {"reset": True})

@@ -33,6 +33,11 @@ class Control:
     def validate_certificate(self, account, arn, region="us-east-1"):
         return self._req("POST", "/acm/validate", {"account": account, "region": region, "arn": arn})
 
+    def answer_health_checks(self, account, path, code=None, timeout=False, region="us-east-1"):
+        body = {"account": account, "region": region, "path": path}
+        body.update({"timeout": True} if timeout else {"code": code})
+        return self._req("POST", "/elbv2/answers", body)
+
     def reset(self):
         return self._req("POST", "/reset", {})
 

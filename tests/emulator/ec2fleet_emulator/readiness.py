@@ -115,8 +115,14 @@ def _get_lifecycle(self):
 
 def _set_lifecycle(self, value):
     if value == "InService" and "_lifecycle_state" not in self.__dict__:
+        self.__dict__["_launched_at"] = STATE.now()
         mark("autoscaling.instance", self.instance.id)  # a fresh instance starts Pending
     self.__dict__["_lifecycle_state"] = value
+
+
+def in_service_since(state):
+    """When an ASG instance came into service (STATE's clock), or None if it never launched here."""
+    return _ready_at.get(("autoscaling.instance", state.instance.id), state.__dict__.get("_launched_at"))
 
 
 asg_models.InstanceState.lifecycle_state = property(_get_lifecycle, _set_lifecycle)

@@ -134,3 +134,61 @@ def test_new_instance_profile_unusable_for_a_while(aws, slow, control):
     ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1, SubnetId=subs[0], IamInstanceProfile={"Name": "young"})
     asg.create_auto_scaling_group(AutoScalingGroupName="young", MinSize=1, MaxSize=1,
                                   LaunchTemplate={"LaunchTemplateName": "young-lt"}, VPCZoneIdentifier=subs[0])
+
+
+def _unhealthy_fleet(aws, name, grace):
+    ec2, elb, asg = aws("ec2"), aws("elbv2"), aws("autoscaling")
+    vpc, subs = network(aws)
+    tg = elb.create_target_group(Name=f"{name}-tg", Protocol="HTTP", Port=80, VpcId=vpc,
+                                 HealthCheckPath="/healthz", Matcher={"HttpCode": "200-299"})["TargetGroups"][0]["TargetGroupArn"]
+    ec2.create_launch_template(LaunchTemplateName=f"{name}-lt", LaunchTemplateData={"ImageId": AMI, "InstanceType": "t3.micro"})
+    asg.create_auto_scaling_group(AutoScalingGroupName=name, MinSize=0, MaxSize=2, DesiredCapacity=2,
+                                  LaunchTemplate={"LaunchTemplateName": f"{name}-lt"}, VPCZoneIdentifier=",".join(subs),
+                                  TargetGroupARNs=[tg], HealthCheckType="ELB", HealthCheckGracePeriod=grace)
+    return tg
+
+
+def test_health_checks_judge_what_instances_answer_and_asg_replaces_after_the_grace(aws, account, control):
+    elb, asg = aws("elbv2"), aws("autoscaling")
+    control.answer_health_checks(account, "/healthz", code=404)
+    tg = _unhealthy_fleet(aws, "sick", grace=300)
+    health = lambda: [d["TargetHealth"] for d in elb.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]]  # noqa: E731
+    instances = lambda: [i["InstanceId"] for i in asg.describe_auto_scaling_groups(AutoScalingGroupNames=["sick"])["AutoScalingGroups"][0]["Instances"]]  # noqa: E731
+    assert health() == [{"State": "unhealthy", "Reason": "Target.ResponseCodeMismatch",
+                         "Description": "Health checks failed with these codes: [404]"}] * 2
+    first = instances()
+    control.advance(299)
+    assert instances() == first, "the grace period protects them"
+    control.advance(2)
+    second = instances()
+    assert len(second) == 2 and not set(second) & set(first)
+    acts = asg.describe_scaling_activities(AutoScalingGroupName="sick")["Activities"]
+    terminations = [a for a in acts if a["Description"].startswith("Terminating EC2 instance: ")]
+    assert len(terminations) == 2
+    assert all(a["StatusCode"] == "Successful" and a["Cause"].endswith(
+        "an instance was taken out of service in response to an ELB system health check failure.") for a in terminations)
+    assert {d["Target"]["Id"] for d in elb.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]
+            if d["TargetHealth"]["State"] == "unhealthy"} == set(second)
+    # The answer is fixed (or the check moved to a path that answers): healthy, nothing replaced.
+    control.answer_health_checks(account, "/healthz", code=204)
+    assert {h["State"] for h in health()} == {"healthy"}
+    control.advance(301)
+    assert instances() == second
+    control.answer_health_checks(account, "/healthz", timeout=True)
+    assert {(h["Reason"], h["Description"]) for h in health()} == {("Target.Timeout", "Request timed out")}
+
+
+def test_an_ec2_health_checked_group_keeps_instances_its_targets_call_unhealthy(aws, account, control):
+    asg = aws("autoscaling")
+    control.answer_health_checks(account, "/healthz", code=500)
+    _unhealthy_fleet(aws, "ec2checked", grace=0)
+    asg.update_auto_scaling_group(AutoScalingGroupName="ec2checked", HealthCheckType="EC2")
+    first = [i["InstanceId"] for i in asg.describe_auto_scaling_groups(AutoScalingGroupNames=["ec2checked"])["AutoScalingGroups"][0]["Instances"]]
+    control.advance(10)
+    assert [i["InstanceId"] for i in asg.describe_auto_scaling_groups(AutoScalingGroupNames=["ec2checked"])["AutoScalingGroups"][0]["Instances"]] == first
+
+
+def test_a_malformed_answer_is_refused(control, account):
+    with pytest.raises(Exception) as e:
+        control.answer_health_checks(account, "healthz", code=404)
+    assert e.value.code == 400 and "path starting with /" in e.value.read().decode()

@@ -42,7 +42,8 @@ def health_for(self, target, ec2_backend):
             return elbv2_models.FakeHealthStatus(tid, status.port, self.health_check_port, "unused",
                                                  "Target.NotRegistered", "Target is not registered to the target group")
     from .. import readiness
-    return readiness.target_health(self, target, status)
+    from . import health_checks
+    return health_checks.judge(self, readiness.target_health(self, target, status))
 
 
 def register(self, targets):
