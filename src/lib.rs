@@ -14,6 +14,7 @@ pub mod graph;
 pub mod identity;
 pub mod panic;
 pub mod proto;
+pub mod release;
 pub mod resources;
 pub mod schema;
 pub mod server;

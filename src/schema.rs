@@ -135,6 +135,9 @@ fn translate(s: &Value) -> Value {
 /// The type part of a property: `type`/`items`/`additionalProperties`, or a `$ref` to a named type.
 fn type_of(s: &Value) -> Value {
     if let Some(r) = s.get("$ref").and_then(Value::as_str) {
+        if r.starts_with("pulumi.json#") {
+            return json!({"$ref": r});
+        }
         let name = r.rsplit('/').next().unwrap_or(r);
         return json!({"$ref": format!("#/types/{}", type_token(name))});
     }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::release::ArchiveInput;
 use crate::resources::compute::auto_scaling_group::Capacity;
 // The inputs of one sub-resource each, defined with it (the schema names them the same).
 pub use crate::resources::compute::scheduled_actions::ScheduledAction;
@@ -109,6 +110,13 @@ pub struct FleetArgs {
     /// starts the pipeline.
     #[serde(default = "defaults::source_key")]
     pub source_key: String,
+
+    /// The app to release: a Pulumi Archive (a FileArchive of a folder or of a .zip, .tar or .tgz
+    /// file, or an AssetArchive) with appspec.yml at its root. It is checked as the CodeDeploy agent
+    /// reads it, zipped deterministically and uploaded to sourceKey only when its content changed,
+    /// which starts the pipeline. Unset: releases are uploaded to sourceKey by other means.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<ArchiveInput>,
 
     /// Whether deleting the fleet also deletes every object (all versions) in its asset and source
     /// buckets. When false, a non-empty one stops the delete with an error. The artifacts bucket

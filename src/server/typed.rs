@@ -7,7 +7,9 @@
 
 use serde_json::{Map, Number};
 
-use super::props::{PropertyMap, Value};
+use prost_types::{value::Kind, ListValue, Struct};
+
+use super::props::{self, PropertyMap, Value, SIG_KEY};
 
 /// Converts a property bag to JSON, leaving out unknown values.
 pub fn to_json(m: &PropertyMap) -> serde_json::Value {
@@ -33,16 +35,9 @@ fn value_to_json(v: &Value) -> Option<serde_json::Value> {
         Value::Secret(inner) => return value_to_json(inner),
         Value::Output(o) => return o.value.as_deref().and_then(value_to_json),
         Value::ResourceRef(r) => return r.id.as_deref().and_then(value_to_json),
-        // Assets and archives pass through as their wire objects; a typed field that expects a string
-        // then reports a clear type error for that property.
-        Value::Asset(_) | Value::Archive(_) => serde_json::Value::String(format!(
-            "<{}>",
-            if matches!(v, Value::Asset(_)) {
-                "asset"
-            } else {
-                "archive"
-            }
-        )),
+        // Assets and archives pass through as their wire objects: a typed field for one reads it
+        // back, and a field that expects a string reports a clear type error for that property.
+        Value::Asset(_) | Value::Archive(_) => wire_json(v),
     })
 }
 
@@ -65,10 +60,53 @@ pub fn from_json(j: &serde_json::Value) -> Value {
         serde_json::Value::Number(n) => Value::Number(n.as_f64().unwrap_or_default()),
         serde_json::Value::String(s) => Value::String(s.clone()),
         serde_json::Value::Array(a) => Value::Array(a.iter().map(from_json).collect()),
+        serde_json::Value::Object(o) if o.contains_key(SIG_KEY) => props::decode(&json_to_wire(j)),
         serde_json::Value::Object(o) => {
             Value::Object(o.iter().map(|(k, v)| (k.clone(), from_json(v))).collect())
         }
     }
+}
+
+/// A value's wire form as JSON (an asset or archive keeps its signature key).
+pub fn wire_json(v: &Value) -> serde_json::Value {
+    wire_to_json(&props::encode(v))
+}
+
+fn wire_to_json(v: &prost_types::Value) -> serde_json::Value {
+    match &v.kind {
+        None | Some(Kind::NullValue(_)) => serde_json::Value::Null,
+        Some(Kind::BoolValue(b)) => serde_json::Value::Bool(*b),
+        Some(Kind::NumberValue(n)) => json_number(*n),
+        Some(Kind::StringValue(s)) => serde_json::Value::String(s.clone()),
+        Some(Kind::ListValue(l)) => {
+            serde_json::Value::Array(l.values.iter().map(wire_to_json).collect())
+        }
+        Some(Kind::StructValue(s)) => serde_json::Value::Object(
+            s.fields
+                .iter()
+                .map(|(k, v)| (k.clone(), wire_to_json(v)))
+                .collect(),
+        ),
+    }
+}
+
+fn json_to_wire(j: &serde_json::Value) -> prost_types::Value {
+    let kind = match j {
+        serde_json::Value::Null => Kind::NullValue(0),
+        serde_json::Value::Bool(b) => Kind::BoolValue(*b),
+        serde_json::Value::Number(n) => Kind::NumberValue(n.as_f64().unwrap_or_default()),
+        serde_json::Value::String(s) => Kind::StringValue(s.clone()),
+        serde_json::Value::Array(a) => Kind::ListValue(ListValue {
+            values: a.iter().map(json_to_wire).collect(),
+        }),
+        serde_json::Value::Object(o) => Kind::StructValue(Struct {
+            fields: o
+                .iter()
+                .map(|(k, v)| (k.clone(), json_to_wire(v)))
+                .collect(),
+        }),
+    };
+    prost_types::Value { kind: Some(kind) }
 }
 
 /// Converts a JSON object to a property bag (anything else gives an empty bag).
@@ -83,7 +121,7 @@ pub fn map_from_json(j: &serde_json::Value) -> PropertyMap {
 /// and what the typed struct filled in (defaults) is kept where the original had nothing.
 pub fn overlay(original: &Value, filled: Value) -> Value {
     match (original, filled) {
-        (Value::Unknown(_), _) => original.clone(),
+        (Value::Unknown(_) | Value::Asset(_) | Value::Archive(_), _) => original.clone(),
         (Value::Output(o), _) if o.value.is_none() => Value::Output(o.clone()),
         (Value::Secret(inner), filled) => Value::Secret(Box::new(overlay(inner, filled))),
         (Value::Output(o), filled) => {

@@ -1,7 +1,8 @@
-//! Releases: the deployment configuration and the release archive's key.
+//! Releases: the deployment configuration, the release archive's key and the release itself.
 
 use super::Errors;
 use crate::fleet::args::FleetArgs;
+use crate::release::{appspec, archive};
 
 pub(super) fn check(a: &FleetArgs, e: &mut Errors) {
     let d = &a.deployment_config;
@@ -15,6 +16,23 @@ pub(super) fn check(a: &FleetArgs, e: &mut Errors) {
     if e.known(&["sourceKey"]) {
         if let Some(p) = source_key_problem(&a.source_key) {
             e.push("sourceKey", p);
+        }
+    }
+    if let (Some(r), true) = (&a.release, e.known(&["release"])) {
+        release(r, e);
+    }
+}
+
+/// The release is read (relative paths are the program's) and its appspec checked, every problem
+/// reported.
+fn release(r: &crate::release::ArchiveInput, e: &mut Errors) {
+    let base = std::env::current_dir().unwrap_or_default();
+    match archive::read(&r.0, &base) {
+        Err(problem) => e.push("release", problem),
+        Ok(bundle) => {
+            for problem in appspec::check(&bundle) {
+                e.push("release", problem);
+            }
         }
     }
 }
