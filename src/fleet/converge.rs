@@ -7,9 +7,9 @@ use tokio::sync::watch;
 use super::apply::{apply, Incomplete};
 use super::destroy::{remove_nodes, unwanted};
 use super::nodes::{Node, Records};
-use super::ready;
 use super::retag::retag;
 use super::FleetCtx;
+use super::{plan, ready};
 
 /// Progress per node: the node, how many are done, how many in all.
 pub type Progress<'a> = &'a (dyn Fn(Node, usize, usize) + Send + Sync);
@@ -45,6 +45,28 @@ pub async fn converge(
     if let Err((node, e)) = ready::wait(fleet, &records).await {
         return Err(Incomplete::at(records, node, e));
     }
+    let records = release(fleet, records, made).await?;
     let unwanted = unwanted(fleet.args, &records);
     remove_nodes(fleet, records, &unwanted, cancel, removed).await
+}
+
+/// Uploads the release when the inputs have one and the fleet serves (see [`plan::AFTER_READY`]).
+async fn release(
+    fleet: &FleetCtx<'_>,
+    mut records: Records,
+    made: Progress<'_>,
+) -> Result<Records, Incomplete> {
+    if fleet.args.release.is_none() {
+        return Ok(records);
+    }
+    let node = plan::AFTER_READY;
+    // Boxed: the dispatch future holds every reconciler's, and converge already holds one.
+    match Box::pin(node.apply(fleet, &records)).await {
+        Ok(release) => {
+            records.insert(release);
+            made(node, 1, 1);
+            Ok(records)
+        }
+        Err(e) => Err(Incomplete::at(records, node, e)),
+    }
 }

@@ -65,13 +65,15 @@ pub fn replaced(old: &FleetArgs, new: &FleetArgs) -> Vec<Node> {
     out
 }
 
-/// Nodes recorded but not in the graph of `args` (the CDN turned off, DNS removed).
+/// Nodes recorded but not in the graph of `args` (the CDN turned off, DNS removed). A release stays
+/// when the `release` input goes: instances Auto Scaling launches later are deployed from it, so
+/// it goes only with the fleet.
 pub fn unwanted(args: &FleetArgs, records: &Records) -> Vec<Node> {
     let wanted: Vec<Node> = plan::graph(args).into_iter().map(|(n, _)| n).collect();
     records
         .all()
         .into_keys()
-        .filter(|n| !wanted.contains(n))
+        .filter(|n| !wanted.contains(n) && *n != plan::AFTER_READY)
         .collect()
 }
 

@@ -105,6 +105,20 @@ impl<'a> FleetCtx<'a> {
         ports
     }
 
+    /// The `release` input's zip, read and checked again (its files may have changed since Check).
+    pub fn release_zip(&self) -> Result<crate::release::bundle_zip::Zipped, Error> {
+        let input = self.args.release.as_ref().ok_or_else(|| {
+            Error::Internal("the release is made only when the release input is set".into())
+        })?;
+        let base = std::env::current_dir().unwrap_or_default();
+        crate::release::build(input, &base).map_err(|reason| Error::Refused {
+            service: "s3",
+            operation: "PutObject",
+            reason: format!("release: {reason}"),
+            cause: None,
+        })
+    }
+
     /// The secret the listeners require and CloudFront sends: only while the CDN is on. A secret
     /// kept from an earlier CDN must not guard the listeners of a fleet without one, or every
     /// request would get the 403 meant for requests that bypass CloudFront.

@@ -16,7 +16,7 @@ use crate::aws::Error;
 use crate::resources::cdn::{cache_policy, distribution};
 use crate::resources::compute::{ami, auto_scaling_group, launch_template, scheduled_actions};
 use crate::resources::delivery::{
-    codedeploy_application, deployment_group, event_rule, pipeline, trail,
+    codedeploy_application, deployment_group, event_rule, pipeline, release, trail,
 };
 use crate::resources::dns::record;
 use crate::resources::iam::{
@@ -412,6 +412,11 @@ nodes! {
             role: d.need(Node::EventsRole)?,
             source_key: f.args.source_key.clone(),
         });
+    /// The release: the `release` input zipped and uploaded to the source key when its content
+    /// changed, which starts the pipeline. Made after the fleet serves (see [`super::plan`]), so
+    /// CodeDeploy finds the group's instances in service.
+    Release release: release::Release = |f| release::Release { key: f.args.source_key.clone() }, after [SourceBucket, EventRule, DeploymentGroup, AutoScalingGroup], within SourceBucket,
+        spec |f, d| Ok(release::Spec { bucket: d.need::<bucket::BucketState>(Node::SourceBucket)?.name, zip: f.release_zip()? });
     /// The CloudFront cache policy.
     CachePolicy cache_policy: cache_policy::CachePolicy = |_| cache_policy::CachePolicy, after [],
         spec |f, _d| Ok(cache_policy::Spec {

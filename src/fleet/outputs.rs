@@ -52,6 +52,10 @@ pub struct FleetOutputs {
     pub distribution_domain_name: String,
     /// Name of the CloudWatch log group the instances ship application logs to.
     pub log_group_name: String,
+    /// SHA-256 of the release's zip (empty without a `release` input).
+    pub release_hash: String,
+    /// S3 version ID of the release's object at sourceKey (empty without a `release` input).
+    pub release_version: String,
     /// Public URL of the fleet: the DNS record, else the distribution, else the load balancer.
     pub url: String,
 }
@@ -101,6 +105,8 @@ impl FleetOutputs {
             distribution_id: s(r.distribution.as_ref().map(|x| &x.id)),
             distribution_domain_name: dist_domain,
             log_group_name: s(r.log_group.as_ref().map(|x| &x.name)),
+            release_hash: s(r.release.as_ref().map(|x| &x.sha256)),
+            release_version: s(r.release.as_ref().map(|x| &x.version_id)),
             url,
         }
     }

@@ -12,7 +12,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::nodes::Node;
 use super::FleetArgs;
 
-/// The fleet's sub-resources and what each needs first, for these inputs.
+/// The node made after the fleet serves, not by the graph's walk: a release uploaded before the
+/// group's instances are in service would start a deployment with no instances, or race the
+/// instance refresh (CodeDeploy deploys new instances from the last successful release anyway).
+pub const AFTER_READY: Node = Node::Release;
+
+/// The fleet's sub-resources and what each needs first, for these inputs ([`AFTER_READY`] aside).
 pub fn graph(args: &FleetArgs) -> Vec<(Node, Vec<Node>)> {
     let optional: &[Node] = match (args.cdn.enabled, args.dns.is_some()) {
         (true, true) => &[],
@@ -24,7 +29,7 @@ pub fn graph(args: &FleetArgs) -> Vec<(Node, Vec<Node>)> {
     let keep = edges
         .iter()
         .map(|(n, _)| *n)
-        .filter(|n| !optional.contains(n))
+        .filter(|n| !optional.contains(n) && *n != AFTER_READY)
         .collect();
     among(&edges, &keep)
 }

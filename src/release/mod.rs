@@ -8,6 +8,7 @@ pub mod archive;
 pub mod bundle_zip;
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -26,6 +27,17 @@ pub struct File {
 
 /// A bundle's files by path (`/`-separated, relative to its root), in a fixed order.
 pub type Bundle = BTreeMap<String, File>;
+
+/// The release zip of `input` (relative paths against `base`), after the checks of [`appspec`];
+/// every problem found is in the error.
+pub fn build(input: &ArchiveInput, base: &Path) -> Result<bundle_zip::Zipped, String> {
+    let bundle = archive::read(&input.0, base)?;
+    let problems = appspec::check(&bundle);
+    if !problems.is_empty() {
+        return Err(problems.join("; "));
+    }
+    bundle_zip::build(&bundle)
+}
 
 /// A Pulumi Archive input, kept as the engine sent it (with its hash) and given to the typed
 /// structs through its wire form.

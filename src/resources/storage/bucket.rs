@@ -336,34 +336,44 @@ async fn empty(cx: &Ctx<'_>, bucket: &str) -> Result<usize, Error> {
             return Ok(removed);
         }
         removed += ids.len();
-        let batch = Delete::builder()
-            .set_objects(Some(ids))
-            .quiet(true)
-            .build()
-            .map_err(Error::build("s3", "DeleteObjects"))?;
-        let out = cx
-            .aws
-            .s3
-            .delete_objects()
-            .bucket(bucket)
-            .delete(batch)
-            .send()
-            .await
-            .map_err(on("s3", "DeleteObjects"))?;
-        // DeleteObjects answers 200 even when keys fail; listing again would find them forever.
-        if let Some(failed) = out.errors().first() {
-            return Err(Error::Failed {
-                service: "s3",
-                operation: "DeleteObjects",
-                reason: format!(
-                    "could not delete {} (version {}) from bucket {bucket}: {} {}",
-                    failed.key().unwrap_or("?"),
-                    failed.version_id().unwrap_or("null"),
-                    failed.code().unwrap_or("no code"),
-                    failed.message().unwrap_or("no message"),
-                ),
-            });
-        }
+        delete_versions(cx, bucket, ids).await?;
+    }
+}
+
+/// Deletes up to 1000 object versions in one call. DeleteObjects answers 200 even when keys fail,
+/// so the first failure is turned into an error (listing again would find them forever).
+pub async fn delete_versions(
+    cx: &Ctx<'_>,
+    bucket: &str,
+    ids: Vec<ObjectIdentifier>,
+) -> Result<(), Error> {
+    let batch = Delete::builder()
+        .set_objects(Some(ids))
+        .quiet(true)
+        .build()
+        .map_err(Error::build("s3", "DeleteObjects"))?;
+    let out = cx
+        .aws
+        .s3
+        .delete_objects()
+        .bucket(bucket)
+        .delete(batch)
+        .send()
+        .await
+        .map_err(on("s3", "DeleteObjects"))?;
+    match out.errors().first() {
+        None => Ok(()),
+        Some(failed) => Err(Error::Failed {
+            service: "s3",
+            operation: "DeleteObjects",
+            reason: format!(
+                "could not delete {} (version {}) from bucket {bucket}: {} {}",
+                failed.key().unwrap_or("?"),
+                failed.version_id().unwrap_or("null"),
+                failed.code().unwrap_or("no code"),
+                failed.message().unwrap_or("no message"),
+            ),
+        }),
     }
 }
 
