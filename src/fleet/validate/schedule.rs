@@ -1,6 +1,7 @@
 //! Scheduled actions: Auto Scaling's recurrence is a five-field Unix cron expression (minute, hour,
 //! day of month, month, day of week), each field `*`, a value, a range `a-b`, a step `*/n` or
-//! `a-b/n`, or a comma-separated list of those; months and days of the week may be named (JAN, MON).
+//! `a-b/n`, or a comma-separated list of those; months and days of the week may be named (JAN, MON)
+//! and day 7 is Sunday again, as in crontab.
 //! Time zones are IANA names, checked against the tz database chrono-tz ships.
 
 use std::str::FromStr;
@@ -43,7 +44,8 @@ const FIELDS: [Field; 5] = [
     Field {
         name: "day of week",
         lo: 0,
-        hi: 6,
+        // Traditional cron, as Auto Scaling's is: 0 and 7 are both Sunday.
+        hi: 7,
         names: &["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"],
     },
 ];

@@ -13,9 +13,28 @@ pub const MAX_TAGS: usize = 50;
 const MAX_KEY: usize = 128;
 const MAX_VALUE: usize = 256;
 
-/// Whether `c` is in the tag character set: `[\p{L}\p{Z}\p{N}_.:/=+\-@]`.
+/// Whether `c` is in the tag character set: `[\p{L}\p{Z}\p{N}_.:/=+\-@]`. Rust's
+/// `is_alphanumeric` is wider than `\p{L}\p{N}` (it takes combining marks and circled letters),
+/// so the general category decides.
 fn tag_char(c: char) -> bool {
-    c.is_alphanumeric() || (c.is_whitespace() && !c.is_control()) || "_.:/=+-@".contains(c)
+    use unicode_general_category::{get_general_category, GeneralCategory as G};
+    let category = get_general_category(c);
+    let letter_or_number = matches!(
+        category,
+        G::UppercaseLetter
+            | G::LowercaseLetter
+            | G::TitlecaseLetter
+            | G::ModifierLetter
+            | G::OtherLetter
+            | G::DecimalNumber
+            | G::LetterNumber
+            | G::OtherNumber
+    );
+    let separator = matches!(
+        category,
+        G::SpaceSeparator | G::LineSeparator | G::ParagraphSeparator
+    );
+    letter_or_number || separator || "_.:/=+-@".contains(c)
 }
 
 /// Every problem with one tag, as `(property, reason)`; `at` is the map's property path.

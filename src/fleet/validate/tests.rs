@@ -59,6 +59,9 @@ fn strings_that_reach_tags_scripts_names_and_policies() {
             "_ . : / = + - @",
         ),
         (json!({"tags": {"team": "a<b>"}}), "tags.team", "'<'"),
+        // Rust calls these alphanumeric; AWS's \p{L}\p{N} does not: a combining mark, a circled letter.
+        (json!({"tags": {"team": "e\u{301}"}}), "tags.team", "'\\u{301}'"),
+        (json!({"tags": {"\u{24d0}": "v"}}), "tags.\u{24d0}", "'\u{24d0}'"),
         (
             json!({"tags": {"ec2fleet:fleet": "other"}}),
             "tags.ec2fleet:fleet",
@@ -116,6 +119,7 @@ fn strings_that_reach_tags_scripts_names_and_policies() {
         json!({"tags": {"team": "blue", "cost center": "R+D/42"}}),
         json!({"tags": {"k": "é".repeat(256)}}),
         json!({"tags": {"Name": "my-fleet"}}),
+        json!({"tags": {"チーム": "青\u{a0}٣"}}),
         json!({"healthCheck": {"path": "/health?deep=1&x=%20"}}),
         json!({"sourceKey": "releases/app-1.2_(final).zip"}),
     ]);
@@ -211,7 +215,7 @@ fn schedules_as_auto_scaling_reads_them() {
         (cron("0 24 * * *"), at, "hour"),
         (cron("0 10 0 * *"), at, "day of month"),
         (cron("0 10 * 13 *"), at, "month"),
-        (cron("0 10 * * 7"), at, "day of week"),
+        (cron("0 10 * * 8"), at, "day of week"),
         (cron("0 10 * * FUN"), at, "day of week"),
         (cron("*/0 * * * *"), at, "step"),
         (cron("5-1 * * * *"), at, "backwards"),
@@ -228,6 +232,8 @@ fn schedules_as_auto_scaling_reads_them() {
         cron("0 10 * * MON-FRI"),
         cron("0,30 8-18/2 1-15 JAN,jul *"),
         cron("*/15 * * * 0"),
+        cron("0 10 * * 7"),
+        cron("0 10 * * 5-7"),
         tz("Europe/London"),
         tz("America/Argentina/Buenos_Aires"),
         tz("UTC"),
