@@ -35,19 +35,27 @@ pub async fn converge(
     cancel: watch::Receiver<bool>,
     (made, removed): (Progress<'_>, Progress<'_>),
 ) -> Result<Records, Incomplete> {
-    let have = remove_nodes(fleet, have, &how.replace, cancel.clone(), removed).await?;
-    let records = apply(fleet, have, how.resume, cancel.clone(), made).await?;
+    // Each step boxed, so the run's future holds pointers rather than every step's state inline.
+    let have = Box::pin(remove_nodes(
+        fleet,
+        have,
+        &how.replace,
+        cancel.clone(),
+        removed,
+    ))
+    .await?;
+    let records = Box::pin(apply(fleet, have, how.resume, cancel.clone(), made)).await?;
     if let Some(removed) = &how.retag {
         if let Err((node, e)) = retag(fleet, &records, removed).await {
             return Err(Incomplete::at(records, node, e));
         }
     }
-    if let Err((node, e)) = ready::wait(fleet, &records).await {
+    if let Err((node, e)) = Box::pin(ready::wait(fleet, &records)).await {
         return Err(Incomplete::at(records, node, e));
     }
-    let records = release(fleet, records, made).await?;
+    let records = Box::pin(release(fleet, records, made)).await?;
     let unwanted = unwanted(fleet.args, &records);
-    remove_nodes(fleet, records, &unwanted, cancel, removed).await
+    Box::pin(remove_nodes(fleet, records, &unwanted, cancel, removed)).await
 }
 
 /// Uploads the release when the inputs have one and the fleet serves (see [`plan::AFTER_READY`]).

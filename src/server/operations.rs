@@ -175,7 +175,8 @@ impl Provider {
         }
         let (made, removed) = (op.progress("ready:"), op.progress("removed:"));
         let cancel = self.cancel.subscribe();
-        let result = converge(&fleet, have, how, cancel, (&made, &removed)).await;
+        // Boxed: the whole run's future is large, and a debug build polls it on a worker's stack.
+        let result = Box::pin(converge(&fleet, have, how, cancel, (&made, &removed))).await;
         if let Ok(records) = &result {
             let line = format!(
                 "fleet {prefix} is serving: {} sub-resources in {:.1}s",

@@ -60,8 +60,16 @@ fn strings_that_reach_tags_scripts_names_and_policies() {
         ),
         (json!({"tags": {"team": "a<b>"}}), "tags.team", "'<'"),
         // Rust calls these alphanumeric; AWS's \p{L}\p{N} does not: a combining mark, a circled letter.
-        (json!({"tags": {"team": "e\u{301}"}}), "tags.team", "'\\u{301}'"),
-        (json!({"tags": {"\u{24d0}": "v"}}), "tags.\u{24d0}", "'\u{24d0}'"),
+        (
+            json!({"tags": {"team": "e\u{301}"}}),
+            "tags.team",
+            "'\\u{301}'",
+        ),
+        (
+            json!({"tags": {"\u{24d0}": "v"}}),
+            "tags.\u{24d0}",
+            "'\u{24d0}'",
+        ),
         (
             json!({"tags": {"ec2fleet:fleet": "other"}}),
             "tags.ec2fleet:fleet",
