@@ -38,13 +38,14 @@ async fn the_default_fleet_is_built_in_full_reads_back_clean_shows_drift_and_del
     ready::wait(&cx, &records).await.expect("the fleet serves");
     let create = (t0.elapsed(), emu.calls(&account).len());
 
-    // Every node of the plan is recorded, and every output a user needs is filled; the release
-    // outputs stay empty, as documented, because this fleet is given no release.
+    // Every node of the plan is recorded, and every output a user needs is filled; the release and
+    // asset outputs stay empty, as documented, because this fleet is given neither.
     let mut planned: Vec<Node> = plan::graph(&f.args).into_iter().map(|(n, _)| n).collect();
     planned.sort();
     assert_eq!(records.all().keys().copied().collect::<Vec<_>>(), planned);
     let mut out = serde_json::to_value(FleetOutputs::of(&f.args, &f.prefix, &records)).unwrap();
-    for k in ["releaseHash", "releaseVersion"] {
+    assert_eq!(out["assetCount"], 0);
+    for k in ["releaseHash", "releaseVersion", "assetsHash"] {
         assert_eq!(out.as_object_mut().unwrap().remove(k).unwrap(), "", "{k}");
     }
     for (k, v) in out.as_object().unwrap() {

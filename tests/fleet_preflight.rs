@@ -8,16 +8,6 @@ use support::plugin::*;
 use support::stacks;
 use tonic::Code;
 
-/// The highest sequence number in `account`'s call log so far.
-fn mark(account: &str) -> u64 {
-    let calls = support::emulator().calls(account);
-    calls
-        .iter()
-        .filter_map(|c| c["seq"].as_u64())
-        .max()
-        .unwrap_or(0)
-}
-
 /// The mutating calls `account` made after `since`.
 fn mutating_since(account: &str, since: u64) -> Vec<String> {
     support::emulator()
@@ -55,7 +45,7 @@ async fn everything_aws_lacks_is_reported_at_once_and_nothing_is_made() {
         "dns": {"hostedZoneId": zone, "zoneName": "example.com", "recordName": "www.example.com"},
     });
     let f = support::Fleet::in_account(&account, "web-pf1a2b3", inputs).await;
-    let since = mark(&account);
+    let since = support::last_seq(&account);
 
     let found = preflight::check(&f.aws, &f.args)
         .await
@@ -181,7 +171,7 @@ async fn a_create_through_grpc_fails_before_making_anything() {
         ]))
         .await;
     assert!(checked.failures.is_empty(), "{:?}", checked.failures);
-    let since = mark(&account);
+    let since = support::last_seq(&account);
     let err = p.create_fleet(checked.inputs).await.expect_err("refused");
     assert_eq!(err.code(), Code::FailedPrecondition);
     let message = err.message();

@@ -8,8 +8,6 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use aws_sdk_s3::primitives::ByteStream;
-use ec2fleet::fleet::apply::Incomplete;
-use ec2fleet::fleet::converge::{converge, How};
 use ec2fleet::fleet::destroy::destroy;
 use ec2fleet::fleet::Records;
 use serde_json::json;
@@ -39,25 +37,6 @@ fn inputs(dir: &Path) -> serde_json::Value {
     })
 }
 
-/// The S3 writes of objects (`PutObject`) the account made after call `since`.
-fn puts_after(account: &str, since: u64) -> usize {
-    support::emulator()
-        .calls(account)
-        .iter()
-        .filter(|c| c["seq"].as_u64() > Some(since))
-        .filter(|c| c["service"] == "s3" && c["operation"] == "PutObject")
-        .count()
-}
-
-fn last_seq(account: &str) -> u64 {
-    let calls = support::emulator().calls(account);
-    calls
-        .iter()
-        .filter_map(|c| c["seq"].as_u64())
-        .max()
-        .unwrap_or(0)
-}
-
 async fn versions(f: &support::Fleet, bucket: &str, key: &str) -> Vec<String> {
     let out = f
         .aws
@@ -74,26 +53,13 @@ async fn versions(f: &support::Fleet, bucket: &str, key: &str) -> Vec<String> {
         .collect()
 }
 
-/// A create or update of every node (boxed: a test's future lives on its thread's stack).
-async fn up(f: &support::Fleet, have: Records) -> Result<Records, Incomplete> {
-    let how = How::default();
-    Box::pin(converge(
-        &f.fleet(None),
-        have,
-        how,
-        never_cancelled(),
-        (&quiet, &quiet),
-    ))
-    .await
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_release_is_uploaded_once_per_content_and_delete_removes_only_the_fleets_versions() {
     let dir = tempfile::tempdir().unwrap();
     write_app(dir.path(), "require('http').createServer().listen(8080)\n");
     let f = support::Fleet::new("rel-51a7", inputs(dir.path())).await;
     let rx = never_cancelled();
-    let first = up(&f, Records::default()).await.expect("create");
+    let first = support::up(&f, Records::default()).await.expect("create");
     let release = first.release.clone().expect("the release is recorded");
     assert_eq!(release.key, "source.zip");
     let zip = f.fleet(None).release_zip().unwrap();
@@ -117,9 +83,11 @@ async fn a_release_is_uploaded_once_per_content_and_delete_removes_only_the_flee
     );
 
     // The same content again (a re-run of every node): no S3 object write, the same version.
-    let since = last_seq(&f.account);
-    let again = up(&f, first.clone()).await.expect("unchanged update");
-    assert_eq!(puts_after(&f.account, since), 0);
+    let since = support::last_seq(&f.account);
+    let again = support::up(&f, first.clone())
+        .await
+        .expect("unchanged update");
+    assert_eq!(support::count_since(&f.account, since, "s3:PutObject"), 0);
     assert_eq!(again.release, first.release);
 
     // One changed file: exactly one new version.
@@ -127,9 +95,9 @@ async fn a_release_is_uploaded_once_per_content_and_delete_removes_only_the_flee
         dir.path(),
         "require('http').createServer().listen(8080) // v2\n",
     );
-    let since = last_seq(&f.account);
-    let changed = up(&f, again).await.expect("changed update");
-    assert_eq!(puts_after(&f.account, since), 1);
+    let since = support::last_seq(&f.account);
+    let changed = support::up(&f, again).await.expect("changed update");
+    assert_eq!(support::count_since(&f.account, since, "s3:PutObject"), 1);
     let second = changed.release.clone().unwrap();
     assert_ne!(second.version_id, release.version_id);
     assert_ne!(second.sha256, release.sha256);

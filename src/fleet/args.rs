@@ -118,6 +118,17 @@ pub struct FleetArgs {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub release: Option<ArchiveInput>,
 
+    /// Static assets to sync into the asset bucket, as CDK's BucketDeployment: a Pulumi Archive
+    /// whose files become objects at their paths. Only new or changed files are uploaded (by content
+    /// hash), with content types from their extensions. Removing the input leaves the objects; they
+    /// go with the fleet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assets: Option<ArchiveInput>,
+
+    /// Whether syncing `assets` deletes the asset bucket's objects that are not in the archive.
+    #[serde(default)]
+    pub prune_assets: bool,
+
     /// Whether deleting the fleet also deletes every object (all versions) in its asset and source
     /// buckets. When false, a non-empty one stops the delete with an error. The artifacts bucket
     /// (pipeline artifacts and the trail's logs, written only by the fleet) is always emptied.

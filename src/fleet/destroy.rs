@@ -67,13 +67,14 @@ pub fn replaced(old: &FleetArgs, new: &FleetArgs) -> Vec<Node> {
 
 /// Nodes recorded but not in the graph of `args` (the CDN turned off, DNS removed). A release stays
 /// when the `release` input goes: instances Auto Scaling launches later are deployed from it, so
-/// it goes only with the fleet.
+/// it goes only with the fleet. Assets stay too, as BucketDeployment retains them: the app may
+/// still serve them.
 pub fn unwanted(args: &FleetArgs, records: &Records) -> Vec<Node> {
     let wanted: Vec<Node> = plan::graph(args).into_iter().map(|(n, _)| n).collect();
     records
         .all()
         .into_keys()
-        .filter(|n| !wanted.contains(n) && *n != plan::AFTER_READY)
+        .filter(|n| !wanted.contains(n) && ![plan::AFTER_READY, Node::Assets].contains(n))
         .collect()
 }
 

@@ -105,6 +105,20 @@ impl<'a> FleetCtx<'a> {
         ports
     }
 
+    /// The `assets` input's files, read again (they may have changed since Check).
+    pub fn asset_files(&self) -> Result<crate::release::Bundle, Error> {
+        let input = self.args.assets.as_ref().ok_or_else(|| {
+            Error::Internal("the assets are synced only when the assets input is set".into())
+        })?;
+        let base = std::env::current_dir().unwrap_or_default();
+        crate::release::archive::read(&input.0, &base).map_err(|reason| Error::Refused {
+            service: "s3",
+            operation: "PutObject",
+            reason: format!("assets: {reason}"),
+            cause: None,
+        })
+    }
+
     /// The `release` input's zip, read and checked again (its files may have changed since Check).
     pub fn release_zip(&self) -> Result<crate::release::bundle_zip::Zipped, Error> {
         let input = self.args.release.as_ref().ok_or_else(|| {

@@ -28,7 +28,7 @@ use crate::resources::network::{
     security_group, subnets, vpc,
 };
 use crate::resources::observability::log_group;
-use crate::resources::storage::bucket;
+use crate::resources::storage::{assets, bucket};
 use crate::resources::tagging::Target;
 use crate::resources::Reconciler;
 
@@ -293,6 +293,9 @@ nodes! {
     /// The asset bucket.
     AssetBucket asset_bucket: bucket::Bucket = |f| bucket::Bucket::assets(f.args.force_destroy), after [],
         spec |_f, _d| Ok(());
+    /// The `assets` input synced into the asset bucket.
+    Assets assets: assets::Assets = |f| assets::Assets { prune: f.args.prune_assets }, after [AssetBucket], within AssetBucket,
+        spec |f, d| Ok(assets::Spec { bucket: d.need::<bucket::BucketState>(Node::AssetBucket)?.name, files: f.asset_files()? });
     /// The versioned source bucket releases are uploaded to.
     SourceBucket source_bucket: bucket::Bucket = |f| bucket::Bucket::source(f.args.force_destroy), after [],
         spec |_f, _d| Ok(());

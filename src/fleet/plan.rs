@@ -30,6 +30,7 @@ pub fn graph(args: &FleetArgs) -> Vec<(Node, Vec<Node>)> {
         .iter()
         .map(|(n, _)| *n)
         .filter(|n| !optional.contains(n) && *n != AFTER_READY)
+        .filter(|n| *n != Node::Assets || args.assets.is_some())
         .collect();
     among(&edges, &keep)
 }
@@ -146,6 +147,10 @@ mod tests {
         assert!(to_alb.contains(&(DnsRecord, vec![LoadBalancer])));
         let to_cdn = graph(&args(json!({"dns": dns})));
         assert!(to_cdn.contains(&(DnsRecord, vec![LoadBalancer, Distribution])));
+        assert!(!plain.iter().any(|(n, _)| *n == Assets));
+        let folder = json!({"4dabf18193072939515e22adb298388d": "0def7320c3a5731c473e5ecbe6d01bc7", "path": "site"});
+        let synced = graph(&args(json!({"assets": folder})));
+        assert!(synced.contains(&(Assets, vec![AssetBucket])));
     }
 
     #[test]

@@ -40,6 +40,7 @@ pub fn build(bundle: &Bundle) -> Result<Zipped, String> {
     Ok(Zipped { bytes, sha256 })
 }
 
-fn hex(digest: &[u8]) -> String {
+/// Lowercase hex of a digest.
+pub fn hex(digest: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }

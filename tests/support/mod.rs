@@ -189,6 +189,58 @@ pub fn never_cancelled() -> watch::Receiver<bool> {
     NEVER.get_or_init(|| watch::channel(false).0).subscribe()
 }
 
+/// The highest sequence number in `account`'s call log so far.
+pub fn last_seq(account: &str) -> u64 {
+    let calls = emulator().calls(account);
+    calls
+        .iter()
+        .filter_map(|c| c["seq"].as_u64())
+        .max()
+        .unwrap_or(0)
+}
+
+/// The calls `account` made after call `since`, as `service:Operation`.
+pub fn calls_since(account: &str, since: u64) -> Vec<String> {
+    emulator()
+        .calls(account)
+        .iter()
+        .filter(|c| c["seq"].as_u64() > Some(since))
+        .map(|c| {
+            format!(
+                "{}:{}",
+                c["service"].as_str().unwrap_or(""),
+                c["operation"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+/// How many of `account`'s calls after `since` were `service:Operation` (like `s3:PutObject`).
+pub fn count_since(account: &str, since: u64, call: &str) -> usize {
+    calls_since(account, since)
+        .iter()
+        .filter(|c| *c == call)
+        .count()
+}
+
+/// A create or update of every node of `f` from `have` (boxed: a test's future lives on its
+/// thread's stack).
+pub async fn up(
+    f: &Fleet,
+    have: ec2fleet::fleet::Records,
+) -> Result<ec2fleet::fleet::Records, ec2fleet::fleet::apply::Incomplete> {
+    let how = ec2fleet::fleet::converge::How::default();
+    let fleet = f.fleet(None);
+    Box::pin(ec2fleet::fleet::converge::converge(
+        &fleet,
+        have,
+        how,
+        never_cancelled(),
+        (&quiet, &quiet),
+    ))
+    .await
+}
+
 /// The Auto Scaling group `name`, as AWS describes it.
 pub async fn describe_group(
     aws: &ec2fleet::aws::Clients,

@@ -21,6 +21,12 @@ pub(super) fn check(a: &FleetArgs, e: &mut Errors) {
     if let (Some(r), true) = (&a.release, e.known(&["release"])) {
         release(r, e);
     }
+    if let (Some(assets), true) = (&a.assets, e.known(&["assets"])) {
+        let base = std::env::current_dir().unwrap_or_default();
+        if let Err(problem) = archive::read(&assets.0, &base) {
+            e.push("assets", problem);
+        }
+    }
 }
 
 /// The release is read (relative paths are the program's) and its appspec checked, every problem

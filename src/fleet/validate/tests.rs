@@ -122,6 +122,16 @@ fn strings_that_reach_tags_scripts_names_and_policies() {
             "':'",
         ),
         (json!({"userData": "echo a\u{0}b"}), "userData", "NUL"),
+        (
+            json!({"assets": {"4dabf18193072939515e22adb298388d": "0def7320c3a5731c473e5ecbe6d01bc7", "path": "/no/such/assets"}}),
+            "assets",
+            "/no/such/assets",
+        ),
+        (
+            json!({"assets": {"4dabf18193072939515e22adb298388d": "0def7320c3a5731c473e5ecbe6d01bc7", "uri": "https://example.com/a.zip"}}),
+            "assets",
+            "remote archive",
+        ),
     ]);
     accepted(vec![
         json!({"tags": {"team": "blue", "cost center": "R+D/42"}}),
