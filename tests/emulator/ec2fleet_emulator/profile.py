@@ -14,6 +14,8 @@ Example:
   "readiness": {"elbv2.load_balancer": 30, "cloudfront.distribution": 60,
                 "route53.change": 10, "elbv2.target": 20,
                 "autoscaling.instance": 15, "iam.instance_profile": 8},
+  "hook_failures": [{"event": "ApplicationStart", "deployment": 2, "instance": 0,
+                     "exit_code": 1, "log": "Error: Cannot find module 'express'"}],
   "faults": [
     {"operation": "ec2:RunInstances", "nth": [2], "kind": "throttle"},
     {"operation": "s3:*", "every": 5, "kind": "http503"},
@@ -31,6 +33,14 @@ KINDS = {"throttle", "http500", "http503", "reset", "error"}
 READINESS_KEYS = {
     "elbv2.load_balancer", "cloudfront.distribution", "route53.change",
     "elbv2.target", "autoscaling.instance", "iam.instance_profile",
+    # the release flow: an S3 write reaching EventBridge as a CloudTrail data event, each
+    # pipeline action, each CodeDeploy lifecycle event on an instance
+    "cloudtrail.event", "codepipeline.action", "codedeploy.lifecycle_event",
+}
+HOOK_EVENTS = {
+    "BeforeBlockTraffic", "BlockTraffic", "AfterBlockTraffic", "ApplicationStop", "DownloadBundle",
+    "BeforeInstall", "Install", "AfterInstall", "ApplicationStart", "ValidateService",
+    "BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic",
 }
 
 
@@ -58,9 +68,26 @@ class Profile:
                 raise ProfileError(f"fault {i}: kind must be one of {sorted(KINDS)}")
             if "operation" not in rule:
                 raise ProfileError(f"fault {i}: missing 'operation'")
+        self.hook_failures = list(data.get("hook_failures", []))
+        for i, rule in enumerate(self.hook_failures):
+            if rule.get("event") not in HOOK_EVENTS:
+                raise ProfileError(f"hook_failures {i}: event must be one of {sorted(HOOK_EVENTS)}")
         for k, v in self.latency.items():
             if "median_ms" not in v:
                 raise ProfileError(f"latency {k}: missing median_ms")
+
+    def hook_failure(self, nth_deployment, instance_index, account=None):
+        """The failure rule for the instance at `instance_index` of the account's n-th (1-based)
+        deployment that is not a rollback, or None. Without `deployment` a rule hits every
+        deployment; without `instance`, the first instance deployed to; `"all"`: every instance."""
+        for rule in self.hook_failures:
+            if rule.get("account") and rule["account"] != account:
+                continue
+            if rule.get("deployment") not in (None, nth_deployment):
+                continue
+            if rule.get("instance", 0) in ("all", instance_index):
+                return rule
+        return None
 
     def ready_after(self, key):
         return self.readiness.get(key, 0.0)

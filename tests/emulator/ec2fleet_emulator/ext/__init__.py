@@ -66,6 +66,6 @@ class Reply:
 def load_all():
     """Import every extension module so their hooks register (idempotent)."""
     from . import health_checks  # noqa: F401  (its sweep runs before other hooks read groups)
-    from . import cloudfront, cloudtrail, codedeploy, codepipeline, autoscaling, ec2, s3, s3_xml, elbv2, zones  # noqa: F401
-    from . import acm, route53  # noqa: F401
+    from . import cloudfront, cloudtrail, codedeploy, autoscaling, ec2, s3, s3_xml, elbv2, zones  # noqa: F401
+    from . import acm, route53, deployments, pipeline_runs, trail_events  # noqa: F401
     from .. import strict, readiness  # noqa: F401

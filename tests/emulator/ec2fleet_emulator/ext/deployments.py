@@ -1,0 +1,363 @@
+"""CodeDeploy deployments that walk the group's instances. moto records a deployment and leaves
+it "Created" forever; here an EC2/on-premises in-place deployment goes over the InService
+instances of the group's Auto Scaling groups in batches sized by the deployment config, each
+instance through the lifecycle events (the traffic events too when the group has a load balancer),
+each event lasting the profile's `codedeploy.lifecycle_event` seconds on the readiness clock.
+
+The profile's `hook_failures` make an event fail on an instance the way the agent reports a
+script's failure (ScriptFailed, the script's location from the bundle's appspec.yml, its log
+tail). The deployment then fails with AWS's HEALTH_CONSTRAINTS words, and when the group's
+automatic rollback covers DEPLOYMENT_FAILURE, a rollback deployment (creator codeDeployRollback)
+redeploys the group's last successful revision. ListDeploymentTargets and
+BatchGetDeploymentTargets (missing in moto) report each instance's lifecycle events.
+
+Everything is computed from the deployment's start time and the clock, so advancing the clock
+moves a deployment on; the few things that happen at a moment (a rollback starting) are made by
+`pump`, which every CodeDeploy and CodePipeline call runs first (pipeline_runs.py)."""
+import datetime
+import io
+import random
+import string
+import threading
+import zipfile
+
+import yaml
+from moto.autoscaling.models import autoscaling_backends
+from moto.codedeploy.models import codedeploy_backends
+from moto.codedeploy.responses import _deployment_info
+from moto.s3.models import s3_backends
+
+from . import pre
+from ..awsresp import AwsError
+from ..state import STATE
+from .codedeploy import BUILTIN_CONFIGS
+
+BLOCK = ["BeforeBlockTraffic", "BlockTraffic", "AfterBlockTraffic"]
+BUNDLE = ["ApplicationStop", "DownloadBundle", "BeforeInstall", "Install", "AfterInstall",
+          "ApplicationStart", "ValidateService"]
+ALLOW = ["BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"]
+# Events the agent runs itself rather than appspec scripts.
+AGENT_EVENTS = {"DownloadBundle", "Install", "BlockTraffic", "AllowTraffic"}
+HEALTH_CONSTRAINTS = (
+    "HEALTH_CONSTRAINTS",
+    "The overall deployment failed because too many individual instances failed deployment, too few "
+    "healthy instances are available for deployment, or some instances in your deployment group are "
+    "experiencing problems.")
+NO_INSTANCES = (
+    "NO_INSTANCES",
+    "The deployment failed because no instances were found for your deployment group. Check your "
+    "deployment group settings to make sure the tags for your Amazon EC2 instances or Auto Scaling "
+    "groups correctly identify the instances you want to deploy to, and then try again.")
+TARGETS_PER_BATCH_GET = 25
+
+_lock = threading.RLock()
+_walks = {}  # (account, region, deployment id) -> Walk
+_nth = {}  # account -> how many deployments (rollbacks aside) it has made
+STATE.on_reset(lambda: (_walks.clear(), _nth.clear()))
+
+
+def _at(t):
+    return datetime.datetime.fromtimestamp(t, tz=datetime.timezone.utc)
+
+
+def _deployment_id():
+    return "d-" + "".join(random.choices(string.ascii_uppercase + string.digits, k=9))
+
+
+def _batch_size(config_name, n):
+    """Instances deployed at once: what the config's minimum healthy hosts leave (at least one)."""
+    healthy = BUILTIN_CONFIGS.get(config_name, BUILTIN_CONFIGS["CodeDeployDefault.OneAtATime"])["minimumHealthyHosts"]
+    keep = healthy["value"] if healthy["type"] == "HOST_COUNT" else n * healthy["value"] // 100
+    return max(1, n - keep)
+
+
+def _appspec(account, revision):
+    """The bundle's appspec.yml hooks as {event: [(location, runas)]}, {} when unreadable."""
+    loc = (revision or {}).get("s3Location") or {}
+    try:
+        key = s3_backends[account]["aws"].get_object(loc["bucket"], loc["key"], loc.get("version"))
+        with zipfile.ZipFile(io.BytesIO(key.value)) as z:
+            spec = yaml.safe_load(z.read("appspec.yml")) or {}
+        return {event: [(s.get("location", ""), s.get("runas", "root")) for s in scripts or []]
+                for event, scripts in (spec.get("hooks") or {}).items()}
+    except Exception:
+        return {}
+
+
+class Walk:
+    """One deployment's course over its instances."""
+
+    def __init__(self, account, region, dep, start, rollback_of=None):
+        self.account, self.region, self.dep, self.start = account, region, dep, start
+        self.rollback_of = rollback_of
+        self.rollback_id = None
+        group = dep.deployment_group
+        self.instances = [s.instance.id for name in group.auto_scaling_groups
+                          for s in _asg_instances(account, region, name)]
+        self.batch = _batch_size(dep.deployment_config_name, len(self.instances))
+        traffic = (group.deployment_style or {}).get("deploymentOption") == "WITH_TRAFFIC_CONTROL"
+        self.events = (BLOCK + BUNDLE + ALLOW) if traffic and group.load_balancer_info else list(BUNDLE)
+        self.step = STATE.profile.ready_after("codedeploy.lifecycle_event")
+        self.hooks = _appspec(account, dep.revision)
+        self.failure = None  # (instance index, event index, diagnostics)
+        if rollback_of is None:
+            n = _nth[account] = _nth.get(account, 0) + 1
+            self.failure = self._first_failure(n)
+
+    def _first_failure(self, nth):
+        found = []
+        for i in range(len(self.instances)):
+            rule = STATE.profile.hook_failure(nth, i, self.account)
+            if rule and rule["event"] in self.events:
+                diag = self._diagnostics(rule)
+                if diag:
+                    k = self.events.index(rule["event"])
+                    found.append((self._t0(i) + (k + 1) * self.step, i, k, diag))
+        return min(found)[1:] if found else None
+
+    def _diagnostics(self, rule):
+        event = rule["event"]
+        if event in AGENT_EVENTS:
+            return {"errorCode": "UnknownError", "scriptName": "", "message": rule.get("message", f"{event} failed"),
+                    "logTail": rule.get("log", "")}
+        scripts = self.hooks.get(event)
+        if not scripts:
+            return None  # the agent runs no script for this hook, so nothing can fail
+        location, runas = next(((loc, user) for loc, user in scripts if loc == rule.get("script")), scripts[0])
+        code = int(rule.get("exit_code", 1))
+        return {"errorCode": "ScriptFailed", "scriptName": location,
+                "message": f"Script at specified location: {location} run as user {runas} failed with exit code {code}",
+                "logTail": rule.get("log", "")}
+
+    def _t0(self, i):
+        return self.start + (i // self.batch) * len(self.events) * self.step
+
+    def _t1(self, i):
+        return self._t0(i) + len(self.events) * self.step
+
+    @property
+    def failed_at(self):
+        if not self.instances:
+            return self.start
+        if self.failure is None:
+            return None
+        i, k, _ = self.failure
+        return self._t0(i) + (k + 1) * self.step
+
+    @property
+    def ends_at(self):
+        failed = self.failed_at
+        return failed if failed is not None else self._t1(len(self.instances) - 1)
+
+    def status(self, now):
+        if now >= self.ends_at:
+            return "Failed" if self.failed_at is not None else "Succeeded"
+        return "InProgress"
+
+    def error(self):
+        if not self.instances:
+            return NO_INSTANCES
+        return HEALTH_CONSTRAINTS if self.failure else None
+
+    def event_status(self, i, k, now):
+        start, end = self._t0(i) + k * self.step, self._t0(i) + (k + 1) * self.step
+        failed = self.failed_at
+        if self.failure and self.failure[:2] == (i, k) and now >= end:
+            return "Failed"
+        if failed is not None and now >= failed and end > failed:
+            return "Skipped"
+        if now >= end:
+            return "Succeeded"
+        return "InProgress" if now >= start else "Pending"
+
+    def instance_status(self, i, now):
+        events = [self.event_status(i, k, now) for k in range(len(self.events))]
+        for status in ("Failed", "InProgress", "Skipped"):
+            if status in events:
+                return status
+        return "Succeeded" if events[-1] == "Succeeded" else "Pending"
+
+    def overview(self, now):
+        counts = {s: 0 for s in ("Pending", "InProgress", "Succeeded", "Failed", "Skipped", "Ready")}
+        for i in range(len(self.instances)):
+            counts[self.instance_status(i, now)] += 1
+        return counts
+
+    def target(self, i, now):
+        events = []
+        for k, name in enumerate(self.events):
+            status = self.event_status(i, k, now)
+            ev = {"lifecycleEventName": name, "status": status}
+            if status not in ("Pending", "Skipped"):
+                ev["startTime"] = _at(self._t0(i) + k * self.step)
+            if status in ("Succeeded", "Failed"):
+                ev["endTime"] = _at(self._t0(i) + (k + 1) * self.step)
+            if status == "Failed":
+                ev["diagnostics"] = self.failure[2]
+            events.append(ev)
+        iid = self.instances[i]
+        return {"deploymentTargetType": "InstanceTarget", "instanceTarget": {
+            "deploymentId": self.dep.deployment_id, "targetId": iid,
+            "targetArn": f"arn:aws:ec2:{self.region}:{self.account}:instance/{iid}",
+            "status": self.instance_status(i, now), "lastUpdatedAt": _at(min(now, self._t1(i))),
+            "lifecycleEvents": events}}
+
+
+def _asg_instances(account, region, name):
+    group = autoscaling_backends[account][region].autoscaling_groups.get(name)
+    return group.active_instances() if group else []
+
+
+def backend(account, region):
+    return codedeploy_backends[account][region]
+
+
+def create(account, region, application, group, revision, start, description=None, rollback_of=None):
+    """A deployment of `revision` to the group, started at `start` (readiness clock); its ID."""
+    moto_id = backend(account, region).create_deployment(application, group, revision, description=description)
+    return _adopt(account, region, moto_id, start, rollback_of)
+
+
+def _adopt(account, region, moto_id, start, rollback_of=None):
+    """Gives moto's deployment an AWS-style ID and a walk."""
+    be = backend(account, region)
+    with _lock:
+        dep = be.deployments.pop(moto_id)
+        dep.deployment_id = _deployment_id()
+        be.deployments[dep.deployment_id] = dep
+        if rollback_of is not None:
+            dep.creator = "codeDeployRollback"
+        _walks[(account, region, dep.deployment_id)] = Walk(account, region, dep, start, rollback_of)
+    return dep.deployment_id
+
+
+def walk(account, region, deployment_id):
+    return _walks.get((account, region, deployment_id))
+
+
+def pump(account, region):
+    """Starts the rollbacks whose failed deployment's moment has come."""
+    now = STATE.now()
+    with _lock:
+        for (acct, reg, _), w in list(_walks.items()):
+            if (acct, reg) != (account, region) or w.rollback_id is not None or w.rollback_of is not None:
+                continue
+            failed = w.failed_at
+            if failed is None or now < failed or not w.instances or not _rolls_back(w.dep.deployment_group):
+                continue
+            previous = _last_success(account, region, w, failed)
+            if previous is None:
+                w.rollback_id = ""
+                continue
+            w.rollback_id = create(account, region, w.dep.application_name, w.dep.deployment_group_name,
+                                   previous.dep.revision, failed, rollback_of=w.dep.deployment_id)
+
+
+def _rolls_back(group):
+    cfg = group.auto_rollback_configuration or {}
+    return bool(cfg.get("enabled")) and "DEPLOYMENT_FAILURE" in (cfg.get("events") or [])
+
+
+def _last_success(account, region, failed_walk, at):
+    done = [w for (acct, reg, _), w in _walks.items()
+            if (acct, reg) == (account, region) and w is not failed_walk
+            and w.dep.deployment_group is failed_walk.dep.deployment_group
+            and w.start <= failed_walk.start and w.ends_at <= at and w.status(at) == "Succeeded"]
+    return max(done, key=lambda w: w.ends_at, default=None)
+
+
+def _info(account, region, dep, now):
+    info = _deployment_info(dep)
+    w = walk(account, region, dep.deployment_id)
+    if w is None:
+        return info
+    status = w.status(now)
+    info.update(status=status, deploymentOverview=w.overview(now), startTime=_at(w.start),
+                createTime=_at(w.start), creator=dep.creator)
+    if status != "InProgress":
+        info["completeTime"] = _at(w.ends_at)
+    else:
+        info.pop("completeTime", None)
+    error = w.error() if status == "Failed" else None
+    info["errorInformation"] = {"code": error[0], "message": error[1]} if error else {}
+    info["rollbackInfo"] = _rollback_info(w)
+    for k in ("previousRevision", "relatedDeployments", "targetInstances", "blueGreenDeploymentConfiguration"):
+        if not info.get(k):
+            info.pop(k, None)
+    return info
+
+
+def _rollback_info(w):
+    if w.rollback_of is not None:
+        return {"rollbackTriggeringDeploymentId": w.rollback_of,
+                "rollbackMessage": f"Rollback of deployment {w.rollback_of}"}
+    if w.rollback_id:
+        return {"rollbackDeploymentId": w.rollback_id,
+                "rollbackMessage": f"Deployment {w.dep.deployment_id} was rolled back by deployment {w.rollback_id}"}
+    if w.rollback_id == "":
+        return {"rollbackMessage": "Automatic rollback was not performed: no previous successful revision"}
+    return {}
+
+
+def _get(call, deployment_id):
+    if not deployment_id:
+        raise AwsError("DeploymentIdRequiredException", "At least one deployment ID must be specified.")
+    dep = backend(call.account, call.region).deployments.get(deployment_id)
+    if dep is None:
+        raise AwsError("DeploymentDoesNotExistException",
+                       f"The deployment {deployment_id} does not exist with the user or AWS account.")
+    return dep
+
+
+@pre("codedeploy:GetDeployment")
+def get_deployment(call):
+    dep = _get(call, call.params.get("deploymentId"))
+    return {"deploymentInfo": _info(call.account, call.region, dep, STATE.now())}
+
+
+@pre("codedeploy:BatchGetDeployments")
+def batch_get_deployments(call):
+    be, now = backend(call.account, call.region), STATE.now()
+    ids = call.params.get("deploymentIds") or []
+    return {"deploymentsInfo": [_info(call.account, call.region, be.deployments[i], now)
+                                for i in ids if i in be.deployments]}
+
+
+@pre("codedeploy:CreateDeployment")
+def create_deployment(call):
+    p = call.params
+    be = backend(call.account, call.region)
+    moto_id = be.create_deployment(p.get("applicationName"), p.get("deploymentGroupName"),
+                                   dict(p.get("revision") or {}), p.get("deploymentConfigName"),
+                                   p.get("description"))
+    return {"deploymentId": _adopt(call.account, call.region, moto_id, STATE.now())}
+
+
+def _walk_of(call):
+    dep = _get(call, call.params.get("deploymentId"))
+    return walk(call.account, call.region, dep.deployment_id)
+
+
+@pre("codedeploy:ListDeploymentTargets")
+def list_deployment_targets(call):
+    w, now = _walk_of(call), STATE.now()
+    if w is None:
+        return {"targetIds": []}
+    wanted = set((call.params.get("targetFilters") or {}).get("TargetStatus") or [])
+    return {"targetIds": [iid for i, iid in enumerate(w.instances)
+                          if not wanted or w.instance_status(i, now) in wanted]}
+
+
+@pre("codedeploy:BatchGetDeploymentTargets")
+def batch_get_deployment_targets(call):
+    w, now = _walk_of(call), STATE.now()
+    ids = call.params.get("targetIds") or []
+    if len(ids) > TARGETS_PER_BATCH_GET:
+        raise AwsError("DeploymentTargetListSizeExceededException",
+                       f"The maximum number of targets that can be specified is {TARGETS_PER_BATCH_GET}.")
+    known = w.instances if w else []
+    for iid in ids:
+        if iid not in known:
+            raise AwsError("DeploymentTargetDoesNotExistException",
+                           f"The target {iid} does not exist in the deployment.")
+    return {"deploymentTargets": [w.target(known.index(iid), now) for iid in ids]}

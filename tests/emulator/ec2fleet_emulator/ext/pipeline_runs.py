@@ -1,0 +1,285 @@
+"""CodePipeline executions that run (moto marks an execution Succeeded the moment it starts and
+runs no action). An execution of a pipeline with an S3 Source action and a CodeDeploy Deploy
+action, the shape the fleet and the seed build, goes:
+
+  Source  takes the source object's current version (which the execution reports as its source
+          revision), copies it to the artifact store as AWS does
+          (`<pipeline[:20]>/<artifact[:10]>/<7 chars>`), and lasts `codepipeline.action` seconds;
+          a missing object or an unversioned bucket fails it;
+  Deploy  creates the CodeDeploy deployment of that artifact (its ID is the action's
+          externalExecutionId) and ends with it.
+
+Answers StartPipelineExecution, GetPipelineExecution, ListPipelineExecutions,
+ListActionExecutions (missing in moto) and GetPipelineState from these runs. `start` is also how
+EventBridge starts a pipeline (see trail_events.py)."""
+import datetime
+import random
+import string
+import threading
+import uuid
+
+from moto.codepipeline.models import codepipeline_backends
+from moto.s3.models import s3_backends
+
+from . import post, pre
+from . import deployments
+from ..awsresp import AwsError
+from ..state import STATE
+
+_lock = threading.RLock()
+_runs = {}  # (account, region, pipeline name) -> [Run], oldest first
+STATE.on_reset(_runs.clear)
+
+
+def _at(t):
+    return datetime.datetime.fromtimestamp(t, tz=datetime.timezone.utc)
+
+
+def _actions(pipeline, category):
+    return [(stage["name"], a) for stage in pipeline["stages"] for a in stage.get("actions", [])
+            if a["actionTypeId"]["category"] == category]
+
+
+class Run:
+    def __init__(self, account, region, cp, trigger):
+        self.account, self.region, self.cp = account, region, cp
+        self.id = str(uuid.uuid4())
+        self.start = STATE.now()
+        self.step = STATE.profile.ready_after("codepipeline.action")
+        self.trigger = trigger
+        self.deployment_id = None
+        self.source_error, self.deploy_error = None, None
+        self.version, self.artifact = None, None
+        self._take_source()
+
+    @property
+    def name(self):
+        return self.cp.pipeline["name"]
+
+    def _source(self):
+        found = _actions(self.cp.pipeline, "Source")
+        return found[0] if found else (None, None)
+
+    def _deploy(self):
+        found = _actions(self.cp.pipeline, "Deploy")
+        return found[0] if found else (None, None)
+
+    def _take_source(self):
+        _, action = self._source()
+        cfg = (action or {}).get("configuration", {})
+        s3 = s3_backends[self.account]["aws"]
+        bucket = s3.buckets.get(cfg.get("S3Bucket"))
+        if bucket is None or bucket.versioning_status != "Enabled":
+            self.source_error = (f"The bucket named {cfg.get('S3Bucket')} is not versioned, or does not exist. "
+                                 "Versioning must be enabled on the source bucket.")
+            return
+        key = s3.get_object(bucket.name, cfg.get("S3ObjectKey", ""))
+        if key is None:
+            self.source_error = f"The object with key '{cfg.get('S3ObjectKey')}' does not exist."
+            return
+        self.version = key.version_id
+        store = self.cp.pipeline["artifactStore"]["location"]
+        out = (action.get("outputArtifacts") or [{"name": "SourceArtifact"}])[0]["name"]
+        artifact = f"{self.name[:20]}/{out[:10]}/" + "".join(random.choices(string.ascii_letters + string.digits, k=7))
+        if store not in s3.buckets:
+            self.source_error = f"The artifact store bucket {store} does not exist."
+            return
+        s3.put_object(store, artifact, key.value)
+        self.artifact = (store, artifact)
+
+    @property
+    def deploy_starts(self):
+        return self.start + self.step
+
+    def pump(self, now):
+        """Starts the Deploy action once the Source action's time is up."""
+        if self.deployment_id or self.source_error or now < self.deploy_starts:
+            return
+        _, action = self._deploy()
+        if action is None:
+            return
+        cfg = action.get("configuration", {})
+        revision = {"revisionType": "S3", "s3Location": {"bucket": self.artifact[0], "key": self.artifact[1],
+                                                           "bundleType": "zip"}}
+        try:
+            self.deployment_id = deployments.create(self.account, self.region, cfg.get("ApplicationName"),
+                                                    cfg.get("DeploymentGroupName"), revision, self.deploy_starts)
+        except Exception as e:  # the group or application is gone: the action fails as in AWS
+            self.deployment_id, self.deploy_error = "", getattr(e, "message", str(e))
+
+    def _deployment(self):
+        if not self.deployment_id:
+            return None
+        return deployments.walk(self.account, self.region, self.deployment_id)
+
+    def source_status(self, now):
+        if now < self.deploy_starts:
+            return "InProgress"
+        return "Failed" if self.source_error else "Succeeded"
+
+    def deploy_status(self, now):
+        if self.source_status(now) != "Succeeded":
+            return None
+        if self.deployment_id == "":
+            return "Failed"
+        w = self._deployment()
+        return w.status(now) if w else "InProgress"
+
+    def status(self, now):
+        source = self.source_status(now)
+        if source != "Succeeded":
+            return source
+        return self.deploy_status(now)
+
+    def last_update(self, now):
+        w = self._deployment()
+        if self.source_status(now) != "Succeeded" or w is None:
+            return _at(min(now, self.deploy_starts))
+        return _at(min(now, w.ends_at))
+
+    def source_revisions(self, now):
+        if self.source_status(now) != "Succeeded":
+            return []
+        name, _ = self._source()
+        return [{"actionName": name, "revisionId": self.version}]
+
+    def summary(self, now):
+        return {"pipelineExecutionId": self.id, "status": self.status(now), "startTime": _at(self.start),
+                "lastUpdateTime": self.last_update(now), "sourceRevisions": self.source_revisions(now),
+                "trigger": self.trigger, "executionMode": "SUPERSEDED"}
+
+    def execution(self, now):
+        revisions = [{"name": "SourceArtifact", "revisionId": self.version}] if self.source_revisions(now) else []
+        return {"pipelineName": self.name, "pipelineVersion": self.cp.pipeline["version"],
+                "pipelineExecutionId": self.id, "status": self.status(now), "artifactRevisions": revisions,
+                "trigger": self.trigger, "executionMode": "SUPERSEDED"}
+
+    def action_details(self, now):
+        out = []
+        for (stage, action), status, started in ((self._source(), self.source_status(now), self.start),
+                                                 (self._deploy(), self.deploy_status(now), self.deploy_starts)):
+            if action is None or status is None:
+                continue
+            result = {}
+            if stage == self._deploy()[0] and self.deploy_error:
+                result = {"externalExecutionSummary": self.deploy_error}
+            elif stage == self._deploy()[0] and self.deployment_id:
+                result = {"externalExecutionId": self.deployment_id,
+                          "externalExecutionUrl": f"https://console.aws.amazon.com/codedeploy/home?region={self.region}"
+                                                  f"#/deployments/{self.deployment_id}"}
+            elif stage == self._source()[0] and self.source_error:
+                result = {"externalExecutionSummary": self.source_error}
+            elif stage == self._source()[0] and self.version:
+                result = {"externalExecutionId": self.version}
+            out.append({"pipelineExecutionId": self.id, "actionExecutionId": str(uuid.uuid5(uuid.NAMESPACE_URL, self.id + stage)),
+                        "pipelineVersion": self.cp.pipeline["version"], "stageName": stage,
+                        "actionName": action["name"], "startTime": _at(started), "lastUpdateTime": self.last_update(now),
+                        "status": status, "input": {"actionTypeId": action["actionTypeId"],
+                                                    "configuration": action.get("configuration", {})},
+                        "output": {"executionResult": result}})
+        return list(reversed(out))
+
+
+def _pipeline(call, name):
+    cp = codepipeline_backends[call.account][call.region].pipelines.get(name)
+    if cp is None:
+        raise AwsError("PipelineNotFoundException",
+                       f"Account '{call.account}' does not have a pipeline with name '{name}'")
+    return cp
+
+
+def start(account, region, name, trigger):
+    """A new execution of the pipeline; its ID, or None when there is no such pipeline."""
+    cp = codepipeline_backends[account][region].pipelines.get(name)
+    if cp is None:
+        return None
+    with _lock:
+        run = Run(account, region, cp, trigger)
+        _runs.setdefault((account, region, name), []).append(run)
+    return run.id
+
+
+def pump(account, region):
+    now = STATE.now()
+    with _lock:
+        for (acct, reg, _), runs in _runs.items():
+            if (acct, reg) == (account, region):
+                for run in runs:
+                    run.pump(now)
+    deployments.pump(account, region)
+
+
+@pre("codepipeline:*", "codedeploy:*")
+def _pump_first(call):
+    from . import trail_events
+    trail_events.deliver_due()
+    pump(call.account, call.region)
+
+
+def _runs_of(call, name):
+    cp = _pipeline(call, name)
+    return [r for r in _runs.get((call.account, call.region, name), []) if r.cp is cp]
+
+
+@pre("codepipeline:StartPipelineExecution")
+def start_pipeline_execution(call):
+    name = call.params.get("name")
+    _pipeline(call, name)
+    trigger = {"triggerType": "StartPipelineExecution",
+               "triggerDetail": f"arn:aws:iam::{call.account}:root"}
+    return {"pipelineExecutionId": start(call.account, call.region, name, trigger)}
+
+
+@pre("codepipeline:GetPipelineExecution")
+def get_pipeline_execution(call):
+    name, eid = call.params.get("pipelineName"), call.params.get("pipelineExecutionId")
+    for run in _runs_of(call, name):
+        if run.id == eid:
+            return {"pipelineExecution": run.execution(STATE.now())}
+    raise AwsError("PipelineExecutionNotFoundException",
+                   f"Account '{call.account}' does not have an execution with id '{eid}' for pipeline '{name}'")
+
+
+@pre("codepipeline:ListPipelineExecutions")
+def list_pipeline_executions(call):
+    runs = list(reversed(_runs_of(call, call.params.get("pipelineName"))))
+    limit = call.params.get("maxResults") or 100
+    now = STATE.now()
+    return {"pipelineExecutionSummaries": [r.summary(now) for r in runs[:limit]]}
+
+
+@pre("codepipeline:ListActionExecutions")
+def list_action_executions(call):
+    runs = list(reversed(_runs_of(call, call.params.get("pipelineName"))))
+    wanted = (call.params.get("filter") or {}).get("pipelineExecutionId")
+    now = STATE.now()
+    return {"actionExecutionDetails": [d for r in runs if wanted in (None, r.id) for d in r.action_details(now)]}
+
+
+@pre("codepipeline:GetPipelineState")
+def get_pipeline_state(call):
+    name = call.params.get("name")
+    cp = _pipeline(call, name)
+    runs = _runs_of(call, name)
+    latest, now = (runs[-1] if runs else None), STATE.now()
+    details = {d["stageName"]: d for d in latest.action_details(now)} if latest else {}
+    stages = []
+    for stage in cp.pipeline["stages"]:
+        st = {"stageName": stage["name"], "inboundTransitionState": {"enabled": True},
+              "actionStates": [{"actionName": a["name"]} for a in stage.get("actions", [])]}
+        d = details.get(stage["name"])
+        if d is not None:
+            st["latestExecution"] = {"pipelineExecutionId": latest.id, "status": d["status"]}
+            for a in st["actionStates"]:
+                a["latestExecution"] = {"status": d["status"], "lastStatusChange": d["lastUpdateTime"],
+                                        **{k: v for k, v in d["output"]["executionResult"].items()}}
+        stages.append(st)
+    return {"pipelineName": name, "pipelineVersion": cp.pipeline["version"], "stageStates": stages,
+            "created": cp._created, "updated": cp._updated}
+
+
+@post("codepipeline:DeletePipeline")
+def _forget_runs(call, reply):
+    if reply.ok:
+        with _lock:
+            _runs.pop((call.account, call.region, call.params.get("name")), None)

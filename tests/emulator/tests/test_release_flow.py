@@ -1,0 +1,180 @@
+"""A release the way the seed ships one: an upload of the source key is a CloudTrail data event,
+EventBridge starts the pipeline, the pipeline creates the CodeDeploy deployment, and the
+deployment walks the group's instances in batches on the readiness clock; an injected hook
+failure fails it and CodeDeploy rolls back to the last successful revision."""
+import io
+import json
+import zipfile
+
+import pytest
+from seed_stack import build
+
+STEP, ACTION = 5, 10
+EVENTS = 13  # in-place with traffic control: 3 block + 7 bundle + 3 allow events
+APPSPEC = (b"version: 0.0\nos: linux\nhooks:\n  ApplicationStart:\n"
+           b"    - location: scripts/start.sh\n      timeout: 60\n      runas: ec2-user\n")
+
+
+def bundle(server=b"v1"):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("appspec.yml", APPSPEC)
+        z.writestr("scripts/start.sh", b"#!/bin/sh\nexec node server.js\n")
+        z.writestr("server.js", server)
+    return buf.getvalue()
+
+
+def wire(aws, r, name="fleet", selector_key="app.zip", role=True):
+    """What the fleet adds to the seed's stack: the trail's data-event selector, the rule starting
+    the pipeline, a one-at-a-time group behind the load balancer with automatic rollback."""
+    aws("cloudtrail").put_event_selectors(TrailName=r["trail"], AdvancedEventSelectors=[{
+        "Name": "release", "FieldSelectors": [
+            {"Field": "eventCategory", "Equals": ["Data"]},
+            {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
+            {"Field": "readOnly", "Equals": ["false"]},
+            {"Field": "resources.ARN", "Equals": [f"arn:aws:s3:::{r['artifacts']}/{selector_key}"]}]}])
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                                "Principal": {"Service": "events.amazonaws.com"}}]})
+    role_arn = aws("iam").create_role(RoleName=f"{name}-events", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    ev = aws("events")
+    ev.put_rule(Name=f"{name}-release", EventPattern=json.dumps({
+        "source": ["aws.s3"], "detail-type": ["AWS API Call via CloudTrail"],
+        "detail": {"eventSource": ["s3.amazonaws.com"], "eventName": ["PutObject", "CompleteMultipartUpload", "CopyObject"],
+                   "requestParameters": {"bucketName": [r["artifacts"]], "key": ["app.zip"]}}}))
+    target = {"Id": "pipeline", "Arn": f"arn:aws:codepipeline:us-east-1:{aws.account}:{name}-pipeline"}
+    if role:
+        target["RoleArn"] = role_arn
+    ev.put_targets(Rule=f"{name}-release", Targets=[target])
+    aws("codedeploy").update_deployment_group(
+        applicationName=f"{name}-app", currentDeploymentGroupName=f"{name}-dg",
+        deploymentConfigName="CodeDeployDefault.OneAtATime",
+        autoRollbackConfiguration={"enabled": True, "events": ["DEPLOYMENT_FAILURE"]},
+        deploymentStyle={"deploymentType": "IN_PLACE", "deploymentOption": "WITH_TRAFFIC_CONTROL"},
+        loadBalancerInfo={"targetGroupInfoList": [{"name": f"{name}-tg"}]})
+
+
+@pytest.fixture
+def stack(aws, profile):
+    def make(**rules):
+        profile({"readiness": {"codepipeline.action": ACTION, "codedeploy.lifecycle_event": STEP}, **rules})
+        r = build(aws, desired=2)
+        wire(aws, r)
+        return r
+    return make
+
+
+def runs(aws):
+    return aws("codepipeline").list_pipeline_executions(pipelineName="fleet-pipeline")["pipelineExecutionSummaries"]
+
+
+def deployment_of(aws, execution_id):
+    actions = aws("codepipeline").list_action_executions(
+        pipelineName="fleet-pipeline", filter={"pipelineExecutionId": execution_id})["actionExecutionDetails"]
+    deploy = [a for a in actions if a["stageName"] == "Deploy"]
+    return deploy[0]["output"]["executionResult"]["externalExecutionId"] if deploy else None
+
+
+def upload(aws, r, body):
+    return aws("s3").put_object(Bucket=r["artifacts"], Key="app.zip", Body=body)["VersionId"]
+
+
+def test_an_upload_runs_the_pipeline_and_the_deployment_walks_the_instances_one_at_a_time(aws, stack, control):
+    r = stack()
+    version = upload(aws, r, bundle())
+    [run] = runs(aws)
+    assert run["status"] == "InProgress" and run["sourceRevisions"] == []
+    assert run["trigger"]["triggerType"] == "CloudWatchEvent"
+    assert deployment_of(aws, run["pipelineExecutionId"]) is None  # the Source action is still running
+    control.advance(ACTION)
+    [run] = runs(aws)
+    assert run["sourceRevisions"] == [{"actionName": "Source", "revisionId": version}]
+    dep_id = deployment_of(aws, run["pipelineExecutionId"])
+    assert dep_id.startswith("d-") and len(dep_id) == 11
+    cd = aws("codedeploy")
+    info = cd.get_deployment(deploymentId=dep_id)["deploymentInfo"]
+    assert info["status"] == "InProgress"
+    assert info["revision"]["s3Location"]["bucket"] == r["artifacts"]
+    assert info["revision"]["s3Location"]["key"].startswith("fleet-pipeline/app/")
+    assert (info["deploymentOverview"]["InProgress"], info["deploymentOverview"]["Pending"]) == (1, 1)
+    control.advance(EVENTS * STEP)
+    overview = cd.get_deployment(deploymentId=dep_id)["deploymentInfo"]["deploymentOverview"]
+    assert (overview["Succeeded"], overview["InProgress"]) == (1, 1)
+    control.advance(EVENTS * STEP)
+    info = cd.batch_get_deployments(deploymentIds=[dep_id])["deploymentsInfo"][0]
+    assert info["status"] == "Succeeded" and info["deploymentOverview"]["Succeeded"] == 2
+    assert runs(aws)[0]["status"] == "Succeeded"
+    targets = cd.list_deployment_targets(deploymentId=dep_id)["targetIds"]
+    assert len(targets) == 2
+    got = cd.batch_get_deployment_targets(deploymentId=dep_id, targetIds=targets)["deploymentTargets"]
+    events = got[0]["instanceTarget"]["lifecycleEvents"]
+    assert [e["lifecycleEventName"] for e in events][:4] == ["BeforeBlockTraffic", "BlockTraffic", "AfterBlockTraffic",
+                                                            "ApplicationStop"]
+    assert len(events) == EVENTS and {e["status"] for e in events} == {"Succeeded"}
+
+
+def test_a_failing_hook_fails_the_deployment_and_codedeploy_rolls_back(aws, stack, control):
+    r = stack(hook_failures=[{"event": "ApplicationStart", "deployment": 2, "exit_code": 3,
+                              "log": "Error: Cannot find module 'express'"}])
+    upload(aws, r, bundle(b"v1"))
+    control.advance(ACTION + 2 * EVENTS * STEP)
+    good = deployment_of(aws, runs(aws)[0]["pipelineExecutionId"])
+    upload(aws, r, bundle(b"v2"))
+    control.advance(ACTION + 10 * STEP)  # the first instance's ApplicationStart (event 9) is over
+    run = runs(aws)[0]
+    bad = deployment_of(aws, run["pipelineExecutionId"])
+    cd = aws("codedeploy")
+    info = cd.get_deployment(deploymentId=bad)["deploymentInfo"]
+    assert info["status"] == "Failed" and run["status"] == "Failed"
+    assert info["errorInformation"]["code"] == "HEALTH_CONSTRAINTS"
+    assert info["deploymentOverview"]["Failed"] == 1 and info["deploymentOverview"]["Skipped"] == 1
+    [failed] = cd.list_deployment_targets(deploymentId=bad, targetFilters={"TargetStatus": ["Failed"]})["targetIds"]
+    target = cd.batch_get_deployment_targets(deploymentId=bad, targetIds=[failed])["deploymentTargets"][0]
+    events = {e["lifecycleEventName"]: e for e in target["instanceTarget"]["lifecycleEvents"]}
+    diag = events["ApplicationStart"]["diagnostics"]
+    assert events["ApplicationStart"]["status"] == "Failed"
+    assert diag == {"errorCode": "ScriptFailed", "scriptName": "scripts/start.sh",
+                    "message": "Script at specified location: scripts/start.sh run as user ec2-user failed with exit code 3",
+                    "logTail": "Error: Cannot find module 'express'"}
+    assert events["ValidateService"]["status"] == "Skipped"
+    rollback_id = info["rollbackInfo"]["rollbackDeploymentId"]
+    rollback = cd.get_deployment(deploymentId=rollback_id)["deploymentInfo"]
+    assert rollback["creator"] == "codeDeployRollback"
+    assert rollback["rollbackInfo"]["rollbackTriggeringDeploymentId"] == bad
+    assert rollback["revision"] == cd.get_deployment(deploymentId=good)["deploymentInfo"]["revision"]
+    control.advance(2 * EVENTS * STEP)
+    assert cd.get_deployment(deploymentId=rollback_id)["deploymentInfo"]["status"] == "Succeeded"
+
+
+def test_no_run_unless_a_logging_trail_selects_the_object_and_the_target_can_act(aws, profile):
+    profile({})
+    r = build(aws, desired=1)
+    wire(aws, r, selector_key="other.zip")
+    upload(aws, r, bundle())
+    assert runs(aws) == []  # the trail logs another key: no event reaches EventBridge
+    aws("cloudtrail").put_event_selectors(TrailName=r["trail"], AdvancedEventSelectors=[{
+        "Name": "all-objects", "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Data"]},
+                                                  {"Field": "resources.type", "Equals": ["AWS::S3::Object"]}]}])
+    aws("cloudtrail").stop_logging(Name=r["trail"])
+    upload(aws, r, bundle())
+    assert runs(aws) == []  # not logging
+    aws("cloudtrail").start_logging(Name=r["trail"])
+    upload(aws, r, bundle())
+    assert len(runs(aws)) == 1
+    aws("events").put_targets(Rule="fleet-release", Targets=[
+        {"Id": "pipeline", "Arn": f"arn:aws:codepipeline:us-east-1:{aws.account}:fleet-pipeline"}])
+    upload(aws, r, bundle())
+    assert len(runs(aws)) == 1  # a CodePipeline target without a role cannot start it
+
+
+def test_a_manual_start_takes_the_current_version_and_a_group_without_instances_fails(aws, profile):
+    profile({})
+    r = build(aws, desired=1)
+    wire(aws, r)
+    aws("autoscaling").update_auto_scaling_group(AutoScalingGroupName=r["asg"], MinSize=0, DesiredCapacity=0)
+    exec_id = aws("codepipeline").start_pipeline_execution(name="fleet-pipeline")["pipelineExecutionId"]
+    got = aws("codepipeline").get_pipeline_execution(pipelineName="fleet-pipeline", pipelineExecutionId=exec_id)
+    current = aws("s3").head_object(Bucket=r["artifacts"], Key="app.zip")["VersionId"]
+    assert got["pipelineExecution"]["artifactRevisions"][0]["revisionId"] == current
+    assert got["pipelineExecution"]["trigger"]["triggerType"] == "StartPipelineExecution"
+    info = aws("codedeploy").get_deployment(deploymentId=deployment_of(aws, exec_id))["deploymentInfo"]
+    assert info["status"] == "Failed" and info["errorInformation"]["code"] == "NO_INSTANCES"
