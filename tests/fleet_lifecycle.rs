@@ -45,7 +45,13 @@ async fn the_default_fleet_is_built_in_full_reads_back_clean_shows_drift_and_del
     assert_eq!(records.all().keys().copied().collect::<Vec<_>>(), planned);
     let mut out = serde_json::to_value(FleetOutputs::of(&f.args, &f.prefix, &records)).unwrap();
     assert_eq!(out["assetCount"], 0);
-    for k in ["releaseHash", "releaseVersion", "assetsHash"] {
+    for k in [
+        "releaseHash",
+        "releaseVersion",
+        "deploymentId",
+        "deploymentStatus",
+        "assetsHash",
+    ] {
         assert_eq!(out.as_object_mut().unwrap().remove(k).unwrap(), "", "{k}");
     }
     for (k, v) in out.as_object().unwrap() {

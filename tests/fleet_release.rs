@@ -140,3 +140,152 @@ async fn a_release_is_uploaded_once_per_content_and_delete_removes_only_the_flee
         .expect("delete");
     f.assert_no_leaks();
 }
+
+async fn deployments(f: &support::Fleet, records: &Records) -> Vec<String> {
+    let group = records.deployment_group.as_ref().unwrap();
+    let out = f
+        .aws
+        .codedeploy
+        .list_deployments()
+        .application_name(&group.application)
+        .deployment_group_name(&group.name)
+        .send()
+        .await
+        .unwrap();
+    out.deployments().to_vec()
+}
+
+async fn deployment(f: &support::Fleet, id: &str) -> aws_sdk_codedeploy::types::DeploymentInfo {
+    let out = f
+        .aws
+        .codedeploy
+        .get_deployment()
+        .deployment_id(id)
+        .send()
+        .await
+        .unwrap();
+    out.deployment_info.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_release_is_followed_to_its_deployment_and_a_failing_hook_fails_the_update() {
+    let dir = tempfile::tempdir().unwrap();
+    write_app(dir.path(), "require('http').createServer().listen(8080)\n");
+    let mut f = support::Fleet::new("fol-51a7", inputs(dir.path())).await;
+    // The account's second deployment fails in ApplicationStart, as the agent reports a script's
+    // failure; the first and third go through.
+    support::emulator().control_post(
+        "/profile",
+        json!({"hook_failures": [{"event": "ApplicationStart", "deployment": 2, "account": f.account,
+                                  "exit_code": 1, "log": "Error: Cannot find module 'express'"}]}),
+    );
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let sink = lines.clone();
+    f.waits = ec2fleet::aws::Waits::new(
+        std::time::Duration::from_secs(120),
+        std::sync::Arc::new(move |l| sink.lock().unwrap().push(l)),
+    );
+
+    let first = support::up(&f, Records::default()).await.expect("create");
+    let release = first.release.clone().unwrap();
+    assert_eq!(release.deployment_status, "Succeeded");
+    assert!(release.deployment_id.starts_with("d-"), "{release:?}");
+    let good = deployment(&f, &release.deployment_id).await;
+    assert_eq!(good.status().map(|s| s.as_str()), Some("Succeeded"));
+    let progress = lines.lock().unwrap().clone();
+    let short = &release.sha256[..8];
+    assert!(
+        progress
+            .iter()
+            .any(|l| l.starts_with(&format!("deploying release {short}"))
+                && l.ends_with("instances done")),
+        "{progress:?}"
+    );
+
+    // Unchanged: no upload and no deployment.
+    let since = support::last_seq(&f.account);
+    let again = support::up(&f, first.clone()).await.expect("unchanged");
+    assert_eq!(support::count_since(&f.account, since, "s3:PutObject"), 0);
+    assert_eq!(deployments(&f, &again).await.len(), 1);
+    assert_eq!(again.release, first.release);
+
+    // A changed file whose ApplicationStart fails: the update fails naming the instance, the
+    // hook, the script and its output; CodeDeploy rolls back to the first release.
+    write_app(dir.path(), "require('express')\n");
+    let failed = support::up(&f, again)
+        .await
+        .expect_err("the deployment fails");
+    let (node, e) = &failed.failed[0];
+    assert_eq!(*node, ec2fleet::fleet::Node::Release);
+    let msg = e.to_string();
+    for want in [
+        "did not deploy",
+        "lifecycle event ApplicationStart failed: ScriptFailed",
+        "Script at specified location: scripts/start.sh run as user root failed with exit code 1",
+        "Error: Cannot find module 'express'",
+        "HEALTH_CONSTRAINTS",
+        "rolls the instances back to the previous release",
+    ] {
+        assert!(msg.contains(want), "{want:?} missing from: {msg}");
+    }
+    let bad = failed.records.release.clone().unwrap();
+    assert_eq!(bad.deployment_status, "Failed");
+    let bad_info = deployment(&f, &bad.deployment_id).await;
+    let rollback_id = bad_info
+        .rollback_info()
+        .unwrap()
+        .rollback_deployment_id()
+        .unwrap();
+    let rollback = deployment(&f, rollback_id).await;
+    assert_eq!(
+        rollback.creator().map(|c| c.as_str()),
+        Some("codeDeployRollback")
+    );
+    assert_eq!(
+        rollback.revision(),
+        good.revision(),
+        "the first release is deployed again"
+    );
+
+    // The same inputs again: nothing is uploaded, the pipeline runs once more and deploys.
+    let since = support::last_seq(&f.account);
+    let retried = support::up(&f, failed.records).await.expect("retry");
+    assert_eq!(support::count_since(&f.account, since, "s3:PutObject"), 0);
+    assert_eq!(
+        support::count_since(&f.account, since, "codepipeline:StartPipelineExecution"),
+        1
+    );
+    let third = retried.release.clone().unwrap();
+    assert_eq!(third.version_id, bad.version_id);
+    assert_eq!(third.deployment_status, "Succeeded");
+    assert_ne!(third.deployment_id, bad.deployment_id);
+
+    // waitForRelease false: the upload ends the update.
+    write_app(
+        dir.path(),
+        "require('http').createServer().listen(8080) // v3\n",
+    );
+    let mut inputs = inputs(dir.path());
+    inputs["waitForRelease"] = json!(false);
+    f.args = ec2fleet::fleet::parse(inputs).unwrap();
+    let since = support::last_seq(&f.account);
+    let unwatched = support::up(&f, retried).await.expect("upload only");
+    let fourth = unwatched.release.clone().unwrap();
+    assert_ne!(fourth.version_id, third.version_id);
+    assert_eq!(
+        (
+            fourth.deployment_id.as_str(),
+            fourth.deployment_status.as_str()
+        ),
+        ("", "")
+    );
+    assert_eq!(
+        support::count_since(&f.account, since, "codedeploy:GetDeployment"),
+        0
+    );
+
+    destroy(&f.fleet(None), &unwatched, never_cancelled(), &quiet)
+        .await
+        .expect("delete");
+    f.assert_no_leaks();
+}

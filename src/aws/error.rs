@@ -106,6 +106,14 @@ pub enum Error {
         /// How long it was waited for.
         waited: Duration,
     },
+    /// A release reached the fleet's pipeline but did not deploy.
+    #[error("release {release} did not deploy: {reason}")]
+    ReleaseFailed {
+        /// The release's short hash and object version.
+        release: String,
+        /// What failed where, as CodePipeline and CodeDeploy report it.
+        reason: String,
+    },
     /// The engine cancelled the operation before this step.
     #[error("cancelled before it was done")]
     Cancelled,

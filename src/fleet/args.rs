@@ -118,6 +118,12 @@ pub struct FleetArgs {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub release: Option<ArchiveInput>,
 
+    /// Whether an update that uploads a release waits for the pipeline execution and the CodeDeploy
+    /// deployment it starts, reporting their progress, and fails when the deployment fails (CodeDeploy
+    /// then rolls back to the previous release). False: the upload ends the update.
+    #[serde(default = "defaults::yes")]
+    pub wait_for_release: bool,
+
     /// Static assets to sync into the asset bucket, as CDK's BucketDeployment: a Pulumi Archive
     /// whose files become objects at their paths. Only new or changed files are uploaded (by content
     /// hash), with content types from their extensions. Removing the input leaves the objects; they

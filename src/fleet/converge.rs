@@ -9,7 +9,7 @@ use super::destroy::{remove_nodes, unwanted};
 use super::nodes::{Node, Records};
 use super::retag::retag;
 use super::FleetCtx;
-use super::{plan, ready};
+use super::{follow, plan, ready};
 
 /// Progress per node: the node, how many are done, how many in all.
 pub type Progress<'a> = &'a (dyn Fn(Node, usize, usize) + Send + Sync);
@@ -58,7 +58,8 @@ pub async fn converge(
     Box::pin(remove_nodes(fleet, records, &unwanted, cancel, removed)).await
 }
 
-/// Uploads the release when the inputs have one and the fleet serves (see [`plan::AFTER_READY`]).
+/// Uploads the release when the inputs have one and the fleet serves (see [`plan::AFTER_READY`]),
+/// then follows it until it is deployed (see [`follow`]).
 async fn release(
     fleet: &FleetCtx<'_>,
     mut records: Records,
@@ -68,13 +69,14 @@ async fn release(
         return Ok(records);
     }
     let node = plan::AFTER_READY;
+    let before = records.release.clone();
     // Boxed: the dispatch future holds every reconciler's, and converge already holds one.
     match Box::pin(node.apply(fleet, &records)).await {
         Ok(release) => {
             records.insert(release);
             made(node, 1, 1);
-            Ok(records)
         }
-        Err(e) => Err(Incomplete::at(records, node, e)),
+        Err(e) => return Err(Incomplete::at(records, node, e)),
     }
+    Box::pin(follow::settle(fleet, records, before)).await
 }

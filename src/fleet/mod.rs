@@ -8,6 +8,7 @@ pub mod converge;
 pub mod destroy;
 pub mod diff;
 pub mod discover;
+pub mod follow;
 pub mod naming;
 pub mod nodes;
 pub mod outputs;

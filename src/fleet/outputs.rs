@@ -56,6 +56,11 @@ pub struct FleetOutputs {
     pub release_hash: String,
     /// S3 version ID of the release's object at sourceKey (empty without a `release` input).
     pub release_version: String,
+    /// ID of the CodeDeploy deployment of the current release (empty until a deployment was followed).
+    pub deployment_id: String,
+    /// Status of that deployment when last seen: Succeeded, Failed or Stopped (empty until one was
+    /// followed).
+    pub deployment_status: String,
     /// Number of objects the `assets` input put in the asset bucket (0 without one).
     pub asset_count: u64,
     /// Content hash of the synced assets: SHA-256 over every key and its content's SHA-256 (empty
@@ -112,6 +117,8 @@ impl FleetOutputs {
             log_group_name: s(r.log_group.as_ref().map(|x| &x.name)),
             release_hash: s(r.release.as_ref().map(|x| &x.sha256)),
             release_version: s(r.release.as_ref().map(|x| &x.version_id)),
+            deployment_id: s(r.release.as_ref().map(|x| &x.deployment_id)),
+            deployment_status: s(r.release.as_ref().map(|x| &x.deployment_status)),
             asset_count: r.assets.as_ref().map_or(0, |a| a.objects.len() as u64),
             assets_hash: s(r.assets.as_ref().map(|x| &x.sha256)),
             url,

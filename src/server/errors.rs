@@ -21,7 +21,7 @@ pub fn code(e: &Error) -> Code {
         },
         Error::NameTaken { .. } => Code::AlreadyExists,
         Error::Refused { .. } => Code::FailedPrecondition,
-        Error::Failed { .. } => Code::Aborted,
+        Error::Failed { .. } | Error::ReleaseFailed { .. } => Code::Aborted,
         Error::TimedOut { .. } => Code::DeadlineExceeded,
         Error::Cancelled => Code::Cancelled,
         Error::InvalidRequest { .. } | Error::MissingField { .. } | Error::Internal(_) => {

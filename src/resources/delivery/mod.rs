@@ -3,9 +3,11 @@
 //! the release object itself.
 
 pub mod codedeploy_application;
+pub mod deployment;
 pub mod deployment_group;
 pub mod event_rule;
 pub mod pipeline;
+pub mod pipeline_execution;
 pub mod release;
 pub mod trail;
 

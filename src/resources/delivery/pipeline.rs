@@ -19,6 +19,9 @@ use crate::aws::Error;
 use crate::resources::iam::role::{RoleState, Scope};
 use crate::resources::storage::bucket::BucketState;
 
+/// The stage (and its one action) that hands the artifact to CodeDeploy.
+pub const DEPLOY_STAGE: &str = "Deploy";
+
 /// The artifact the Source stage hands to the Deploy stage.
 const ARTIFACT: &str = "SourceArtifact";
 
@@ -77,7 +80,7 @@ fn source_stage(r: &Spec) -> Result<StageDeclaration, BuildError> {
 
 fn deploy_stage(r: &Spec) -> Result<StageDeclaration, BuildError> {
     let action = ActionDeclaration::builder()
-        .name("Deploy")
+        .name(DEPLOY_STAGE)
         .action_type_id(action_type(ActionCategory::Deploy, "CodeDeploy")?)
         .run_order(1)
         .configuration("ApplicationName", &r.group.application)
@@ -85,7 +88,7 @@ fn deploy_stage(r: &Spec) -> Result<StageDeclaration, BuildError> {
         .input_artifacts(InputArtifact::builder().name(ARTIFACT).build()?)
         .build()?;
     StageDeclaration::builder()
-        .name("Deploy")
+        .name(DEPLOY_STAGE)
         .actions(action)
         .build()
 }

@@ -51,6 +51,12 @@ pub struct ReleaseState {
     pub version_id: String,
     /// SHA-256 of the release's zip (empty when the current object is not one the fleet uploaded).
     pub sha256: String,
+    /// The CodeDeploy deployment of this version (empty until one was followed).
+    #[serde(default)]
+    pub deployment_id: String,
+    /// That deployment's status when last seen (empty until one was followed).
+    #[serde(default)]
+    pub deployment_status: String,
 }
 
 /// The object now at the key, as `(version ID, its metadata's SHA-256, whether this fleet uploaded
@@ -92,6 +98,8 @@ impl Release {
             key: self.key.clone(),
             version_id,
             sha256,
+            deployment_id: String::new(),
+            deployment_status: String::new(),
         }
     }
 
@@ -167,11 +175,14 @@ impl Reconciler for Release {
         let now = current(cx, &r.bucket, &r.key, None).await?;
         Ok(now.map(|(version, sha256, ours)| {
             let sha256 = if ours { sha256 } else { String::new() };
-            ReleaseState {
-                version_id: version,
-                sha256,
-                ..r.clone()
+            if version == r.version_id {
+                return ReleaseState {
+                    sha256,
+                    ..r.clone()
+                };
             }
+            // Another version is there: the recorded deployment is not of it.
+            self.state(&r.bucket, version, sha256)
         }))
     }
 
