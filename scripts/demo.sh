@@ -10,6 +10,7 @@ CACHE="${EC2FLEET_CACHE:-$HOME/.cache/ec2fleet}"
 work="$CACHE/demo"
 rm -rf "$work" && mkdir -p "$work/home" "$work/state"
 cp -r "$here/examples/fleet" "$work/proj"
+cp -r "$here/examples/app" "$work/app"  # the app the fleet releases
 
 export EC2FLEET_EMULATOR_PID="$work/emulator.pid" EC2FLEET_EMULATOR_LOG="$work/emulator.log"
 url="$("$here/tests/emulator/run.sh" --port 0)"

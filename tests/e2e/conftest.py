@@ -43,13 +43,15 @@ class Pulumi:
 
 @pytest.fixture
 def pulumi(tmp_path):
-    """A stack `dev` of a copy of examples/fleet, with the provider installed from this build."""
+    """A stack `dev` of a copy of examples/fleet (and beside it examples/app, which it releases), with
+    the provider installed from this build."""
     provider = _required_path("EC2FLEET_PROVIDER", "run through `make test` (it builds the provider)")
     bindir = _required_path("EC2FLEET_PULUMI_BIN", "run through `make test` (scripts/bootstrap.sh builds the CLI)")
     home, state, proj = tmp_path / "home", tmp_path / "state", tmp_path / "proj"
     for d in (home, state):
         d.mkdir()
     shutil.copytree(ROOT / "examples" / "fleet", proj)
+    shutil.copytree(ROOT / "examples" / "app", tmp_path / "app")  # the fleet's release and assets
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PULUMI_"))}
     env.update(
         PATH=f"{bindir}:{env['PATH']}",

@@ -35,6 +35,10 @@ def test_up_refresh_destroy_builds_the_fleet_shows_progress_and_leaves_nothing(p
     outputs = json.loads(pulumi.run("stack", "output", "--json").stdout)
     assert outputs["url"].startswith("https://") and outputs["url"].endswith(".cloudfront.net"), outputs
     assert outputs["sourceBucket"].endswith("-source"), outputs
+    # examples/app is released and followed to the end; its public/ folder is in the asset bucket.
+    assert outputs["deploymentStatus"] == "Succeeded" and outputs["deploymentId"].startswith("d-"), outputs
+    assert outputs["assetCount"] == 2, outputs
+    assert "deploying release" in text, text
     assert control.leaks(account)["count"] > 0, "the fleet exists in the emulator"
 
     # State keeps the records and the origin secret, the secret encrypted.
@@ -45,6 +49,18 @@ def test_up_refresh_destroy_builds_the_fleet_shows_progress_and_leaves_nothing(p
 
     pulumi.run("refresh", "--yes", "--non-interactive", "--expect-no-changes")
     pulumi.run("preview", "--non-interactive", "--expect-no-changes")
+
+    # One changed app file: the preview shows the release changing, and `up` rolls it out.
+    server = pulumi.cwd.parent / "app" / "server.js"
+    server.write_text(server.read_text() + "// v2\n")
+    assert "release" in pulumi.run("preview", "--non-interactive", "--diff").stdout
+    since = max((c["seq"] for c in control.calls(account=account)), default=0)
+    pulumi.run("up", "--yes", "--non-interactive", "--skip-preview", timeout=600)
+    after = json.loads(pulumi.run("stack", "output", "--json").stdout)
+    assert after["releaseVersion"] != outputs["releaseVersion"], after
+    assert after["deploymentId"] != outputs["deploymentId"] and after["deploymentStatus"] == "Succeeded", after
+    puts = control.calls(account=account, operation="PutObject", since=since)
+    assert len(puts) == 1, puts  # the release only: the assets did not change
 
     down = pulumi.run("destroy", "--yes", "--non-interactive", "--skip-preview", timeout=600)
     assert "sub-resources deleted" in down.stdout + down.stderr, down.stdout
