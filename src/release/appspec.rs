@@ -51,15 +51,38 @@ pub fn check(bundle: &Bundle) -> Vec<String> {
     let mut found = Vec::new();
     for key in top.keys() {
         let k = key.as_str().unwrap_or_default();
-        if !["version", "os", "files", "permissions", "hooks"].contains(&k) {
-            found.push(format!("{APPSPEC}: unknown section {key:?}; an EC2 appspec has version, os, files, permissions and hooks", key = text(key)));
+        if !SECTIONS.contains(&k) {
+            found.push(format!("{APPSPEC}: unknown section {key:?}; an EC2 appspec has version, os, files, file_exists_behavior, permissions and hooks", key = text(key)));
         }
     }
     version(top, &mut found);
+    file_exists_behavior(top, &mut found);
     os(top, &mut found);
     files(top, bundle, &mut found);
     hooks(top, bundle, &mut found);
     found
+}
+
+/// The top-level sections of an EC2/On-Premises appspec.
+const SECTIONS: [&str; 6] = [
+    "version",
+    "os",
+    "files",
+    "file_exists_behavior",
+    "permissions",
+    "hooks",
+];
+
+/// What the agent does with a file already at a destination (AppSpec "files" section).
+fn file_exists_behavior(top: &Mapping, found: &mut Vec<String>) {
+    match top.get("file_exists_behavior") {
+        None => {}
+        Some(Yaml::String(v)) if ["DISALLOW", "OVERWRITE", "RETAIN"].contains(&v.as_str()) => {}
+        Some(v) => found.push(format!(
+            "{APPSPEC}: file_exists_behavior is {}; it must be DISALLOW, OVERWRITE or RETAIN",
+            text(v)
+        )),
+    }
 }
 
 fn missing(bundle: &Bundle) -> String {

@@ -259,6 +259,7 @@ fn each_appspec_rule_names_the_file_and_entry() {
         (with_spec("os: linux\n"), "version must be 0.0 (the only version CodeDeploy reads), not nothing"),
         (with_spec("version: 0.0\nos: windows\n"), "os must be linux"),
         (with_spec("version: 0.0\nos: linux\nresources: []\n"), "unknown section \"resources\""),
+        (with_spec("version: 0.0\nos: linux\nfile_exists_behavior: REPLACE\n"), "file_exists_behavior is REPLACE; it must be DISALLOW, OVERWRITE or RETAIN"),
         (
             with_spec("version: 0.0\nos: linux\nfiles:\n  - source: dist\n    destination: /opt\n"),
             "files[0]: source dist is not in the bundle",
@@ -324,4 +325,19 @@ fn the_input_round_trips_through_the_typed_json() {
         err.to_string().contains("expected a Pulumi Archive"),
         "{err}"
     );
+}
+
+#[test]
+fn the_example_app_passes_every_appspec_check() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let bundle = archive::read(&path_archive("app"), &root).unwrap();
+    assert_eq!(appspec::check(&bundle), Vec::<String>::new());
+    let start = bundle
+        .get("scripts/start.sh")
+        .expect("the start script is bundled");
+    assert!(start.executable, "modes are kept");
+    for ok in ["DISALLOW", "OVERWRITE", "RETAIN"] {
+        let spec = format!("version: 0.0\nos: linux\nfile_exists_behavior: {ok}\n");
+        assert_eq!(appspec::check(&with_spec(&spec)), Vec::<String>::new());
+    }
 }

@@ -31,7 +31,7 @@ def test_up_refresh_destroy_builds_the_fleet_shows_progress_and_leaves_nothing(p
     text = up.stdout + up.stderr
     assert "+ 2 created" in text, text  # the stack and the fleet
     assert "waiting for 3 healthy target(s)" in text, text
-    assert "is serving: 29 sub-resources" in text, text
+    assert "is serving: 31 sub-resources" in text, text
     outputs = json.loads(pulumi.run("stack", "output", "--json").stdout)
     assert outputs["url"].startswith("https://") and outputs["url"].endswith(".cloudfront.net"), outputs
     assert outputs["sourceBucket"].endswith("-source"), outputs

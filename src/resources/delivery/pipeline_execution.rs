@@ -159,3 +159,20 @@ pub fn ended_undeployed(status: &PipelineExecutionStatus) -> bool {
             | PipelineExecutionStatus::Cancelled
     )
 }
+
+/// The deployment that took `version` of the source object, with its status, when the pipeline
+/// still lists the execution that took it: how an import learns what a release came to.
+pub async fn deployment_of_version(
+    cx: &Ctx<'_>,
+    pipeline: &str,
+    version: &str,
+) -> Result<Option<(String, String)>, Error> {
+    let Some(run) = started_by(cx, pipeline, version).await? else {
+        return Ok(None);
+    };
+    let DeployAction::Deployment(id) = deploy_action(cx, pipeline, &run.id).await? else {
+        return Ok(None);
+    };
+    let course = super::deployment::course(cx, &id).await?;
+    Ok(Some((id, course.status.as_str().to_string())))
+}

@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use super::super::storage::bucket::{delete_versions, BucketState};
 use super::super::{Ctx, Reconciler};
+use super::pipeline::pipeline_name;
+use super::pipeline_execution;
 use crate::aws::error::{none_if_gone, on};
 use crate::aws::Error;
 use crate::release::bundle_zip::Zipped;
@@ -215,15 +217,24 @@ impl Reconciler for Release {
         Ok(())
     }
 
-    /// The fleet's release, when the object at the key is one it uploaded.
+    /// The fleet's release, when the object at the key is one it uploaded, with the deployment that
+    /// took it when the pipeline still lists it.
     async fn discover(
         &self,
         cx: &Ctx<'_>,
         bucket: &BucketState,
     ) -> Result<Option<ReleaseState>, Error> {
         let now = current(cx, &bucket.name, &self.key, None).await?;
-        Ok(now
-            .filter(|(_, _, ours)| *ours)
-            .map(|(version, sha256, _)| self.state(&bucket.name, version, sha256)))
+        let Some((version, sha256, true)) = now else {
+            return Ok(None);
+        };
+        let mut state = self.state(&bucket.name, version, sha256);
+        let pipeline = pipeline_name(cx.prefix);
+        let found = pipeline_execution::deployment_of_version(cx, &pipeline, &state.version_id);
+        if let Some((id, status)) = none_if_gone(found.await)?.flatten() {
+            state.deployment_id = id;
+            state.deployment_status = status;
+        }
+        Ok(Some(state))
     }
 }
