@@ -28,6 +28,7 @@ account=123456789012
 pulumi config set ec2fleet:region us-east-1
 pulumi config set ec2fleet:accessKey "$account"
 pulumi config set --secret ec2fleet:secretKey demo
+pulumi config set --secret sessionSecret "$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 for s in acm autoscaling cloudfront cloudtrail codedeploy codepipeline ec2 elbv2 events iam logs route53 s3 ssm sts; do
   pulumi config set --path "ec2fleet:endpoints.$s" "$url"
 done

@@ -697,3 +697,35 @@ async fn a_read_with_only_the_id_imports_the_fleet_with_its_inputs_and_origin_se
     support::emulator().assert_no_leaks(&account);
     p.child.kill().await.ok();
 }
+
+#[tokio::test]
+async fn check_marks_the_environment_secret_and_a_bad_name_never_shows_a_value() {
+    let mut p = start_plugin(&[]).await;
+    p.configure_offline().await;
+    let env = |pairs: &[(&str, &str)]| {
+        Value::Object(pairs.iter().map(|(k, v)| (k.to_string(), s(v))).collect())
+    };
+    let checked = p
+        .check_fleet(props(vec![(
+            "environment",
+            env(&[("DB_PASSWORD", "pw-7f3a")]),
+        )]))
+        .await;
+    assert!(checked.failures.is_empty(), "{:?}", checked.failures);
+    let inputs = decode_struct(checked.inputs.as_ref());
+    assert_eq!(
+        inputs["environment"],
+        Value::Secret(Box::new(env(&[("DB_PASSWORD", "pw-7f3a")]))),
+        "a plain environment comes back secret, so the engine stores and shows it masked"
+    );
+    let bad = p
+        .check_fleet(props(vec![(
+            "environment",
+            env(&[("DB-PASSWORD", "pw-7f3a")]),
+        )]))
+        .await;
+    assert_eq!(bad.failures.len(), 1, "{:?}", bad.failures);
+    assert_eq!(bad.failures[0].property, "environment.DB-PASSWORD");
+    assert!(!bad.failures[0].reason.contains("pw-7f3a"));
+    p.child.kill().await.ok();
+}

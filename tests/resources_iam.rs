@@ -18,6 +18,7 @@ fn grants() -> instance_role::Spec {
         source_bucket: "web-1-source".into(),
         artifact_bucket: "web-1-artifacts".into(),
         log_group_arn: "arn:aws:logs:us-east-1:123456789012:log-group:/ec2fleet/web-1".into(),
+        parameter_path: "/ec2fleet/web-1/env".into(),
     }
 }
 

@@ -13,6 +13,30 @@ pub use crate::resources::compute::scheduled_actions::ScheduledAction;
 pub use crate::resources::dns::record::Dns;
 pub use crate::resources::lb::target_group::HealthCheck;
 
+/// A secret string: its value never shows in `Debug` output (and so in no log line).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SecretString(pub String);
+
+/// A plain string in the schema (its secrecy is declared on the property that holds it).
+impl JsonSchema for SecretString {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        String::schema_name()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        String::json_schema(generator)
+    }
+}
+
+impl std::fmt::Debug for SecretString {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[secret]")
+    }
+}
+
 /// Everything needed to stand up a load-balanced, continuously deployable EC2 fleet.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -134,6 +158,17 @@ pub struct FleetArgs {
     /// Whether syncing `assets` deletes the asset bucket's objects that are not in the archive.
     #[serde(default)]
     pub prune_assets: bool,
+
+    /// The app's environment, secret: each entry becomes a SecureString parameter
+    /// `/ec2fleet/<namePrefix>/env/<NAME>` in SSM Parameter Store (encrypted with the account's
+    /// `aws/ssm` key), readable by the fleet's instance role. The example app's start script loads
+    /// them into `/etc/ec2fleet/app.env` (mode 0600) for its service; a changed environment
+    /// redeploys the current release so the app restarts with it. Names are environment-variable
+    /// names; values are 1 to 4096 bytes. The values never reach the bundle, the user data,
+    /// the logs or a plain output.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(extend("secret" = true))]
+    pub environment: BTreeMap<String, SecretString>,
 
     /// Whether deleting the fleet also deletes every object (all versions) in its asset and source
     /// buckets. When false, a non-empty one stops the delete with an error. The artifacts bucket

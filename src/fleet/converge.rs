@@ -35,6 +35,7 @@ pub async fn converge(
     cancel: watch::Receiver<bool>,
     (made, removed): (Progress<'_>, Progress<'_>),
 ) -> Result<Records, Incomplete> {
+    let environment_before = have.environment.clone();
     // Each step boxed, so the run's future holds pointers rather than every step's state inline.
     let have = Box::pin(remove_nodes(
         fleet,
@@ -53,17 +54,19 @@ pub async fn converge(
     if let Err((node, e)) = Box::pin(ready::wait(fleet, &records)).await {
         return Err(Incomplete::at(records, node, e));
     }
-    let records = Box::pin(release(fleet, records, made)).await?;
+    let environment_changed = records.environment != environment_before;
+    let records = Box::pin(release(fleet, records, made, environment_changed)).await?;
     let unwanted = unwanted(fleet.args, &records);
     Box::pin(remove_nodes(fleet, records, &unwanted, cancel, removed)).await
 }
 
 /// Uploads the release when the inputs have one and the fleet serves (see [`plan::AFTER_READY`]),
-/// then follows it until it is deployed (see [`follow`]).
+/// then follows it until it is deployed (see [`follow`]); a changed environment deploys it again.
 async fn release(
     fleet: &FleetCtx<'_>,
     mut records: Records,
     made: Progress<'_>,
+    environment_changed: bool,
 ) -> Result<Records, Incomplete> {
     if fleet.args.release.is_none() {
         return Ok(records);
@@ -78,5 +81,5 @@ async fn release(
         }
         Err(e) => return Err(Incomplete::at(records, node, e)),
     }
-    Box::pin(follow::settle(fleet, records, before)).await
+    Box::pin(follow::settle(fleet, records, before, environment_changed)).await
 }

@@ -56,11 +56,17 @@ pub async fn destroy(
 }
 
 /// Nodes whose object an update cannot turn into what the new inputs want, so it deletes them first:
-/// the DNS record when its zone, name or target (the distribution or the load balancer) changes.
+/// the DNS record when its zone, name or target (the distribution or the load balancer) changes;
+/// the environment's parameters when the input is emptied.
 pub fn replaced(old: &FleetArgs, new: &FleetArgs) -> Vec<Node> {
     let mut out = Vec::new();
     if old.dns != new.dns || old.cdn.enabled != new.cdn.enabled {
         out.push(Node::DnsRecord);
+    }
+    // An environment taken away goes first, so the release deployed again for the change finds
+    // none left to load.
+    if !old.environment.is_empty() && new.environment.is_empty() {
+        out.push(Node::Environment);
     }
     out
 }

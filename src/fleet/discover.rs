@@ -18,7 +18,7 @@ use std::future::Future;
 
 use futures::future::{try_join_all, BoxFuture, FutureExt};
 
-use super::args::FleetArgs;
+use super::args::{FleetArgs, SecretString};
 use super::nodes::{Node, Records};
 use super::FleetCtx;
 use crate::aws::{Clients, Error, Waits};
@@ -29,6 +29,7 @@ use crate::resources::compute::{launch_template, scheduled_actions, user_data};
 use crate::resources::delivery::{deployment_group, pipeline};
 use crate::resources::lb::{listeners, target_group};
 use crate::resources::network::{security_group, vpc};
+use crate::resources::secrets::environment;
 use crate::resources::Reconciler;
 
 /// A fleet found in AWS by its name prefix alone.
@@ -103,6 +104,7 @@ pub async fn inputs(fleet: &FleetCtx<'_>, r: &Records) -> Result<FleetArgs, Erro
         listener(fleet, r).boxed(),
         delivery(fleet, r).boxed(),
         cdn(fleet, r).boxed(),
+        environment(fleet, r).boxed(),
     ];
     let mut args = fleet.args.clone();
     for edit in try_join_all(reads).await? {
@@ -245,6 +247,17 @@ async fn delivery(fleet: &FleetCtx<'_>, r: &Records) -> Result<Edit, Error> {
     Ok(Box::new(move |a| {
         a.deployment_config = config.unwrap_or(a.deployment_config.clone());
         a.source_key = key.unwrap_or(a.source_key.clone());
+    }))
+}
+
+/// The app's environment, decrypted: the values become the imported (secret) input.
+async fn environment(fleet: &FleetCtx<'_>, r: &Records) -> Result<Edit, Error> {
+    let cx = fleet.cx(Node::Environment);
+    let values = of(&r.environment, |e| environment::values(&cx, e)).await?;
+    Ok(Box::new(move |a| {
+        if let Some(v) = values {
+            a.environment = v.into_iter().map(|(k, v)| (k, SecretString(v))).collect();
+        }
     }))
 }
 

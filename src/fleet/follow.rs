@@ -31,31 +31,59 @@ struct Outcome {
     failure: Option<String>,
 }
 
-/// Follows the recorded release when it needs it: `waitForRelease` is on and either its version was
-/// just uploaded or its last deployment did not succeed (a retry runs the pipeline again). The
-/// release's record gets the deployment's ID and status, also when it failed.
+/// Why a release is followed this time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Why {
+    /// Its version was just uploaded: the execution EventBridge starts is waited for.
+    Uploaded,
+    /// Its last deployment did not succeed: the pipeline runs it again.
+    Retry,
+    /// The app's environment changed: the pipeline runs it again, so the app restarts with it.
+    Redeploy,
+}
+
+/// Follows the recorded release when it needs it: its version was just uploaded, its last
+/// deployment did not succeed (a retry runs the pipeline again), or `environment_changed` (the
+/// pipeline runs it again even with `waitForRelease` off, so the app loads the new environment).
+/// With `waitForRelease` off nothing is waited for. The release's record gets the deployment's ID
+/// and status, also when it failed.
 pub async fn settle(
     fleet: &FleetCtx<'_>,
     mut records: Records,
     before: Option<ReleaseState>,
+    environment_changed: bool,
 ) -> Result<Records, Incomplete> {
     let Some(mut release) = records.release.clone() else {
         return Ok(records);
     };
-    let uploaded = match before {
+    let why = match before {
         Some(b) if b.version_id == release.version_id => {
             release.deployment_id = b.deployment_id;
             release.deployment_status = b.deployment_status;
-            false
+            let succeeded = release.deployment_status == DeploymentStatus::Succeeded.as_str();
+            match (environment_changed, succeeded) {
+                (true, _) => Some(Why::Redeploy),
+                (false, false) => Some(Why::Retry),
+                (false, true) => None,
+            }
         }
-        _ => true,
+        _ => Some(Why::Uploaded),
     };
-    let succeeded = release.deployment_status == DeploymentStatus::Succeeded.as_str();
-    if !fleet.args.wait_for_release || (!uploaded && succeeded) {
-        records.insert(Made::Release(release));
-        return Ok(records);
-    }
-    let outcome = Box::pin(follow(fleet, &records, &release, uploaded)).await;
+    let why = match why {
+        Some(w) if fleet.args.wait_for_release => w,
+        Some(Why::Redeploy) => {
+            let started = Box::pin(redeploy_unwatched(fleet, &records, &release)).await;
+            records.insert(Made::Release(release));
+            return started
+                .map(|_| records.clone())
+                .map_err(|e| Incomplete::at(records, Node::Release, e));
+        }
+        _ => {
+            records.insert(Made::Release(release));
+            return Ok(records);
+        }
+    };
+    let outcome = Box::pin(follow(fleet, &records, &release, why)).await;
     let outcome = match outcome {
         Ok(o) => o,
         Err(e) => {
@@ -80,6 +108,17 @@ pub async fn settle(
     }
 }
 
+/// Runs the pipeline again for the release without following it (`waitForRelease` off).
+async fn redeploy_unwatched(
+    fleet: &FleetCtx<'_>,
+    records: &Records,
+    release: &ReleaseState,
+) -> Result<String, Error> {
+    let pipeline: PipelineState = records.need(Node::Pipeline)?;
+    let cx = fleet.cx(Node::Release);
+    rerun(&cx, fleet, &pipeline.name, release, Why::Redeploy).await
+}
+
 /// `3f2a1b2c (S3 version X)`: how progress and errors name a release.
 fn label(r: &ReleaseState) -> String {
     let short = r.sha256.get(..8).unwrap_or(&r.sha256);
@@ -90,12 +129,12 @@ async fn follow(
     fleet: &FleetCtx<'_>,
     records: &Records,
     release: &ReleaseState,
-    uploaded: bool,
+    why: Why,
 ) -> Result<Outcome, Error> {
     let pipeline: PipelineState = records.need(Node::Pipeline)?;
     let cx = fleet.cx(Node::Release);
     let name = label(release);
-    let run = execution_for(&cx, fleet, &pipeline.name, release, uploaded).await?;
+    let run = execution_for(&cx, fleet, &pipeline.name, release, why).await?;
     let deployment = match deployment_of(&cx, fleet, &pipeline.name, &run).await? {
         Ok(id) => id,
         Err(reason) => {
@@ -118,25 +157,44 @@ async fn follow(
     })
 }
 
+/// Starts a new execution of the release's version, saying why; its ID.
+async fn rerun(
+    cx: &Ctx<'_>,
+    fleet: &FleetCtx<'_>,
+    pipeline: &str,
+    release: &ReleaseState,
+    why: Why,
+) -> Result<String, Error> {
+    let because = match why {
+        Why::Redeploy => "the app's environment changed",
+        _ => "it did not deploy last time",
+    };
+    (fleet.waits.report)(format!(
+        "release {}: {because}: running pipeline {pipeline} again",
+        label(release)
+    ));
+    execution::start(cx, pipeline, &release.version_id).await
+}
+
 /// The execution deploying the release: the one the upload started (waited for: EventBridge starts
-/// it once CloudTrail delivers the data event), or on a retry a new one.
+/// it once CloudTrail delivers the data event); on a retry one of its version still under way, else
+/// a new one; on a redeploy a new one.
 async fn execution_for(
     cx: &Ctx<'_>,
     fleet: &FleetCtx<'_>,
     pipeline: &str,
     release: &ReleaseState,
-    uploaded: bool,
+    why: Why,
 ) -> Result<String, Error> {
     let version = release.version_id.as_str();
+    if why == Why::Redeploy {
+        return rerun(cx, fleet, pipeline, release, why).await;
+    }
     match execution::started_by(cx, pipeline, version).await? {
-        Some(e) if uploaded || !execution::ended_undeployed(&e.status) => return Ok(e.id),
-        _ if !uploaded => {
-            (fleet.waits.report)(format!(
-                "release {} did not deploy last time: running pipeline {pipeline} again",
-                label(release)
-            ));
-            return execution::start(cx, pipeline).await;
+        Some(e) if why == Why::Uploaded || !execution::ended_undeployed(&e.status) => {
+            return Ok(e.id)
         }
+        _ if why == Why::Retry => return rerun(cx, fleet, pipeline, release, why).await,
         _ => {}
     }
     let what = format!(

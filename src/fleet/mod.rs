@@ -106,6 +106,12 @@ impl<'a> FleetCtx<'a> {
         ports
     }
 
+    /// The `environment` input's values (secret).
+    pub fn environment(&self) -> BTreeMap<String, String> {
+        let env = &self.args.environment;
+        env.iter().map(|(k, v)| (k.clone(), v.0.clone())).collect()
+    }
+
     /// The `assets` input's files, read again (they may have changed since Check).
     pub fn asset_files(&self) -> Result<crate::release::Bundle, Error> {
         let input = self.args.assets.as_ref().ok_or_else(|| {

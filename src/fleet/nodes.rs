@@ -28,6 +28,7 @@ use crate::resources::network::{
     security_group, subnets, vpc,
 };
 use crate::resources::observability::log_group;
+use crate::resources::secrets::environment;
 use crate::resources::storage::{assets, bucket};
 use crate::resources::tagging::Target;
 use crate::resources::Reconciler;
@@ -308,13 +309,17 @@ nodes! {
     /// The CloudWatch log group for the application's logs.
     LogGroup log_group: log_group::LogGroup = |_| log_group::LogGroup, after [],
         spec |_f, _d| Ok(());
+    /// The app's environment: SecureString parameters under the fleet's path.
+    Environment environment: environment::Environment = |_| environment::Environment, after [],
+        spec |f, _d| Ok(environment::Spec { path: environment::path(f.prefix), values: f.environment() });
     /// The instances' IAM role and its policies.
     InstanceRole instance_role: instance_role::InstanceRole = |_| instance_role::InstanceRole, after [AssetBucket, SourceBucket, ArtifactBucket, LogGroup],
-        spec |_f, d| Ok(instance_role::Spec {
+        spec |f, d| Ok(instance_role::Spec {
             asset_bucket: d.need::<bucket::BucketState>(Node::AssetBucket)?.name,
             source_bucket: d.need::<bucket::BucketState>(Node::SourceBucket)?.name,
             artifact_bucket: d.need::<bucket::BucketState>(Node::ArtifactBucket)?.name,
             log_group_arn: d.need::<log_group::LogGroupState>(Node::LogGroup)?.arn,
+            parameter_path: environment::path(f.prefix),
         });
     /// The instance profile carrying the role.
     InstanceProfile instance_profile: instance_profile::InstanceProfile = |_| instance_profile::InstanceProfile, after [InstanceRole],

@@ -66,6 +66,9 @@ pub struct FleetOutputs {
     /// Content hash of the synced assets: SHA-256 over every key and its content's SHA-256 (empty
     /// without an `assets` input).
     pub assets_hash: String,
+    /// SSM Parameter Store path holding the `environment` input as SecureString parameters, one per
+    /// name (empty without one).
+    pub environment_path: String,
     /// Public URL of the fleet: the DNS record, else the distribution, else the load balancer.
     pub url: String,
 }
@@ -121,6 +124,7 @@ impl FleetOutputs {
             deployment_status: s(r.release.as_ref().map(|x| &x.deployment_status)),
             asset_count: r.assets.as_ref().map_or(0, |a| a.objects.len() as u64),
             assets_hash: s(r.assets.as_ref().map(|x| &x.sha256)),
+            environment_path: s(r.environment.as_ref().map(|x| &x.path)),
             url,
         }
     }

@@ -31,6 +31,7 @@ pub fn graph(args: &FleetArgs) -> Vec<(Node, Vec<Node>)> {
         .map(|(n, _)| *n)
         .filter(|n| !optional.contains(n) && *n != AFTER_READY)
         .filter(|n| *n != Node::Assets || args.assets.is_some())
+        .filter(|n| *n != Node::Environment || !args.environment.is_empty())
         .collect();
     among(&edges, &keep)
 }

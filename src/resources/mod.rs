@@ -15,6 +15,7 @@ pub mod iam;
 pub mod lb;
 pub mod network;
 pub mod observability;
+pub mod secrets;
 pub mod storage;
 pub mod tagging;
 

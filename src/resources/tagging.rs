@@ -34,6 +34,8 @@ pub enum Target {
     EventRule(String),
     /// A CloudFront distribution ARN.
     Distribution(String),
+    /// An SSM parameter name.
+    Parameter(String),
 }
 
 /// Puts `set` on the object and takes the `remove` keys off it.
@@ -56,6 +58,7 @@ pub async fn retag(
         Pipeline(arn) => pipeline(cx, arn, set, remove).await,
         EventRule(arn) => event_rule(cx, arn, set, remove).await,
         Distribution(arn) => distribution(cx, arn, set, remove).await,
+        Parameter(name) => parameter(cx, name, set, remove).await,
     }
 }
 
@@ -338,6 +341,34 @@ async fn distribution(
             .send()
             .await
             .map_err(on("cloudfront", "UntagResource"))?;
+    }
+    Ok(())
+}
+
+async fn parameter(
+    cx: &Ctx<'_>,
+    name: &str,
+    set: &BTreeMap<String, String>,
+    remove: &[String],
+) -> Result<(), Error> {
+    use aws_sdk_ssm::types::{ResourceTypeForTagging, Tag};
+    let tags = tags!(Tag, set, "ssm", "AddTagsToResource");
+    let c = &cx.aws.ssm;
+    c.add_tags_to_resource()
+        .resource_type(ResourceTypeForTagging::Parameter)
+        .resource_id(name)
+        .set_tags(Some(tags))
+        .send()
+        .await
+        .map_err(on("ssm", "AddTagsToResource"))?;
+    if !remove.is_empty() {
+        c.remove_tags_from_resource()
+            .resource_type(ResourceTypeForTagging::Parameter)
+            .resource_id(name)
+            .set_tag_keys(Some(remove.to_vec()))
+            .send()
+            .await
+            .map_err(on("ssm", "RemoveTagsFromResource"))?;
     }
     Ok(())
 }

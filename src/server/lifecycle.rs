@@ -39,6 +39,33 @@ fn input_keys() -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
+/// The input property names the schema marks secret.
+fn secret_input_keys() -> Vec<String> {
+    let schema = serde_json::to_value(schemars::schema_for!(FleetArgs)).unwrap_or_default();
+    schema["properties"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(_, p)| p["secret"] == serde_json::Value::Bool(true))
+        .map(|(k, _)| k.clone())
+        .collect()
+}
+
+/// `map` with the schema's secret inputs marked secret, whatever the program sent: a plain value
+/// given to `environment` must not reach the state or the engine's display as plain text.
+pub fn with_secret_inputs(mut map: PropertyMap) -> PropertyMap {
+    for key in secret_input_keys() {
+        if let Some(v) = map.remove(&key) {
+            let v = match v {
+                Value::Secret(_) => v,
+                plain => Value::Secret(Box::new(plain)),
+            };
+            map.insert(key, v);
+        }
+    }
+    map
+}
+
 /// The inputs part of a state (for engines that send no old inputs).
 pub fn inputs_of(state: &PropertyMap) -> PropertyMap {
     let keys = input_keys();
@@ -139,7 +166,7 @@ pub fn state(
     records: &Records,
     secret: Option<&str>,
 ) -> PropertyMap {
-    let mut out = inputs.clone();
+    let mut out = with_secret_inputs(inputs.clone());
     let outputs = serde_json::to_value(FleetOutputs::of(args, prefix, records)).unwrap_or_default();
     for (key, value) in typed::map_from_json(&outputs) {
         // An output not made yet never hides the input of the same name.
@@ -307,5 +334,32 @@ mod tests {
         set_tags_all(&mut s, &tags);
         assert!(matches!(s.get(TAGS_ALL), Some(Value::Secret(_))));
         assert_eq!(tags_all_of(&s), Some(tags));
+    }
+
+    #[test]
+    fn the_environment_is_secret_in_the_state_even_when_the_program_sent_it_plain() {
+        let env = Value::Object(
+            [("DB_PASSWORD".to_string(), Value::String("pw".into()))]
+                .into_iter()
+                .collect(),
+        );
+        let args: FleetArgs =
+            fleet::parse(serde_json::json!({"environment": {"DB_PASSWORD": "pw"}})).unwrap();
+        let inputs: PropertyMap = [("environment".to_string(), env.clone())]
+            .into_iter()
+            .collect();
+        let s = state(&inputs, &args, "web", &Records::default(), None);
+        assert_eq!(
+            s.get("environment"),
+            Some(&Value::Secret(Box::new(env.clone())))
+        );
+        let marked = with_secret_inputs(inputs);
+        assert_eq!(marked.get("environment"), s.get("environment"));
+        assert_eq!(
+            with_secret_inputs(marked.clone()),
+            marked,
+            "a secret is not wrapped twice"
+        );
+        assert_eq!(secret_input_keys(), ["environment"]);
     }
 }

@@ -348,7 +348,7 @@ impl Provider {
         }
         let mut drifted = args.clone();
         live.drift(&mut drifted);
-        inputs = lifecycle::with_inputs(&inputs, &drifted);
+        inputs = lifecycle::with_secret_inputs(lifecycle::with_inputs(&inputs, &drifted));
         let secret = secret_of(&olds);
         let mut state =
             lifecycle::state(&inputs, &drifted, &prefix, &live.records, secret.as_deref());
@@ -393,6 +393,7 @@ impl Provider {
         ));
         op.flush().await;
         let inputs = typed::map_from_json(&serde_json::to_value(&found).unwrap_or_default());
+        let inputs = lifecycle::with_secret_inputs(inputs);
         let mut state = lifecycle::state(&inputs, &found, &prefix, &records, secret.as_deref());
         lifecycle::set_tags_all(&mut state, &op.fleet_tags(&found));
         Ok(rpc::ReadResponse {

@@ -60,7 +60,7 @@ pub fn check(req: CheckInput) -> Result<Checked, Vec<InputError>> {
         .map(|j| typed::map_from_json(&j))
         .unwrap_or_default();
     Ok(Checked {
-        inputs: typed::overlay_map(req.news, filled),
+        inputs: super::lifecycle::with_secret_inputs(typed::overlay_map(req.news, filled)),
         warnings,
     })
 }

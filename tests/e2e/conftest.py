@@ -14,8 +14,11 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "emulator"))
 
-from ec2fleet_emulator.pytest_plugin import account, control, emulator_url, profile  # noqa: E402,F401
+from ec2fleet_emulator.pytest_plugin import account, aws, control, emulator_url, profile  # noqa: E402,F401
 VERSION = next(l.split('"')[1] for l in (ROOT / "Cargo.toml").read_text().splitlines() if l.startswith("version"))
+
+
+SESSION_SECRET = "e2e-session-4f1c9a"
 
 
 def _required_path(var, hint):
@@ -64,4 +67,6 @@ def pulumi(tmp_path):
     p = Pulumi(proj, env)
     p.run("plugin", "install", "resource", "ec2fleet", VERSION, "--file", str(provider))
     p.run("stack", "init", "dev", "--non-interactive")
+    # The example's one required setting: its app's session secret (the fleet's `environment`).
+    p.run("config", "set", "--secret", "sessionSecret", SESSION_SECRET)
     return p

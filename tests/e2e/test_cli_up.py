@@ -4,7 +4,7 @@ import json
 
 import yaml
 
-from conftest import Pulumi
+from conftest import SESSION_SECRET, Pulumi
 
 SERVICES = ["acm", "autoscaling", "cloudfront", "cloudtrail", "codedeploy", "codepipeline", "ec2", "elbv2", "events",
             "iam", "logs", "route53", "s3", "ssm", "sts"]
@@ -18,11 +18,15 @@ def emulator_config(p, url, account):
         "ec2fleet:secretKey": "test",
         "ec2fleet:endpoints": {s: url for s in SERVICES},
     }}
-    (p.cwd / "Pulumi.dev.yaml").write_text(yaml.safe_dump(cfg))
+    path = p.cwd / "Pulumi.dev.yaml"
+    have = yaml.safe_load(path.read_text()) if path.exists() else {}
+    have = have or {}
+    have.setdefault("config", {}).update(cfg["config"])
+    path.write_text(yaml.safe_dump(have))
 
 
 def test_up_refresh_destroy_builds_the_fleet_shows_progress_and_leaves_nothing(pulumi, emulator_url, control, account,
-                                                                                profile):
+                                                                                profile, aws):
     emulator_config(pulumi, emulator_url, account)
     # Targets take a moment to turn healthy, so the provider's wait (and its progress line) shows.
     profile({"readiness": {"elbv2.target": 2}})
@@ -31,7 +35,7 @@ def test_up_refresh_destroy_builds_the_fleet_shows_progress_and_leaves_nothing(p
     text = up.stdout + up.stderr
     assert "+ 2 created" in text, text  # the stack and the fleet
     assert "waiting for 3 healthy target(s)" in text, text
-    assert "is serving: 31 sub-resources" in text, text
+    assert "is serving: 32 sub-resources" in text, text
     outputs = json.loads(pulumi.run("stack", "output", "--json").stdout)
     assert outputs["url"].startswith("https://") and outputs["url"].endswith(".cloudfront.net"), outputs
     assert outputs["sourceBucket"].endswith("-source"), outputs
@@ -46,6 +50,13 @@ def test_up_refresh_destroy_builds_the_fleet_shows_progress_and_leaves_nothing(p
     fleet = next(r for r in state["deployment"]["resources"] if r["type"] == "ec2fleet:index:Ec2Fleet")
     assert "vpc" in fleet["outputs"]["__fleet"] and fleet["outputs"]["vpcId"].startswith("vpc-")
     assert fleet["outputs"]["__originSecret"].get("ciphertext"), fleet["outputs"]["__originSecret"]
+    # The environment is a SecureString the instances' role reads; its value is nowhere in plain text.
+    assert outputs["environmentPath"] == f"/ec2fleet/{fleet['outputs']['namePrefix']}/env", outputs
+    assert fleet["inputs"]["environment"].get("ciphertext") and fleet["outputs"]["environment"].get("ciphertext")
+    assert SESSION_SECRET not in json.dumps(state) and SESSION_SECRET not in text
+    name = outputs["environmentPath"] + "/SESSION_SECRET"
+    param = aws("ssm").get_parameter(Name=name, WithDecryption=True)["Parameter"]
+    assert param["Type"] == "SecureString" and param["Value"] == SESSION_SECRET, param
 
     pulumi.run("refresh", "--yes", "--non-interactive", "--expect-no-changes")
     pulumi.run("preview", "--non-interactive", "--expect-no-changes")
@@ -91,6 +102,7 @@ def test_import_by_name_prefix_adopts_a_fleet_that_a_destroy_then_removes(pulumi
     assert fleet["outputs"]["__fleet"] == made["outputs"]["__fleet"]
     assert fleet["inputs"]["healthCheck"]["path"] == "/health"
     assert fleet["inputs"]["sshIngressCidrs"] == ["203.0.113.0/24"]
+    assert fleet["inputs"]["environment"].get("ciphertext"), "the environment is imported, as a secret"
 
     # The importer deletes it; the original stack's refresh then sees it gone.
     other.run("destroy", "--yes", "--non-interactive", "--skip-preview", timeout=600)

@@ -303,6 +303,7 @@ impl Identity {
             source_bucket: "s".into(),
             artifact_bucket: "r".into(),
             log_group_arn: "arn:aws:logs:us-east-1:1:log-group:x".into(),
+            parameter_path: "/ec2fleet/x/env".into(),
         };
         let role = instance_role::InstanceRole
             .apply(&f.cx("InstanceRole"), &grants)

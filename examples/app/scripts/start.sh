@@ -1,9 +1,10 @@
 #!/bin/bash
 # ApplicationStart: run the app as a systemd service (restarted if it dies, logs to the file the
 # CloudWatch agent ships). RELEASE is the CodeDeploy deployment (the agent sets DEPLOYMENT_ID for
-# hooks); /etc/ec2fleet/app.env, when present, holds the app's environment.
+# hooks); /etc/ec2fleet/app.env holds the app's environment, loaded afresh at each deployment.
 set -euo pipefail
 app=/opt/ec2fleet-app
+"$(dirname "$0")/load-env.sh"
 mkdir -p /var/log/ec2fleet
 cat > /etc/systemd/system/ec2fleet-app.service <<UNIT
 [Unit]

@@ -7,6 +7,7 @@
 mod capacity;
 mod cdn;
 mod delivery;
+mod environment;
 mod instances;
 mod load_balancer;
 mod network;
@@ -42,6 +43,7 @@ pub fn validate(a: &FleetArgs, cx: &Context) -> Vec<InputError> {
     capacity::check(a, &mut e);
     load_balancer::check(a, cx.region, &mut e);
     delivery::check(a, &mut e);
+    environment::check(a, &mut e);
     cdn::check(a, &mut e);
     fleet_tags(a, cx.default_tags, &mut e);
     e.out

@@ -281,3 +281,53 @@ fn combinations_that_collide() {
         json!({"listenerPort": 443}),
     ]);
 }
+
+#[test]
+fn environment_names_are_variable_names_and_values_fit_a_parameter_and_no_error_quotes_a_value() {
+    let big = "s3cr3t".repeat(700);
+    let cases = [
+        (
+            json!({"environment": {"1ST": "s3cr3t"}}),
+            "environment.1ST",
+            "not an environment variable name",
+        ),
+        (
+            json!({"environment": {"DB-URL": "s3cr3t"}}),
+            "environment.DB-URL",
+            "letters, digits and _",
+        ),
+        (
+            json!({"environment": {"TOKEN": ""}}),
+            "environment.TOKEN",
+            "empty",
+        ),
+        (
+            json!({"environment": {"TOKEN": big}}),
+            "environment.TOKEN",
+            "4200 bytes",
+        ),
+        (
+            json!({"environment": {"A".repeat(257): "s3cr3t"}}),
+            &format!("environment.{}", "A".repeat(257)),
+            "257 characters",
+        ),
+    ];
+    for (news, property, says) in cases {
+        let errs = run(news.clone()).expect_err(&format!("{news} should be refused"));
+        assert!(
+            errs.iter()
+                .any(|e| e.property == property && e.reason.contains(says)),
+            "{news}: wanted {property} saying {says:?}, got {errs:?}"
+        );
+        assert!(
+            errs.iter().all(|e| !e.reason.contains("s3cr3t")),
+            "a value leaked into {errs:?}"
+        );
+    }
+    let ok =
+        run(json!({"environment": {"DATABASE_URL": "postgres://u:p@h/db", "_X1": "1"}})).unwrap();
+    assert_eq!(
+        format!("{:?}", ok.environment),
+        r#"{"DATABASE_URL": [secret], "_X1": [secret]}"#
+    );
+}

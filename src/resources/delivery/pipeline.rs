@@ -21,6 +21,8 @@ use crate::resources::storage::bucket::BucketState;
 
 /// The stage (and its one action) that hands the artifact to CodeDeploy.
 pub const DEPLOY_STAGE: &str = "Deploy";
+/// The stage (and its one action) that takes the release archive from the source bucket.
+pub const SOURCE_ACTION: &str = "Source";
 
 /// The artifact the Source stage hands to the Deploy stage.
 const ARTIFACT: &str = "SourceArtifact";
@@ -63,7 +65,7 @@ fn action_type(category: ActionCategory, provider: &str) -> Result<ActionTypeId,
 
 fn source_stage(r: &Spec) -> Result<StageDeclaration, BuildError> {
     let action = ActionDeclaration::builder()
-        .name("Source")
+        .name(SOURCE_ACTION)
         .action_type_id(action_type(ActionCategory::Source, "S3")?)
         .run_order(1)
         .configuration("S3Bucket", &r.source.name)
@@ -73,7 +75,7 @@ fn source_stage(r: &Spec) -> Result<StageDeclaration, BuildError> {
         .output_artifacts(OutputArtifact::builder().name(ARTIFACT).build()?)
         .build()?;
     StageDeclaration::builder()
-        .name("Source")
+        .name(SOURCE_ACTION)
         .actions(action)
         .build()
 }

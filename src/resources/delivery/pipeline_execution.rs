@@ -3,11 +3,12 @@
 //! Deploy action made (the action's external execution ID).
 
 use aws_sdk_codepipeline::types::{
-    ActionExecutionFilter, ActionExecutionStatus, PipelineExecutionStatus,
+    ActionExecutionFilter, ActionExecutionStatus, PipelineExecutionStatus, SourceRevisionOverride,
+    SourceRevisionType,
 };
 
 use super::super::Ctx;
-use super::pipeline::DEPLOY_STAGE;
+use super::pipeline::{DEPLOY_STAGE, SOURCE_ACTION};
 use crate::aws::error::on;
 use crate::aws::Error;
 
@@ -66,13 +67,21 @@ pub async fn started_by(
         }))
 }
 
-/// Starts an execution (CodePipeline's "Release change": the source's current version); its ID.
-pub async fn start(cx: &Ctx<'_>, pipeline: &str) -> Result<String, Error> {
+/// Starts an execution of `version` of the source object (a source revision override, so a newer
+/// upload by other means is not deployed in its place); its ID.
+pub async fn start(cx: &Ctx<'_>, pipeline: &str, version: &str) -> Result<String, Error> {
+    let pinned = SourceRevisionOverride::builder()
+        .action_name(SOURCE_ACTION)
+        .revision_type(SourceRevisionType::S3ObjectVersionId)
+        .revision_value(version)
+        .build()
+        .map_err(Error::build("codepipeline", "StartPipelineExecution"))?;
     let out = cx
         .aws
         .codepipeline
         .start_pipeline_execution()
         .name(pipeline)
+        .source_revisions(pinned)
         .send()
         .await
         .map_err(on("codepipeline", "StartPipelineExecution"))?;

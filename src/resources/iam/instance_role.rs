@@ -29,6 +29,8 @@ pub struct Spec {
     pub artifact_bucket: String,
     /// Log group ARN (write).
     pub log_group_arn: String,
+    /// The fleet's parameter path (read: the app's environment).
+    pub parameter_path: String,
 }
 
 impl ServiceRole for InstanceRole {
@@ -41,6 +43,8 @@ impl ServiceRole for InstanceRole {
     /// The inline policy document for `g`.
     fn policy(g: &Spec, at: &Scope<'_>) -> serde_json::Value {
         let bucket = |b: &str| at.bucket_arn(b);
+        // A parameter's ARN is `parameter` followed by its name (which starts with `/`).
+        let parameter = |name: &str| at.arn("ssm", &format!("parameter{name}"));
         json!({
             "Version": "2012-10-17",
             "Statement": [
@@ -50,6 +54,11 @@ impl ServiceRole for InstanceRole {
                  "Resource": [format!("{}/*", bucket(&g.source_bucket)), format!("{}/*", bucket(&g.artifact_bucket))]},
                 {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
                  "Resource": [g.log_group_arn.clone(), format!("{}:*", g.log_group_arn)]},
+                // The app's environment: the path itself for GetParametersByPath, its
+                // parameters for GetParameter(s). The aws/ssm key's policy lets SSM decrypt for
+                // any principal of the account, so no kms grant is needed.
+                {"Effect": "Allow", "Action": ["ssm:GetParametersByPath", "ssm:GetParameters", "ssm:GetParameter"],
+                 "Resource": [parameter(&g.parameter_path), parameter(&format!("{}/*", g.parameter_path))]},
             ]
         })
     }
@@ -78,6 +87,7 @@ mod tests {
             artifact_bucket: "web-artifacts".into(),
             log_group_arn: "arn:aws-us-gov:logs:us-gov-west-1:123456789012:log-group:/ec2fleet/web"
                 .into(),
+            parameter_path: "/ec2fleet/web/env".into(),
         }
     }
 
@@ -104,6 +114,22 @@ mod tests {
             json!([
                 "arn:aws-us-gov:s3:::web-source/*",
                 "arn:aws-us-gov:s3:::web-artifacts/*"
+            ])
+        );
+        assert_eq!(
+            doc["Statement"][4]["Resource"],
+            json!([
+                "arn:aws-us-gov:ssm:us-gov-west-1:123456789012:parameter/ec2fleet/web/env",
+                "arn:aws-us-gov:ssm:us-gov-west-1:123456789012:parameter/ec2fleet/web/env/*"
+            ]),
+            "the environment is readable by path and by name, and nothing else in SSM"
+        );
+        assert_eq!(
+            doc["Statement"][4]["Action"],
+            json!([
+                "ssm:GetParametersByPath",
+                "ssm:GetParameters",
+                "ssm:GetParameter"
             ])
         );
         assert!(!doc.to_string().contains("arn:aws:"), "{doc}");

@@ -41,7 +41,7 @@ def _actions(pipeline, category):
 
 
 class Run:
-    def __init__(self, account, region, cp, trigger):
+    def __init__(self, account, region, cp, trigger, version=None):
         self.account, self.region, self.cp = account, region, cp
         self.id = str(uuid.uuid4())
         self.start = STATE.now()
@@ -50,7 +50,7 @@ class Run:
         self.deployment_id = None
         self.source_error, self.deploy_error = None, None
         self.version, self.artifact = None, None
-        self._take_source()
+        self._take_source(version)
 
     @property
     def name(self):
@@ -64,7 +64,8 @@ class Run:
         found = _actions(self.cp.pipeline, "Deploy")
         return found[0] if found else (None, None)
 
-    def _take_source(self):
+    def _take_source(self, version=None):
+        """The source object's current version, or the one a source revision override names."""
         _, action = self._source()
         cfg = (action or {}).get("configuration", {})
         s3 = s3_backends[self.account]["aws"]
@@ -73,7 +74,7 @@ class Run:
             self.source_error = (f"The bucket named {cfg.get('S3Bucket')} is not versioned, or does not exist. "
                                  "Versioning must be enabled on the source bucket.")
             return
-        key = s3.get_object(bucket.name, cfg.get("S3ObjectKey", ""))
+        key = s3.get_object(bucket.name, cfg.get("S3ObjectKey", ""), version_id=version)
         if key is None:
             self.source_error = f"The object with key '{cfg.get('S3ObjectKey')}' does not exist."
             return
@@ -188,13 +189,14 @@ def _pipeline(call, name):
     return cp
 
 
-def start(account, region, name, trigger):
-    """A new execution of the pipeline; its ID, or None when there is no such pipeline."""
+def start(account, region, name, trigger, version=None):
+    """A new execution of the pipeline (of the source object's `version`, when given); its ID, or
+    None when there is no such pipeline."""
     cp = codepipeline_backends[account][region].pipelines.get(name)
     if cp is None:
         return None
     with _lock:
-        run = Run(account, region, cp, trigger)
+        run = Run(account, region, cp, trigger, version)
         _runs.setdefault((account, region, name), []).append(run)
     return run.id
 
@@ -227,7 +229,10 @@ def start_pipeline_execution(call):
     _pipeline(call, name)
     trigger = {"triggerType": "StartPipelineExecution",
                "triggerDetail": f"arn:aws:iam::{call.account}:root"}
-    return {"pipelineExecutionId": start(call.account, call.region, name, trigger)}
+    # A source revision override (S3_OBJECT_VERSION_ID) runs that version instead of the latest.
+    version = next((o.get("revisionValue") for o in call.params.get("sourceRevisions") or []
+                    if o.get("revisionType") == "S3_OBJECT_VERSION_ID"), None)
+    return {"pipelineExecutionId": start(call.account, call.region, name, trigger, version)}
 
 
 @pre("codepipeline:GetPipelineExecution")
