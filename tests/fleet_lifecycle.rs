@@ -51,6 +51,7 @@ async fn the_default_fleet_is_built_in_full_reads_back_clean_shows_drift_and_del
         "deploymentId",
         "deploymentStatus",
         "assetsHash",
+        "environmentPath",
     ] {
         assert_eq!(out.as_object_mut().unwrap().remove(k).unwrap(), "", "{k}");
     }
