@@ -5,7 +5,6 @@
 
 mod support;
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -19,23 +18,6 @@ const ARCHIVE_SIG: &str = "0def7320c3a5731c473e5ecbe6d01bc7";
 const SIG_KEY: &str = "4dabf18193072939515e22adb298388d";
 const SECRET: &str = "hunter2-correct-horse-battery";
 const ROTATED: &str = "rotated-staple-9f8e7d";
-
-fn write_app(dir: &Path) {
-    std::fs::create_dir_all(dir.join("scripts")).unwrap();
-    std::fs::write(
-        dir.join("appspec.yml"),
-        "version: 0.0\nos: linux\nfiles:\n  - source: /\n    destination: /opt/app\nhooks:\n  ApplicationStart:\n    - location: scripts/start.sh\n      timeout: 60\n",
-    )
-    .unwrap();
-    let start = dir.join("scripts/start.sh");
-    std::fs::write(&start, "#!/bin/sh\nexec node server.js\n").unwrap();
-    std::fs::set_permissions(&start, std::fs::Permissions::from_mode(0o755)).unwrap();
-    std::fs::write(
-        dir.join("server.js"),
-        "require('http').createServer().listen(8080)\n",
-    )
-    .unwrap();
-}
 
 fn inputs(dir: &Path, environment: serde_json::Value) -> serde_json::Value {
     json!({
@@ -111,7 +93,7 @@ async fn user_data(f: &support::Fleet, records: &Records) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_environment_is_secure_parameters_the_role_reads_and_a_change_redeploys_the_release() {
     let dir = tempfile::tempdir().unwrap();
-    write_app(dir.path());
+    support::write_app(dir.path(), "require('http').createServer().listen(8080)\n");
     let mut f = support::Fleet::new(
         "env-3c1d",
         inputs(dir.path(), json!({"DB_PASSWORD": SECRET, "PORT": "8080"})),

@@ -4,7 +4,6 @@
 
 mod support;
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use aws_sdk_s3::primitives::ByteStream;
@@ -15,19 +14,6 @@ use support::{never_cancelled, quiet};
 
 const ARCHIVE_SIG: &str = "0def7320c3a5731c473e5ecbe6d01bc7";
 const SIG_KEY: &str = "4dabf18193072939515e22adb298388d";
-
-fn write_app(dir: &Path, server: &str) {
-    std::fs::create_dir_all(dir.join("scripts")).unwrap();
-    std::fs::write(
-        dir.join("appspec.yml"),
-        "version: 0.0\nos: linux\nfiles:\n  - source: /\n    destination: /opt/app\nhooks:\n  ApplicationStart:\n    - location: scripts/start.sh\n      timeout: 60\n",
-    )
-    .unwrap();
-    let start = dir.join("scripts/start.sh");
-    std::fs::write(&start, "#!/bin/sh\nexec node server.js\n").unwrap();
-    std::fs::set_permissions(&start, std::fs::Permissions::from_mode(0o755)).unwrap();
-    std::fs::write(dir.join("server.js"), server).unwrap();
-}
 
 fn inputs(dir: &Path) -> serde_json::Value {
     json!({
@@ -56,7 +42,7 @@ async fn versions(f: &support::Fleet, bucket: &str, key: &str) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_release_is_uploaded_once_per_content_and_delete_removes_only_the_fleets_versions() {
     let dir = tempfile::tempdir().unwrap();
-    write_app(dir.path(), "require('http').createServer().listen(8080)\n");
+    support::write_app(dir.path(), "require('http').createServer().listen(8080)\n");
     let f = support::Fleet::new("rel-51a7", inputs(dir.path())).await;
     let rx = never_cancelled();
     let first = support::up(&f, Records::default()).await.expect("create");
@@ -91,7 +77,7 @@ async fn a_release_is_uploaded_once_per_content_and_delete_removes_only_the_flee
     assert_eq!(again.release, first.release);
 
     // One changed file: exactly one new version.
-    write_app(
+    support::write_app(
         dir.path(),
         "require('http').createServer().listen(8080) // v2\n",
     );
@@ -170,7 +156,7 @@ async fn deployment(f: &support::Fleet, id: &str) -> aws_sdk_codedeploy::types::
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_release_is_followed_to_its_deployment_and_a_failing_hook_fails_the_update() {
     let dir = tempfile::tempdir().unwrap();
-    write_app(dir.path(), "require('http').createServer().listen(8080)\n");
+    support::write_app(dir.path(), "require('http').createServer().listen(8080)\n");
     let mut f = support::Fleet::new("fol-51a7", inputs(dir.path())).await;
     // The account's second deployment fails in ApplicationStart, as the agent reports a script's
     // failure; the first and third go through.
@@ -211,7 +197,7 @@ async fn a_release_is_followed_to_its_deployment_and_a_failing_hook_fails_the_up
 
     // A changed file whose ApplicationStart fails: the update fails naming the instance, the
     // hook, the script and its output; CodeDeploy rolls back to the first release.
-    write_app(dir.path(), "require('express')\n");
+    support::write_app(dir.path(), "require('express')\n");
     let failed = support::up(&f, again)
         .await
         .expect_err("the deployment fails");
@@ -261,7 +247,7 @@ async fn a_release_is_followed_to_its_deployment_and_a_failing_hook_fails_the_up
     assert_ne!(third.deployment_id, bad.deployment_id);
 
     // waitForRelease false: the upload ends the update.
-    write_app(
+    support::write_app(
         dir.path(),
         "require('http').createServer().listen(8080) // v3\n",
     );

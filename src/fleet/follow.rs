@@ -74,9 +74,10 @@ pub async fn settle(
         Some(Why::Redeploy) => {
             let started = Box::pin(redeploy_unwatched(fleet, &records, &release)).await;
             records.insert(Made::Release(release));
-            return started
-                .map(|_| records.clone())
-                .map_err(|e| Incomplete::at(records, Node::Release, e));
+            return match started {
+                Ok(_) => Ok(records),
+                Err(e) => Err(Incomplete::at(records, Node::Release, e)),
+            };
         }
         _ => {
             records.insert(Made::Release(release));

@@ -416,3 +416,19 @@ impl Reply {
         serde_json::from_str(self.body()).unwrap_or_else(|e| panic!("{what}: {e}: {}", self.text))
     }
 }
+
+/// A minimal CodeDeploy app in `dir`: an appspec whose ApplicationStart runs an executable
+/// scripts/start.sh, and `server` as server.js.
+pub fn write_app(dir: &std::path::Path, server: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir.join("scripts")).unwrap();
+    std::fs::write(
+        dir.join("appspec.yml"),
+        "version: 0.0\nos: linux\nfiles:\n  - source: /\n    destination: /opt/app\nhooks:\n  ApplicationStart:\n    - location: scripts/start.sh\n      timeout: 60\n",
+    )
+    .unwrap();
+    let start = dir.join("scripts/start.sh");
+    std::fs::write(&start, "#!/bin/sh\nexec node server.js\n").unwrap();
+    std::fs::set_permissions(&start, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(dir.join("server.js"), server).unwrap();
+}
