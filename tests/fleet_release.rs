@@ -9,6 +9,7 @@ use std::path::Path;
 use aws_sdk_s3::primitives::ByteStream;
 use ec2fleet::fleet::destroy::destroy;
 use ec2fleet::fleet::Records;
+use ec2fleet::resources::delivery::pipeline_execution::{self, DeployAction};
 use serde_json::json;
 use support::{never_cancelled, quiet};
 
@@ -163,7 +164,7 @@ async fn a_release_is_followed_to_its_deployment_and_a_failing_hook_fails_the_up
     support::emulator().control_post(
         "/profile",
         json!({"hook_failures": [{"event": "ApplicationStart", "deployment": 2, "account": f.account,
-                                  "exit_code": 1, "log": "Error: Cannot find module 'express'"}]}),
+                                  "exit_code": 1, "stderr": "Error: Cannot find module 'express'"}]}),
     );
     let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let sink = lines.clone();
@@ -207,8 +208,8 @@ async fn a_release_is_followed_to_its_deployment_and_a_failing_hook_fails_the_up
     for want in [
         "did not deploy",
         "lifecycle event ApplicationStart failed: ScriptFailed",
-        "Script at specified location: scripts/start.sh run as user root failed with exit code 1",
-        "Error: Cannot find module 'express'",
+        "Script at specified location: scripts/start.sh failed with exit code 1",
+        "[stderr]Error: Cannot find module 'express'",
         "HEALTH_CONSTRAINTS",
         "rolls the instances back to the previous release",
     ] {
@@ -268,6 +269,31 @@ async fn a_release_is_followed_to_its_deployment_and_a_failing_hook_fails_the_up
     assert_eq!(
         support::count_since(&f.account, since, "codedeploy:GetDeployment"),
         0
+    );
+
+    // A Source action that fails (the version it is pinned to is gone) is reported with the reason
+    // CodePipeline gives in the action's error details.
+    let cx = f.cx("Release");
+    let pipeline = &unwatched.pipeline.as_ref().unwrap().name;
+    let run = pipeline_execution::start(&cx, pipeline, "no-such-version")
+        .await
+        .unwrap();
+    let failed = loop {
+        match pipeline_execution::deploy_action(&cx, pipeline, &run)
+            .await
+            .unwrap()
+        {
+            DeployAction::Waiting => {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await
+            }
+            other => break other,
+        }
+    };
+    assert_eq!(
+        failed,
+        DeployAction::Failed(
+            "the Source action failed: The object with key 'source.zip' does not exist.".into()
+        )
     );
 
     destroy(&f.fleet(None), &unwatched, never_cancelled(), &quiet)

@@ -110,8 +110,10 @@ pub async fn deploy_action(
         .map_err(on("codepipeline", "ListActionExecutions"))?;
     for action in out.action_execution_details() {
         let result = action.output().and_then(|o| o.execution_result());
+        // AWS puts a failure's reason in errorDetails; the summary is the older, optional field.
         let summary = result
-            .and_then(|r| r.external_execution_summary())
+            .and_then(|r| r.error_details().and_then(|d| d.message()))
+            .or_else(|| result.and_then(|r| r.external_execution_summary()))
             .unwrap_or("no summary")
             .to_string();
         let failed = action.status() == Some(&ActionExecutionStatus::Failed);

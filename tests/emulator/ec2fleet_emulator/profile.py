@@ -15,7 +15,7 @@ Example:
                 "route53.change": 10, "elbv2.target": 20,
                 "autoscaling.instance": 15, "iam.instance_profile": 8},
   "hook_failures": [{"event": "ApplicationStart", "deployment": 2, "instance": 0,
-                     "exit_code": 1, "log": "Error: Cannot find module 'express'"}],
+                     "exit_code": 1, "stderr": "Error: Cannot find module 'express'"}],
   "faults": [
     {"operation": "ec2:RunInstances", "nth": [2], "kind": "throttle"},
     {"operation": "s3:*", "every": 5, "kind": "http503"},

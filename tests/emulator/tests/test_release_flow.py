@@ -53,18 +53,29 @@ def wire(aws, r, name="fleet", selector_key="app.zip", role=True):
         loadBalancerInfo={"targetGroupInfoList": [{"name": f"{name}-tg"}]})
 
 
+def settle(aws, control):
+    """Lets the execution CreatePipeline started (it deploys the seed's app.zip) run to its end."""
+    control.advance(ACTION)
+    while runs(aws, created=True)[-1]["status"] == "InProgress":
+        control.advance(EVENTS * STEP)
+
+
 @pytest.fixture
-def stack(aws, profile):
+def stack(aws, profile, control):
+    """The seed's stack wired for releases (two instances), its first execution over."""
     def make(**rules):
         profile({"readiness": {"codepipeline.action": ACTION, "codedeploy.lifecycle_event": STEP}, **rules})
         r = build(aws, desired=2)
         wire(aws, r)
+        settle(aws, control)
         return r
     return make
 
 
-def runs(aws):
-    return aws("codepipeline").list_pipeline_executions(pipelineName="fleet-pipeline")["pipelineExecutionSummaries"]
+def runs(aws, created=False):
+    """The pipeline's executions, newest first; without the one CreatePipeline started unless `created`."""
+    got = aws("codepipeline").list_pipeline_executions(pipelineName="fleet-pipeline")["pipelineExecutionSummaries"]
+    return [r for r in got if created or r["trigger"]["triggerType"] != "CreatePipeline"]
 
 
 def deployment_of(aws, execution_id):
@@ -80,6 +91,10 @@ def upload(aws, r, body):
 
 def test_an_upload_runs_the_pipeline_and_the_deployment_walks_the_instances_one_at_a_time(aws, stack, control):
     r = stack()
+    [created] = runs(aws, created=True)  # CreatePipeline ran it once, on the object there then
+    current = aws("s3").head_object(Bucket=r["artifacts"], Key="app.zip")["VersionId"]
+    assert created["status"] == "Succeeded"
+    assert created["sourceRevisions"] == [{"actionName": "Source", "revisionId": current}]
     version = upload(aws, r, bundle())
     [run] = runs(aws)
     assert run["status"] == "InProgress" and run["sourceRevisions"] == []
@@ -113,8 +128,9 @@ def test_an_upload_runs_the_pipeline_and_the_deployment_walks_the_instances_one_
 
 
 def test_a_failing_hook_fails_the_deployment_and_codedeploy_rolls_back(aws, stack, control):
-    r = stack(hook_failures=[{"event": "ApplicationStart", "deployment": 2, "exit_code": 3,
-                              "log": "Error: Cannot find module 'express'"}])
+    # The account's third deployment: CreatePipeline's execution made the first.
+    r = stack(hook_failures=[{"event": "ApplicationStart", "deployment": 3, "exit_code": 3,
+                              "stderr": "Error: Cannot find module 'express'"}])
     upload(aws, r, bundle(b"v1"))
     control.advance(ACTION + 2 * EVENTS * STEP)
     good = deployment_of(aws, runs(aws)[0]["pipelineExecutionId"])
@@ -126,6 +142,14 @@ def test_a_failing_hook_fails_the_deployment_and_codedeploy_rolls_back(aws, stac
     info = cd.get_deployment(deploymentId=bad)["deploymentInfo"]
     assert info["status"] == "Failed" and run["status"] == "Failed"
     assert info["errorInformation"]["code"] == "HEALTH_CONSTRAINTS"
+    [deploy] = [a for a in aws("codepipeline").list_action_executions(
+        pipelineName="fleet-pipeline", filter={"pipelineExecutionId": run["pipelineExecutionId"]}
+    )["actionExecutionDetails"] if a["stageName"] == "Deploy"]
+    assert deploy["status"] == "Failed"
+    assert deploy["output"]["executionResult"]["errorDetails"] == {
+        "code": "JobFailed", "message": f"Deployment {bad} failed: {info['errorInformation']['message']}"}
+    state = aws("codepipeline").get_pipeline_state(name="fleet-pipeline")["stageStates"][1]
+    assert state["actionStates"][0]["latestExecution"]["errorDetails"]["code"] == "JobFailed"
     assert info["deploymentOverview"]["Failed"] == 1 and info["deploymentOverview"]["Skipped"] == 1
     [failed] = cd.list_deployment_targets(deploymentId=bad, targetFilters={"TargetStatus": ["Failed"]})["targetIds"]
     target = cd.batch_get_deployment_targets(deploymentId=bad, targetIds=[failed])["deploymentTargets"][0]
@@ -134,7 +158,8 @@ def test_a_failing_hook_fails_the_deployment_and_codedeploy_rolls_back(aws, stac
     assert events["ApplicationStart"]["status"] == "Failed"
     assert diag == {"errorCode": "ScriptFailed", "scriptName": "scripts/start.sh",
                     "message": "Script at specified location: scripts/start.sh run as user ec2-user failed with exit code 3",
-                    "logTail": "Error: Cannot find module 'express'"}
+                    "logTail": "LifecycleEvent - ApplicationStart\nScript - scripts/start.sh\n"
+                               "[stderr]Error: Cannot find module 'express'\n"}
     assert events["ValidateService"]["status"] == "Skipped"
     rollback_id = info["rollbackInfo"]["rollbackDeploymentId"]
     rollback = cd.get_deployment(deploymentId=rollback_id)["deploymentInfo"]
@@ -178,3 +203,105 @@ def test_a_manual_start_takes_the_current_version_and_a_group_without_instances_
     assert got["pipelineExecution"]["trigger"]["triggerType"] == "StartPipelineExecution"
     info = aws("codedeploy").get_deployment(deploymentId=deployment_of(aws, exec_id))["deploymentInfo"]
     assert info["status"] == "Failed" and info["errorInformation"]["code"] == "NO_INSTANCES"
+    # Without the source object the Source action fails, its reason in errorDetails.
+    s3 = aws("s3")
+    for v in s3.list_object_versions(Bucket=r["artifacts"], Prefix="app.zip")["Versions"]:
+        s3.delete_object(Bucket=r["artifacts"], Key="app.zip", VersionId=v["VersionId"])
+    exec_id = aws("codepipeline").start_pipeline_execution(name="fleet-pipeline")["pipelineExecutionId"]
+    actions = aws("codepipeline").list_action_executions(
+        pipelineName="fleet-pipeline", filter={"pipelineExecutionId": exec_id})["actionExecutionDetails"]
+    assert [(a["stageName"], a["status"]) for a in actions] == [("Source", "Failed")]
+    assert actions[0]["output"]["executionResult"] == {
+        "errorDetails": {"code": "JobFailed", "message": "The object with key 'app.zip' does not exist."}}
+
+
+def test_one_execution_deploys_at_a_time_and_a_newer_one_supersedes_a_waiting_one(aws, stack, control):
+    r = stack()
+    upload(aws, r, bundle(b"v1"))
+    control.advance(ACTION + EVENTS * STEP)  # v1 deploys to its first instance
+    upload(aws, r, bundle(b"v2"))
+    control.advance(ACTION)  # v2's Source action is over: it waits for the Deploy stage
+    v1, v2 = runs(aws)[1], runs(aws)[0]
+    assert (v1["status"], v2["status"]) == ("InProgress", "InProgress")
+    assert deployment_of(aws, v2["pipelineExecutionId"]) is None
+    v3_version = upload(aws, r, bundle(b"v3"))
+    control.advance(ACTION)
+    v3, v2, v1 = runs(aws)
+    assert v2["status"] == "Superseded" and v3["status"] == "InProgress"
+    control.advance(EVENTS * STEP)  # v1 is done: v3 takes the Deploy stage
+    v3, _, v1 = runs(aws)
+    assert v1["status"] == "Succeeded"
+    dep = aws("codedeploy").get_deployment(deploymentId=deployment_of(aws, v3["pipelineExecutionId"]))
+    assert dep["deploymentInfo"]["status"] == "InProgress"
+    assert v3["sourceRevisions"][0]["revisionId"] == v3_version
+    control.advance(2 * EVENTS * STEP)
+    assert runs(aws)[0]["status"] == "Succeeded"
+
+
+@pytest.mark.parametrize("config, failing, status, overview", [
+    ("CodeDeployDefault.HalfAtATime", None, "Succeeded", {"Succeeded": 4}),
+    ("CodeDeployDefault.HalfAtATime", [0], "Succeeded", {"Succeeded": 3, "Failed": 1}),
+    ("CodeDeployDefault.HalfAtATime", [0, 1], "Failed", {"Failed": 2, "Skipped": 2}),
+    ("CodeDeployDefault.AllAtOnce", [0, 1, 2], "Succeeded", {"Succeeded": 1, "Failed": 3}),
+    ("CodeDeployDefault.AllAtOnce", "all", "Failed", {"Failed": 4}),
+    ("CodeDeployDefault.OneAtATime", [3], "Succeeded", {"Succeeded": 3, "Failed": 1}),
+    ("CodeDeployDefault.OneAtATime", [2], "Failed", {"Succeeded": 2, "Failed": 1, "Skipped": 1}),
+])
+def test_the_deployment_config_sets_the_batch_and_the_failures_a_deployment_survives(
+        aws, profile, control, config, failing, status, overview):
+    rules = [{"event": "ApplicationStart", "instance": "all"}] if failing == "all" else [
+        {"event": "ApplicationStart", "instance": i} for i in failing or []]
+    profile({"readiness": {"codepipeline.action": ACTION, "codedeploy.lifecycle_event": STEP},
+             "hook_failures": rules})
+    r = build(aws, desired=4)
+    wire(aws, r)
+    settle(aws, control)
+    cd = aws("codedeploy")
+    cd.update_deployment_group(applicationName="fleet-app", currentDeploymentGroupName="fleet-dg",
+                               deploymentConfigName=config)
+    upload(aws, r, bundle())
+    control.advance(ACTION)
+    dep_id = deployment_of(aws, runs(aws)[0]["pipelineExecutionId"])
+    at_once = {"CodeDeployDefault.HalfAtATime": 2, "CodeDeployDefault.AllAtOnce": 4,
+               "CodeDeployDefault.OneAtATime": 1}[config]
+    assert cd.get_deployment(deploymentId=dep_id)["deploymentInfo"]["deploymentOverview"]["InProgress"] == at_once
+    control.advance(4 * EVENTS * STEP)
+    info = cd.get_deployment(deploymentId=dep_id)["deploymentInfo"]
+    assert info["status"] == status
+    assert {k: v for k, v in info["deploymentOverview"].items() if v} == overview
+    assert ("errorInformation" in info) == (status == "Failed")
+
+
+def test_application_stop_runs_the_script_of_the_revision_deployed_before(
+        aws, profile, control):
+    profile({"readiness": {"codepipeline.action": ACTION, "codedeploy.lifecycle_event": STEP},
+             "hook_failures": [{"event": "ApplicationStop", "exit_code": 2, "stdout": "stopping\nno pid file"}]})
+    r = build(aws, desired=1)
+    wire(aws, r)
+    settle(aws, control)
+
+    def release(stop_script):
+        spec = APPSPEC + f"  ApplicationStop:\n    - location: {stop_script}\n".encode()
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            z.writestr("appspec.yml", spec)
+            z.writestr("scripts/start.sh", b"#!/bin/sh\n")
+            z.writestr(stop_script, b"#!/bin/sh\n")
+        upload(aws, r, buf.getvalue())
+        control.advance(ACTION + EVENTS * STEP)
+        dep_id = deployment_of(aws, runs(aws)[0]["pipelineExecutionId"])
+        return aws("codedeploy").get_deployment(deploymentId=dep_id)["deploymentInfo"], dep_id
+
+    first, _ = release("scripts/stop-v1.sh")
+    # The revision before it (the seed's app.zip, no appspec.yml) has no ApplicationStop script to fail.
+    assert first["status"] == "Succeeded"
+    second, dep_id = release("scripts/stop-v2.sh")
+    assert second["status"] == "Failed"
+    cd = aws("codedeploy")
+    [iid] = cd.list_deployment_targets(deploymentId=dep_id)["targetIds"]
+    target = cd.batch_get_deployment_targets(deploymentId=dep_id, targetIds=[iid])["deploymentTargets"][0]
+    [stop] = [e for e in target["instanceTarget"]["lifecycleEvents"] if e["lifecycleEventName"] == "ApplicationStop"]
+    assert stop["diagnostics"] == {
+        "errorCode": "ScriptFailed", "scriptName": "scripts/stop-v1.sh",
+        "message": "Script at specified location: scripts/stop-v1.sh failed with exit code 2",
+        "logTail": "LifecycleEvent - ApplicationStop\nScript - scripts/stop-v1.sh\n[stdout]stopping\n[stdout]no pid file\n"}

@@ -1,14 +1,16 @@
 """CodeDeploy deployments that walk the group's instances. moto records a deployment and leaves
 it "Created" forever; here an EC2/on-premises in-place deployment goes over the InService
-instances of the group's Auto Scaling groups in batches sized by the deployment config, each
-instance through the lifecycle events (the traffic events too when the group has a load balancer),
-each event lasting the profile's `codedeploy.lifecycle_event` seconds on the readiness clock.
+instances of the group's Auto Scaling groups in batches sized by the deployment config's minimum
+healthy hosts, each instance through the lifecycle events (the traffic events too when the group
+has a load balancer), each event lasting the profile's `codedeploy.lifecycle_event` seconds on the
+readiness clock.
 
 The profile's `hook_failures` make an event fail on an instance the way the agent reports a
-script's failure (ScriptFailed, the script's location from the bundle's appspec.yml, its log
-tail). The deployment then fails with AWS's HEALTH_CONSTRAINTS words, and when the group's
-automatic rollback covers DEPLOYMENT_FAILURE, a rollback deployment (creator codeDeployRollback)
-redeploys the group's last successful revision. ListDeploymentTargets and
+script's failure (ScriptFailed, the script's location from the appspec.yml of the bundle, or of
+the last successful revision for ApplicationStop and the block-traffic hooks, the agent's log
+tail). When too many instances fail for the config, the deployment fails with AWS's
+HEALTH_CONSTRAINTS words, and when automatic rollback covers DEPLOYMENT_FAILURE, a rollback
+deployment (creator codeDeployRollback) redeploys the group's last successful revision. ListDeploymentTargets and
 BatchGetDeploymentTargets (missing in moto) report each instance's lifecycle events.
 
 Everything is computed from the deployment's start time and the clock, so advancing the clock
@@ -16,6 +18,7 @@ moves a deployment on; the few things that happen at a moment (a rollback starti
 `pump`, which every CodeDeploy and CodePipeline call runs first (pipeline_runs.py)."""
 import datetime
 import io
+import math
 import random
 import string
 import threading
@@ -38,6 +41,8 @@ BUNDLE = ["ApplicationStop", "DownloadBundle", "BeforeInstall", "Install", "Afte
 ALLOW = ["BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"]
 # Events the agent runs itself rather than appspec scripts.
 AGENT_EVENTS = {"DownloadBundle", "Install", "BlockTraffic", "AllowTraffic"}
+# Hooks whose scripts come from the last successful revision: none on a first deployment.
+FROM_PREVIOUS = {"ApplicationStop", "BeforeBlockTraffic", "AfterBlockTraffic"}
 HEALTH_CONSTRAINTS = (
     "HEALTH_CONSTRAINTS",
     "The overall deployment failed because too many individual instances failed deployment, too few "
@@ -64,24 +69,38 @@ def _deployment_id():
     return "d-" + "".join(random.choices(string.ascii_uppercase + string.digits, k=9))
 
 
-def _batch_size(config_name, n):
-    """Instances deployed at once: what the config's minimum healthy hosts leave (at least one)."""
+def _capacity(config_name, n):
+    """(instances deployed at once, successes the deployment needs) from the config's minimum
+    healthy hosts: a percentage rounds up to whole instances (so HalfAtATime deploys half,
+    rounded down, at a time); at least one instance at a time, and a deployment needs at least
+    one success. Needing n - batch successes is what lets OneAtATime succeed when only the last
+    instance fails, and AllAtOnce when any instance succeeds."""
     healthy = BUILTIN_CONFIGS.get(config_name, BUILTIN_CONFIGS["CodeDeployDefault.OneAtATime"])["minimumHealthyHosts"]
-    keep = healthy["value"] if healthy["type"] == "HOST_COUNT" else n * healthy["value"] // 100
-    return max(1, n - keep)
+    value = healthy["value"]
+    keep = value if healthy["type"] == "HOST_COUNT" else math.ceil(n * value / 100)
+    batch = max(1, n - keep)
+    return batch, max(1, n - batch)
 
 
 def _appspec(account, revision):
-    """The bundle's appspec.yml hooks as {event: [(location, runas)]}, {} when unreadable."""
+    """The bundle's appspec.yml hooks as {event: [(location, runas or None)]}, {} when unreadable."""
     loc = (revision or {}).get("s3Location") or {}
     try:
         key = s3_backends[account]["aws"].get_object(loc["bucket"], loc["key"], loc.get("version"))
         with zipfile.ZipFile(io.BytesIO(key.value)) as z:
             spec = yaml.safe_load(z.read("appspec.yml")) or {}
-        return {event: [(s.get("location", ""), s.get("runas", "root")) for s in scripts or []]
+        return {event: [(s.get("location", ""), s.get("runas")) for s in scripts or []]
                 for event, scripts in (spec.get("hooks") or {}).items()}
     except Exception:
         return {}
+
+
+def _log_tail(event, location, rule):
+    """The agent's log tail: the event, the script, then its output lines tagged by stream."""
+    lines = [f"LifecycleEvent - {event}", f"Script - {location}"]
+    for stream in ("stdout", "stderr"):
+        lines += [f"[{stream}]{line}" for line in str(rule.get(stream, "")).splitlines()]
+    return "\n".join(lines) + "\n"
 
 
 class Walk:
@@ -94,60 +113,82 @@ class Walk:
         group = dep.deployment_group
         self.instances = [s.instance.id for name in group.auto_scaling_groups
                           for s in _asg_instances(account, region, name)]
-        self.batch = _batch_size(dep.deployment_config_name, len(self.instances))
+        self.batch, self.need = _capacity(dep.deployment_config_name, len(self.instances))
         traffic = (group.deployment_style or {}).get("deploymentOption") == "WITH_TRAFFIC_CONTROL"
         self.events = (BLOCK + BUNDLE + ALLOW) if traffic and group.load_balancer_info else list(BUNDLE)
         self.step = STATE.profile.ready_after("codedeploy.lifecycle_event")
         self.hooks = _appspec(account, dep.revision)
-        self.failure = None  # (instance index, event index, diagnostics)
+        # ApplicationStop and the block-traffic hooks run the scripts of the revision deployed before.
+        previous = _last_success(account, region, group, start, besides=self)
+        self.previous_hooks = _appspec(account, previous.dep.revision) if previous else {}
+        nth = None
         if rollback_of is None:
-            n = _nth[account] = _nth.get(account, 0) + 1
-            self.failure = self._first_failure(n)
+            nth = _nth[account] = _nth.get(account, 0) + 1
+        self._schedule(nth)
 
-    def _first_failure(self, nth):
-        found = []
-        for i in range(len(self.instances)):
-            rule = STATE.profile.hook_failure(nth, i, self.account)
-            if rule and rule["event"] in self.events:
-                diag = self._diagnostics(rule)
-                if diag:
-                    k = self.events.index(rule["event"])
-                    found.append((self._t0(i) + (k + 1) * self.step, i, k, diag))
-        return min(found)[1:] if found else None
+    def _schedule(self, nth):
+        """Deploys the instances in order, as many at once as the capacity leaves: a failed
+        instance keeps its slot. The deployment fails at the failure after which it can no
+        longer proceed (slots used up with instances left) or reach the successes it needs."""
+        self.t0, self.failures, self.failed_at = {}, {}, None
+        n, span = len(self.instances), len(self.events) * self.step
+        t, i, down = self.start, 0, 0
+        if n == 0:
+            self.failed_at = self.start
+        while i < n and self.failed_at is None:
+            members = range(i, min(n, i + self.batch - down))
+            moments = []
+            for j in members:
+                self.t0[j] = t
+                failure = self._failure(nth, j)
+                if failure:
+                    self.failures[j] = failure
+                    moments.append(t + (failure[0] + 1) * self.step)
+            i = members.stop
+            for when in sorted(moments):
+                down += 1
+                if (down >= self.batch and i < n) or n - down < self.need:
+                    self.failed_at = when
+                    break
+            t += span
+        self.ends = t
+
+    def _failure(self, nth, i):
+        """(event index, diagnostics) of the injected failure on instance i, or None."""
+        if nth is None:
+            return None
+        rule = STATE.profile.hook_failure(nth, i, self.account)
+        if not rule or rule["event"] not in self.events:
+            return None
+        diag = self._diagnostics(rule)
+        return (self.events.index(rule["event"]), diag) if diag else None
 
     def _diagnostics(self, rule):
         event = rule["event"]
         if event in AGENT_EVENTS:
             return {"errorCode": "UnknownError", "scriptName": "", "message": rule.get("message", f"{event} failed"),
-                    "logTail": rule.get("log", "")}
-        scripts = self.hooks.get(event)
+                    "logTail": rule.get("stderr", "")}
+        scripts = (self.previous_hooks if event in FROM_PREVIOUS else self.hooks).get(event)
         if not scripts:
             return None  # the agent runs no script for this hook, so nothing can fail
         location, runas = next(((loc, user) for loc, user in scripts if loc == rule.get("script")), scripts[0])
         code = int(rule.get("exit_code", 1))
+        user = f" run as user {runas}" if runas else ""
         return {"errorCode": "ScriptFailed", "scriptName": location,
-                "message": f"Script at specified location: {location} run as user {runas} failed with exit code {code}",
-                "logTail": rule.get("log", "")}
+                "message": f"Script at specified location: {location}{user} failed with exit code {code}",
+                "logTail": _log_tail(event, location, rule)}
 
-    def _t0(self, i):
-        return self.start + (i // self.batch) * len(self.events) * self.step
-
-    def _t1(self, i):
-        return self._t0(i) + len(self.events) * self.step
-
-    @property
-    def failed_at(self):
-        if not self.instances:
-            return self.start
-        if self.failure is None:
+    def _fails_on(self, i):
+        """The end of instance i's failing event, when that failure happened before the deployment stopped."""
+        failure = self.failures.get(i)
+        if failure is None:
             return None
-        i, k, _ = self.failure
-        return self._t0(i) + (k + 1) * self.step
+        end = self.t0[i] + (failure[0] + 1) * self.step
+        return end if self.failed_at is None or end <= self.failed_at else None
 
     @property
     def ends_at(self):
-        failed = self.failed_at
-        return failed if failed is not None else self._t1(len(self.instances) - 1)
+        return self.failed_at if self.failed_at is not None else self.ends
 
     def status(self, now):
         if now >= self.ends_at:
@@ -157,14 +198,21 @@ class Walk:
     def error(self):
         if not self.instances:
             return NO_INSTANCES
-        return HEALTH_CONSTRAINTS if self.failure else None
+        return HEALTH_CONSTRAINTS if self.failed_at is not None else None
 
     def event_status(self, i, k, now):
-        start, end = self._t0(i) + k * self.step, self._t0(i) + (k + 1) * self.step
-        failed = self.failed_at
-        if self.failure and self.failure[:2] == (i, k) and now >= end:
-            return "Failed"
-        if failed is not None and now >= failed and end > failed:
+        stopped = self.failed_at is not None and now >= self.failed_at
+        if i not in self.t0:
+            return "Skipped" if stopped else "Pending"
+        start, end = self.t0[i] + k * self.step, self.t0[i] + (k + 1) * self.step
+        failed = self._fails_on(i)
+        if failed is not None and now >= failed:
+            k_failed = self.failures[i][0]
+            if k == k_failed:
+                return "Failed"
+            if k > k_failed:
+                return "Skipped"
+        if stopped and end > self.failed_at:
             return "Skipped"
         if now >= end:
             return "Succeeded"
@@ -184,22 +232,24 @@ class Walk:
         return counts
 
     def target(self, i, now):
+        t0 = self.t0.get(i)
         events = []
         for k, name in enumerate(self.events):
             status = self.event_status(i, k, now)
             ev = {"lifecycleEventName": name, "status": status}
             if status not in ("Pending", "Skipped"):
-                ev["startTime"] = _at(self._t0(i) + k * self.step)
+                ev["startTime"] = _at(t0 + k * self.step)
             if status in ("Succeeded", "Failed"):
-                ev["endTime"] = _at(self._t0(i) + (k + 1) * self.step)
+                ev["endTime"] = _at(t0 + (k + 1) * self.step)
             if status == "Failed":
-                ev["diagnostics"] = self.failure[2]
+                ev["diagnostics"] = self.failures[i][1]
             events.append(ev)
         iid = self.instances[i]
+        updated = self.start if t0 is None else t0 + len(self.events) * self.step
         return {"deploymentTargetType": "InstanceTarget", "instanceTarget": {
             "deploymentId": self.dep.deployment_id, "targetId": iid,
             "targetArn": f"arn:aws:ec2:{self.region}:{self.account}:instance/{iid}",
-            "status": self.instance_status(i, now), "lastUpdatedAt": _at(min(now, self._t1(i))),
+            "status": self.instance_status(i, now), "lastUpdatedAt": _at(min(now, updated)),
             "lifecycleEvents": events}}
 
 
@@ -243,9 +293,9 @@ def pump(account, region):
             if (acct, reg) != (account, region) or w.rollback_id is not None or w.rollback_of is not None:
                 continue
             failed = w.failed_at
-            if failed is None or now < failed or not w.instances or not _rolls_back(w.dep.deployment_group):
+            if failed is None or now < failed or not w.instances or not _rolls_back(w.dep):
                 continue
-            previous = _last_success(account, region, w, failed)
+            previous = _last_success(account, region, w.dep.deployment_group, failed, besides=w)
             if previous is None:
                 w.rollback_id = ""
                 continue
@@ -253,16 +303,18 @@ def pump(account, region):
                                    previous.dep.revision, failed, rollback_of=w.dep.deployment_id)
 
 
-def _rolls_back(group):
-    cfg = group.auto_rollback_configuration or {}
+def _rolls_back(dep):
+    """A deployment's own automatic rollback configuration overrides its group's."""
+    cfg = dep.auto_rollback_configuration or dep.deployment_group.auto_rollback_configuration or {}
     return bool(cfg.get("enabled")) and "DEPLOYMENT_FAILURE" in (cfg.get("events") or [])
 
 
-def _last_success(account, region, failed_walk, at):
+def _last_success(account, region, group, at, besides):
+    """The group's deployment that last succeeded by `at`, `besides` aside."""
     done = [w for (acct, reg, _), w in _walks.items()
-            if (acct, reg) == (account, region) and w is not failed_walk
-            and w.dep.deployment_group is failed_walk.dep.deployment_group
-            and w.start <= failed_walk.start and w.ends_at <= at and w.status(at) == "Succeeded"]
+            if (acct, reg) == (account, region) and w is not besides
+            and w.dep.deployment_group is group and w.start <= at and w.ends_at <= at
+            and w.status(at) == "Succeeded"]
     return max(done, key=lambda w: w.ends_at, default=None)
 
 
@@ -281,7 +333,8 @@ def _info(account, region, dep, now):
     error = w.error() if status == "Failed" else None
     info["errorInformation"] = {"code": error[0], "message": error[1]} if error else {}
     info["rollbackInfo"] = _rollback_info(w)
-    for k in ("previousRevision", "relatedDeployments", "targetInstances", "blueGreenDeploymentConfiguration"):
+    for k in ("errorInformation", "rollbackInfo", "previousRevision", "relatedDeployments", "targetInstances",
+              "blueGreenDeploymentConfiguration"):
         if not info.get(k):
             info.pop(k, None)
     return info
@@ -329,7 +382,8 @@ def create_deployment(call):
     be = backend(call.account, call.region)
     moto_id = be.create_deployment(p.get("applicationName"), p.get("deploymentGroupName"),
                                    dict(p.get("revision") or {}), p.get("deploymentConfigName"),
-                                   p.get("description"))
+                                   p.get("description"),
+                                   auto_rollback_configuration=p.get("autoRollbackConfiguration"))
     return {"deploymentId": _adopt(call.account, call.region, moto_id, STATE.now())}
 
 

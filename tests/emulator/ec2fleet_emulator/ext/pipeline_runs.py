@@ -9,6 +9,11 @@ action, the shape the fleet and the seed build, goes:
   Deploy  creates the CodeDeploy deployment of that artifact (its ID is the action's
           externalExecutionId) and ends with it.
 
+Executions run in SUPERSEDED mode, AWS's default: one execution at a time in the Deploy stage; one
+whose Source action ends while another deploys waits for it, and is superseded when a newer one
+ends its Source action meanwhile. CreatePipeline starts an execution, as in AWS (its Source action
+fails when the source object is not there yet).
+
 Answers StartPipelineExecution, GetPipelineExecution, ListPipelineExecutions,
 ListActionExecutions (missing in moto) and GetPipelineState from these runs. `start` is also how
 EventBridge starts a pipeline (see trail_events.py)."""
@@ -48,6 +53,7 @@ class Run:
         self.step = STATE.profile.ready_after("codepipeline.action")
         self.trigger = trigger
         self.deployment_id = None
+        self.entered, self.superseded_at = None, None  # when it entered the Deploy stage / was superseded
         self.source_error, self.deploy_error = None, None
         self.version, self.artifact = None, None
         self._take_source(version)
@@ -92,21 +98,25 @@ class Run:
     def deploy_starts(self):
         return self.start + self.step
 
-    def pump(self, now):
-        """Starts the Deploy action once the Source action's time is up."""
-        if self.deployment_id or self.source_error or now < self.deploy_starts:
-            return
+    def enter_deploy(self, at):
+        """Starts the Deploy action at `at`: the CodeDeploy deployment of the artifact."""
         _, action = self._deploy()
         if action is None:
             return
+        self.entered = at
         cfg = action.get("configuration", {})
         revision = {"revisionType": "S3", "s3Location": {"bucket": self.artifact[0], "key": self.artifact[1],
                                                            "bundleType": "zip"}}
         try:
             self.deployment_id = deployments.create(self.account, self.region, cfg.get("ApplicationName"),
-                                                    cfg.get("DeploymentGroupName"), revision, self.deploy_starts)
+                                                    cfg.get("DeploymentGroupName"), revision, at)
         except Exception as e:  # the group or application is gone: the action fails as in AWS
             self.deployment_id, self.deploy_error = "", getattr(e, "message", str(e))
+
+    @property
+    def deploy_ends(self):
+        w = self._deployment()
+        return w.ends_at if w else self.entered
 
     def _deployment(self):
         if not self.deployment_id:
@@ -119,24 +129,27 @@ class Run:
         return "Failed" if self.source_error else "Succeeded"
 
     def deploy_status(self, now):
-        if self.source_status(now) != "Succeeded":
+        """The Deploy action's status; None before it starts (or when superseded before that)."""
+        if self.source_status(now) != "Succeeded" or self.deployment_id is None:
             return None
         if self.deployment_id == "":
             return "Failed"
-        w = self._deployment()
-        return w.status(now) if w else "InProgress"
+        return self._deployment().status(now)
 
     def status(self, now):
         source = self.source_status(now)
         if source != "Succeeded":
             return source
-        return self.deploy_status(now)
+        if self.superseded_at is not None:
+            return "Superseded"
+        return self.deploy_status(now) or "InProgress"
 
     def last_update(self, now):
-        w = self._deployment()
-        if self.source_status(now) != "Succeeded" or w is None:
+        if self.superseded_at is not None:
+            return _at(self.superseded_at)
+        if self.source_status(now) != "Succeeded" or self.deployment_id is None:
             return _at(min(now, self.deploy_starts))
-        return _at(min(now, w.ends_at))
+        return _at(min(now, self.deploy_ends))
 
     def source_revisions(self, now):
         if self.source_status(now) != "Succeeded":
@@ -155,23 +168,31 @@ class Run:
                 "pipelineExecutionId": self.id, "status": self.status(now), "artifactRevisions": revisions,
                 "trigger": self.trigger, "executionMode": "SUPERSEDED"}
 
+    def _result(self, stage, status, now):
+        """An action's execution result; a failed one carries its reason in errorDetails, as in AWS."""
+        if stage == self._deploy()[0]:
+            if self.deploy_error:
+                return _failed(self.deploy_error)
+            if not self.deployment_id:
+                return {}
+            result = {"externalExecutionId": self.deployment_id,
+                      "externalExecutionUrl": f"https://console.aws.amazon.com/codedeploy/home?region={self.region}"
+                                              f"#/deployments/{self.deployment_id}"}
+            if status == "Failed":
+                error = self._deployment().error()
+                result.update(_failed(f"Deployment {self.deployment_id} failed: {error[1]}"))
+            return result
+        if self.source_error:
+            return _failed(self.source_error)
+        return {"externalExecutionId": self.version} if self.version else {}
+
     def action_details(self, now):
         out = []
         for (stage, action), status, started in ((self._source(), self.source_status(now), self.start),
-                                                 (self._deploy(), self.deploy_status(now), self.deploy_starts)):
+                                                 (self._deploy(), self.deploy_status(now), self.entered)):
             if action is None or status is None:
                 continue
-            result = {}
-            if stage == self._deploy()[0] and self.deploy_error:
-                result = {"externalExecutionSummary": self.deploy_error}
-            elif stage == self._deploy()[0] and self.deployment_id:
-                result = {"externalExecutionId": self.deployment_id,
-                          "externalExecutionUrl": f"https://console.aws.amazon.com/codedeploy/home?region={self.region}"
-                                                  f"#/deployments/{self.deployment_id}"}
-            elif stage == self._source()[0] and self.source_error:
-                result = {"externalExecutionSummary": self.source_error}
-            elif stage == self._source()[0] and self.version:
-                result = {"externalExecutionId": self.version}
+            result = self._result(stage, status, now)
             out.append({"pipelineExecutionId": self.id, "actionExecutionId": str(uuid.uuid5(uuid.NAMESPACE_URL, self.id + stage)),
                         "pipelineVersion": self.cp.pipeline["version"], "stageName": stage,
                         "actionName": action["name"], "startTime": _at(started), "lastUpdateTime": self.last_update(now),
@@ -179,6 +200,10 @@ class Run:
                                                     "configuration": action.get("configuration", {})},
                         "output": {"executionResult": result}})
         return list(reversed(out))
+
+
+def _failed(message):
+    return {"errorDetails": {"code": "JobFailed", "message": message}}
 
 
 def _pipeline(call, name):
@@ -201,13 +226,33 @@ def start(account, region, name, trigger, version=None):
     return run.id
 
 
+def _schedule(runs, now):
+    """Moves a pipeline's executions (oldest first) into the Deploy stage one at a time."""
+    free_at = float("-inf")  # when the Deploy stage is free for the next execution
+    for n, run in enumerate(runs):
+        if run.source_error or run.superseded_at is not None:
+            continue
+        if run.deployment_id is not None:
+            free_at = max(free_at, run.deploy_ends)
+            continue
+        enter = max(run.deploy_starts, free_at)
+        overtaken = [r.deploy_starts for r in runs[n + 1:]
+                     if not r.source_error and r.deploy_starts < enter and r.deploy_starts <= now]
+        if overtaken:
+            run.superseded_at = min(overtaken)
+        elif enter <= now:
+            run.enter_deploy(enter)
+            free_at = run.deploy_ends if run.deployment_id is not None else float("inf")
+        else:
+            free_at = float("inf")
+
+
 def pump(account, region):
     now = STATE.now()
     with _lock:
         for (acct, reg, _), runs in _runs.items():
             if (acct, reg) == (account, region):
-                for run in runs:
-                    run.pump(now)
+                _schedule(runs, now)
     deployments.pump(account, region)
 
 
@@ -276,11 +321,26 @@ def get_pipeline_state(call):
         if d is not None:
             st["latestExecution"] = {"pipelineExecutionId": latest.id, "status": d["status"]}
             for a in st["actionStates"]:
-                a["latestExecution"] = {"status": d["status"], "lastStatusChange": d["lastUpdateTime"],
-                                        **{k: v for k, v in d["output"]["executionResult"].items()}}
+                result = d["output"]["executionResult"]
+                a["latestExecution"] = {"actionExecutionId": d["actionExecutionId"], "status": d["status"],
+                                        "lastStatusChange": d["lastUpdateTime"],
+                                        **{_STATE_FIELDS[k]: v for k, v in result.items()}}
         stages.append(st)
     return {"pipelineName": name, "pipelineVersion": cp.pipeline["version"], "stageStates": stages,
             "created": cp._created, "updated": cp._updated}
+
+
+# ActionExecutionResult field -> the ActionExecution field GetPipelineState reports it in.
+_STATE_FIELDS = {"externalExecutionId": "externalExecutionId", "externalExecutionUrl": "externalExecutionUrl",
+                 "externalExecutionSummary": "summary", "errorDetails": "errorDetails"}
+
+
+@post("codepipeline:CreatePipeline")
+def _first_run(call, reply):
+    if reply.ok:
+        name = (call.params.get("pipeline") or {}).get("name")
+        start(call.account, call.region, name,
+              {"triggerType": "CreatePipeline", "triggerDetail": f"arn:aws:iam::{call.account}:root"})
 
 
 @post("codepipeline:DeletePipeline")
