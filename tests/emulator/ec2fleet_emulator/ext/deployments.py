@@ -113,7 +113,6 @@ class Walk:
         group = dep.deployment_group
         self.instances = [s.instance.id for name in group.auto_scaling_groups
                           for s in _asg_instances(account, region, name)]
-        self.batch, self.need = _capacity(dep.deployment_config_name, len(self.instances))
         traffic = (group.deployment_style or {}).get("deploymentOption") == "WITH_TRAFFIC_CONTROL"
         self.events = (BLOCK + BUNDLE + ALLOW) if traffic and group.load_balancer_info else list(BUNDLE)
         self.step = STATE.profile.ready_after("codedeploy.lifecycle_event")
@@ -130,28 +129,27 @@ class Walk:
         """Deploys the instances in order, as many at once as the capacity leaves: a failed
         instance keeps its slot. The deployment fails at the failure after which it can no
         longer proceed (slots used up with instances left) or reach the successes it needs."""
-        self.t0, self.failures, self.failed_at = {}, {}, None
+        self.t0, self.failures, self.failed_at = {}, {}, None  # failures: i -> (event index, diagnostics, end)
         n, span = len(self.instances), len(self.events) * self.step
+        batch, need = _capacity(self.dep.deployment_config_name, n)
         t, i, down = self.start, 0, 0
         if n == 0:
             self.failed_at = self.start
         while i < n and self.failed_at is None:
-            members = range(i, min(n, i + self.batch - down))
-            moments = []
+            members = range(i, min(n, i + batch - down))
             for j in members:
                 self.t0[j] = t
                 failure = self._failure(nth, j)
                 if failure:
-                    self.failures[j] = failure
-                    moments.append(t + (failure[0] + 1) * self.step)
+                    self.failures[j] = (*failure, t + (failure[0] + 1) * self.step)
             i = members.stop
-            for when in sorted(moments):
+            for when in sorted(self.failures[j][2] for j in members if j in self.failures):
                 down += 1
-                if (down >= self.batch and i < n) or n - down < self.need:
+                if (down >= batch and i < n) or n - down < need:
                     self.failed_at = when
                     break
             t += span
-        self.ends = t
+        self.ends_at = self.failed_at if self.failed_at is not None else t
 
     def _failure(self, nth, i):
         """(event index, diagnostics) of the injected failure on instance i, or None."""
@@ -183,12 +181,8 @@ class Walk:
         failure = self.failures.get(i)
         if failure is None:
             return None
-        end = self.t0[i] + (failure[0] + 1) * self.step
+        end = failure[2]
         return end if self.failed_at is None or end <= self.failed_at else None
-
-    @property
-    def ends_at(self):
-        return self.failed_at if self.failed_at is not None else self.ends
 
     def status(self, now):
         if now >= self.ends_at:

@@ -168,7 +168,7 @@ class Run:
                 "pipelineExecutionId": self.id, "status": self.status(now), "artifactRevisions": revisions,
                 "trigger": self.trigger, "executionMode": "SUPERSEDED"}
 
-    def _result(self, stage, status, now):
+    def _result(self, stage, status):
         """An action's execution result; a failed one carries its reason in errorDetails, as in AWS."""
         if stage == self._deploy()[0]:
             if self.deploy_error:
@@ -192,7 +192,7 @@ class Run:
                                                  (self._deploy(), self.deploy_status(now), self.entered)):
             if action is None or status is None:
                 continue
-            result = self._result(stage, status, now)
+            result = self._result(stage, status)
             out.append({"pipelineExecutionId": self.id, "actionExecutionId": str(uuid.uuid5(uuid.NAMESPACE_URL, self.id + stage)),
                         "pipelineVersion": self.cp.pipeline["version"], "stageName": stage,
                         "actionName": action["name"], "startTime": _at(started), "lastUpdateTime": self.last_update(now),
