@@ -190,3 +190,36 @@ async fn a_create_through_grpc_fails_before_making_anything() {
     assert_eq!(mutating_since(&account, since), Vec::<String>::new());
     p.child.kill().await.ok();
 }
+
+#[tokio::test]
+async fn a_configuration_that_keeps_every_instance_healthy_is_refused() {
+    let f = support::Fleet::new("web-pf9h8m7", serde_json::json!({})).await;
+    let with =
+        |inputs: serde_json::Value| support::Fleet::in_account(&f.account, "web-pf9h8m7", inputs);
+    // HalfAtATime keeps half, rounded up: one instance of one, so CodeDeploy fails at once.
+    let one = with(serde_json::json!({"minCapacity": 1, "desiredCapacity": 2})).await;
+    let found = preflight::check(&one.aws, &one.args).await.unwrap();
+    assert_eq!(
+        about(&found, "deploymentConfig"),
+        "CodeDeployDefault.HalfAtATime keeps 1 instance(s) healthy during a deployment, which is all of the 1 the group may run (minCapacity or a scheduled action's), so CodeDeploy would fail every release at once; raise the capacity, or use CodeDeployDefault.OneAtATime or .AllAtOnce"
+    );
+    let scheduled = with(serde_json::json!({"scheduledActions": [
+        {"name": "night", "cron": "0 2 * * *", "minCapacity": 1, "maxCapacity": 2}]}))
+    .await;
+    let found = preflight::check(&scheduled.aws, &scheduled.args)
+        .await
+        .unwrap();
+    assert!(
+        about(&found, "deploymentConfig").contains("all of the 1"),
+        "{found:?}"
+    );
+    let one_at_a_time = with(serde_json::json!({"minCapacity": 1,
+        "deploymentConfig": "CodeDeployDefault.OneAtATime"}))
+    .await;
+    assert_eq!(
+        preflight::check(&one_at_a_time.aws, &one_at_a_time.args)
+            .await
+            .unwrap(),
+        vec![]
+    );
+}

@@ -4,6 +4,7 @@
 //! issued and cover the aliases, and the hosted zone exists, is public and is the one named. The
 //! questions go out together, each service asked once, and every problem found is reported at once.
 
+use aws_sdk_codedeploy::types::{MinimumHealthyHosts, MinimumHealthyHostsType};
 use aws_sdk_ec2::types::{Filter, ImageState, InstanceType, LocationType};
 
 use super::args::{Dns, FleetArgs};
@@ -188,8 +189,35 @@ async fn deployment_config(aws: &Clients, args: &FleetArgs) -> Found {
         .map_err(on("codedeploy", "GetDeploymentConfig"));
     match present(out, &[])? {
         None => Ok(vec![problem("deploymentConfig", format!("no deployment configuration {name:?} in {}; use one of CodeDeploy's (CodeDeployDefault.HalfAtATime, .OneAtATime, .AllAtOnce) or create it first", aws.region))]),
-        Some(_) => Ok(Vec::new()),
+        Some(out) => Ok(out
+            .deployment_config_info()
+            .and_then(|i| i.minimum_healthy_hosts())
+            .and_then(|h| keeps_every_instance(name, h, smallest_group(args)))
+            .into_iter()
+            .collect()),
     }
+}
+
+/// The fewest instances the group may run: its minimum, or a scheduled action's.
+fn smallest_group(args: &FleetArgs) -> u32 {
+    args.scheduled_actions
+        .iter()
+        .map(|a| a.min_capacity)
+        .fold(args.min_capacity, u32::min)
+}
+
+/// CodeDeploy fails a deployment at once when the configuration's minimum healthy hosts is all of
+/// the group's instances (a percentage rounds up), so every release to a group at that size fails.
+fn keeps_every_instance(name: &str, h: &MinimumHealthyHosts, n: u32) -> Option<InputError> {
+    let value = u32::try_from(h.value()).unwrap_or(0);
+    let keep = match h.r#type()? {
+        MinimumHealthyHostsType::HostCount => value,
+        MinimumHealthyHostsType::FleetPercent => (n * value).div_ceil(100),
+        _ => return None, // OneAtATime's MOST_CONCURRENCY: always one instance at a time
+    };
+    (n > 0 && keep >= n).then(|| problem("deploymentConfig", format!(
+        "{name} keeps {keep} instance(s) healthy during a deployment, which is all of the {n} the group may run (minCapacity or a scheduled action's), so CodeDeploy would fail every release at once; raise the capacity, or use CodeDeployDefault.OneAtATime or .AllAtOnce"
+    )))
 }
 
 /// The load balancer's and the CDN's certificates: each exists, is issued, and (the CDN's) covers

@@ -104,7 +104,7 @@ def test_codedeploy_group_lifecycle(aws):
 def test_codedeploy_get_deployment_config(aws):
     cd = aws("codedeploy")
     info = cd.get_deployment_config(deploymentConfigName="CodeDeployDefault.OneAtATime")["deploymentConfigInfo"]
-    assert info["minimumHealthyHosts"] == {"type": "FLEET_PERCENT", "value": 99}
+    assert info["minimumHealthyHosts"] == {"type": "MOST_CONCURRENCY", "value": 1}  # API_MinimumHealthyHosts
     assert info["computePlatform"] == "Server"
     with pytest.raises(ClientError) as e:
         cd.get_deployment_config(deploymentConfigName="Nope")

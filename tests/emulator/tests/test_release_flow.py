@@ -272,6 +272,22 @@ def test_the_deployment_config_sets_the_batch_and_the_failures_a_deployment_surv
     assert ("errorInformation" in info) == (status == "Failed")
 
 
+def test_a_minimum_healthy_count_of_every_instance_fails_the_deployment_at_once(aws, profile, control):
+    # HalfAtATime on one instance: half of it, rounded up, is all of it (instances-health).
+    profile({"readiness": {"codepipeline.action": ACTION, "codedeploy.lifecycle_event": STEP}})
+    r = build(aws, desired=1)
+    wire(aws, r)
+    settle(aws, control)
+    cd = aws("codedeploy")
+    cd.update_deployment_group(applicationName="fleet-app", currentDeploymentGroupName="fleet-dg",
+                               deploymentConfigName="CodeDeployDefault.HalfAtATime")
+    upload(aws, r, bundle())
+    control.advance(ACTION)
+    info = cd.get_deployment(deploymentId=deployment_of(aws, runs(aws)[0]["pipelineExecutionId"]))["deploymentInfo"]
+    assert info["status"] == "Failed" and info["errorInformation"]["code"] == "HEALTH_CONSTRAINTS", info
+    assert {k: v for k, v in info["deploymentOverview"].items() if v} == {"Skipped": 1}
+
+
 def test_application_stop_runs_the_script_of_the_revision_deployed_before(
         aws, profile, control):
     profile({"readiness": {"codepipeline.action": ACTION, "codedeploy.lifecycle_event": STEP},

@@ -12,7 +12,8 @@ from ..awsresp import AwsError
 _CREATED = datetime.datetime(2014, 9, 18, tzinfo=datetime.timezone.utc)
 # Built-in configs (values as AWS documents them).
 BUILTIN_CONFIGS = {
-    "CodeDeployDefault.OneAtATime": {"minimumHealthyHosts": {"type": "FLEET_PERCENT", "value": 99}, "computePlatform": "Server"},
+    # A type callers cannot set (API_MinimumHealthyHosts): one instance at a time, all but one kept healthy.
+    "CodeDeployDefault.OneAtATime": {"minimumHealthyHosts": {"type": "MOST_CONCURRENCY", "value": 1}, "computePlatform": "Server"},
     "CodeDeployDefault.HalfAtATime": {"minimumHealthyHosts": {"type": "FLEET_PERCENT", "value": 50}, "computePlatform": "Server"},
     "CodeDeployDefault.AllAtOnce": {"minimumHealthyHosts": {"type": "HOST_COUNT", "value": 0}, "computePlatform": "Server"},
     "CodeDeployDefault.LambdaAllAtOnce": {"computePlatform": "Lambda", "trafficRoutingConfig": {"type": "AllAtOnce"}},

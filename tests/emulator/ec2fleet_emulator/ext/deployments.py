@@ -71,14 +71,19 @@ def _deployment_id():
 
 def _capacity(config_name, n):
     """(instances deployed at once, successes the deployment needs) from the config's minimum
-    healthy hosts: a percentage rounds up to whole instances (so HalfAtATime deploys half,
-    rounded down, at a time); at least one instance at a time, and a deployment needs at least
-    one success. Needing n - batch successes is what lets OneAtATime succeed when only the last
-    instance fails, and AllAtOnce when any instance succeeds."""
+    healthy hosts, or None when the minimum is already all n instances, which AWS fails at once
+    (instances-health). A percentage rounds up to whole instances (so HalfAtATime deploys half,
+    rounded down, at a time); a deployment needs at least one success and n - batch of them, which
+    is what lets AllAtOnce succeed when any instance succeeds. OneAtATime (MOST_CONCURRENCY 1)
+    keeps all but one instance healthy, so only a failure of the last instance leaves it standing."""
     healthy = BUILTIN_CONFIGS.get(config_name, BUILTIN_CONFIGS["CodeDeployDefault.OneAtATime"])["minimumHealthyHosts"]
     value = healthy["value"]
+    if healthy["type"] == "MOST_CONCURRENCY":
+        return value, max(1, n - value)
     keep = value if healthy["type"] == "HOST_COUNT" else math.ceil(n * value / 100)
-    batch = max(1, n - keep)
+    if keep >= n:
+        return None
+    batch = n - keep
     return batch, max(1, n - batch)
 
 
@@ -131,10 +136,11 @@ class Walk:
         longer proceed (slots used up with instances left) or reach the successes it needs."""
         self.t0, self.failures, self.failed_at = {}, {}, None  # failures: i -> (event index, diagnostics, end)
         n, span = len(self.instances), len(self.events) * self.step
-        batch, need = _capacity(self.dep.deployment_config_name, n)
+        capacity = _capacity(self.dep.deployment_config_name, n) if n else None
         t, i, down = self.start, 0, 0
-        if n == 0:
+        if capacity is None:
             self.failed_at = self.start
+        batch, need = capacity or (0, 0)
         while i < n and self.failed_at is None:
             members = range(i, min(n, i + batch - down))
             for j in members:
