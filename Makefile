@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 PROVIDER := $(CARGO_TARGET_DIR)/debug/pulumi-resource-ec2fleet
 PULUMI_BIN = $(shell scripts/bootstrap.sh)
 
-.PHONY: setup build schema unit test lint demo install pulumi bench emulator fuzz
+.PHONY: setup build schema sdks dist unit test lint demo install pulumi bench emulator fuzz
 
 setup: ## install protoc, the venv and the Pulumi CLI (idempotent)
 	scripts/setup.sh
@@ -22,6 +22,13 @@ build:
 schema: build ## regenerate sdk-schema/schema.json from the Rust types
 	$(PROVIDER) --print-schema > sdk-schema/schema.json
 
+sdks: schema ## regenerate sdk/{nodejs,python,go} from the schema with Pulumi's own generators
+	scripts/sdks.sh
+
+dist: ## dist/: the plugin archive, npm tarball, Python wheel and sdist (PROFILE=debug packs the debug build)
+	cargo build $(if $(filter debug,$(PROFILE)),,--release)
+	scripts/dist.sh
+
 unit: ## fast tests: no emulator, no CLI
 	cargo test --lib --bins
 
@@ -29,8 +36,9 @@ lint:
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 
-test: setup build ## every test: Rust (unit, gRPC), wire compatibility, emulator, CLI end to end
+test: setup build ## every test: Rust (unit, gRPC), wire compatibility, emulator, CLI end to end, SDKs
 	cargo test
+	PROFILE=debug scripts/dist.sh
 	EC2FLEET_PROVIDER=$(PROVIDER) EC2FLEET_PULUMI_BIN=$(PULUMI_BIN) $(PY) -m pytest tests -q
 
 demo: setup build ## `pulumi up` of the example fleet with the real CLI against the local AWS emulator

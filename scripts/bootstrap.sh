@@ -10,9 +10,11 @@ CACHE="${EC2FLEET_CACHE:-$HOME/.cache/ec2fleet}"
 OUT="$CACHE/pulumi/$PULUMI_VERSION"
 BIN="$OUT/bin"
 
-# The nodejs and python language hosts are separate, untagged Go modules that the module proxy reachable
-# here does not serve at any version (checked 2026-11-28), so they are not built; see README.
-want=(pulumi pulumi-language-yaml)
+# The nodejs and python language hosts' own modules are not served by the module proxy reachable here;
+# sdk/v3 up to v3.68.0 still carried them as packages, and the engine's host protocol they speak is
+# stable, so they are built from that version (see FACTS.md, "SDKs and language hosts").
+HOSTS_SDK_VERSION="${HOSTS_SDK_VERSION:-v3.68.0}"
+want=(pulumi pulumi-language-yaml pulumi-language-nodejs pulumi-language-python pulumi-language-python-exec)
 missing=()
 for b in "${want[@]}"; do [ -x "$BIN/$b" ] || missing+=("$b"); done
 if [ "${#missing[@]}" -eq 0 ]; then echo "$BIN"; exit 0; fi
@@ -51,10 +53,32 @@ build_yaml() {
    go build -ldflags "-s -w" -o "$BIN/pulumi-language-yaml.tmp" github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml >&2)
   mv "$BIN/pulumi-language-yaml.tmp" "$BIN/pulumi-language-yaml"
 }
+# The nodejs and python hosts, from their own module graph (an old sdk/v3 beside the CLI's new one).
+build_hosts() {
+  mkdir -p "$OUT/hosts-mod"
+  (cd "$OUT/hosts-mod"
+   printf 'module ec2fleet.local/hostsbuild\n\ngo 1.26\n' > go.mod
+   go get "github.com/pulumi/pulumi/sdk/v3@$HOSTS_SDK_VERSION" >&2
+   # `go get` of the module records only its own go.sum lines; the host packages need their imports'.
+   go get "github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs@$HOSTS_SDK_VERSION" \
+     "github.com/pulumi/pulumi/sdk/v3/python/cmd/pulumi-language-python@$HOSTS_SDK_VERSION" >&2
+   for lang in nodejs python; do
+     echo "bootstrap: building pulumi-language-$lang" >&2
+     go build -ldflags "-s -w" -o "$BIN/pulumi-language-$lang.tmp" \
+       "github.com/pulumi/pulumi/sdk/v3/$lang/cmd/pulumi-language-$lang" >&2
+     mv "$BIN/pulumi-language-$lang.tmp" "$BIN/pulumi-language-$lang"
+   done
+   # The python host runs programs through this script, looked up on PATH beside it.
+   src="$(go list -m -f '{{.Dir}}' "github.com/pulumi/pulumi/sdk/v3")/python/cmd/pulumi-language-python-exec"
+   install -m 0755 "$src" "$BIN/pulumi-language-python-exec")
+}
+hosts_built=0
 for b in "${missing[@]}"; do
   case "$b" in
     pulumi) build pulumi github.com/pulumi/pulumi/pkg/v3/cmd/pulumi ;;
     pulumi-language-yaml) build_yaml ;;
+    pulumi-language-nodejs|pulumi-language-python|pulumi-language-python-exec)
+      [ "$hosts_built" = 1 ] || { build_hosts; hosts_built=1; } ;;
   esac
 done
 echo "$BIN"

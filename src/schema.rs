@@ -14,6 +14,13 @@ use crate::fleet::{FleetArgs, FleetOutputs, TOKEN};
 /// The package name.
 pub const PACKAGE: &str = "ec2fleet";
 
+/// The resource's description: what it is, and a short program per language in Pulumi's
+/// `{{% examples %}}` form, which each SDK generator filters down to its own language.
+const USAGE: &str = include_str!("../sdk-schema/usage.md");
+
+/// Where the Go SDK lives: `sdk/go` is its module, `ec2fleet` its package.
+const GO_IMPORT_BASE: &str = "github.com/ec2fleet/pulumi-ec2fleet/sdk/go/ec2fleet";
+
 /// The whole package schema, as GetSchema returns it and `sdk-schema/schema.json` stores it.
 pub fn generate() -> Value {
     let mut types = Map::new();
@@ -25,7 +32,7 @@ pub fn generate() -> Value {
         properties.insert(k.clone(), v.clone());
     }
     let mut fleet = json!({
-        "description": "A VPC, launch template, IAM role, buckets, trail, Auto Scaling group, application load balancer, CodeDeploy, CodePipeline, CloudFront and Route 53 record: a whole EC2 fleet, made and removed as one.",
+        "description": USAGE.trim_end(),
         "inputProperties": inputs.props,
         "properties": properties,
         "required": outputs.required,
@@ -41,6 +48,7 @@ pub fn generate() -> Value {
         "description": "A complete, load-balanced, continuously deployable EC2 fleet on AWS as one resource.",
         "keywords": ["pulumi", "aws", "ec2", "category/infrastructure", "kind/native"],
         "license": "Apache-2.0",
+        "repository": "https://github.com/ec2fleet/pulumi-ec2fleet",
         "publisher": "ec2fleet",
         "config": {"variables": config.props},
         "provider": {
@@ -51,14 +59,26 @@ pub fn generate() -> Value {
             TOKEN: fleet
         },
         "types": types,
+        // Packed SDKs: each carries the schema's version as its own and asks the engine for the
+        // plugin at that version (without it they ask for v0.0.0); Go gets its own go.mod.
+        "meta": {"supportPack": true},
         "language": {
+            // 3.270 is the oldest @pulumi/pulumi with the runtime calls the generated code makes.
             "nodejs": {
                 "packageName": "@ec2fleet/ec2fleet",
-                "dependencies": {"@pulumi/pulumi": "^3.0.0"},
+                "dependencies": {"@pulumi/pulumi": "^3.270.0"},
+                "respectSchemaVersion": true,
             },
             "python": {
                 "packageName": "pulumi_ec2fleet",
-                "requires": {"pulumi": ">=3.0.0,<4.0.0"},
+                "requires": {"pulumi": ">=3.270.0,<4.0.0"},
+                "respectSchemaVersion": true,
+                "pyproject": {"enabled": true},
+            },
+            "go": {
+                "importBasePath": GO_IMPORT_BASE,
+                "generateResourceContainerTypes": true,
+                "respectSchemaVersion": true,
             },
         },
     })

@@ -44,6 +44,20 @@ class Pulumi:
         return json.loads(self.run("preview", "--non-interactive", "--json").stdout)
 
 
+def base_env(home, state, bindir):
+    """The CLI on PATH, offline and isolated: its own PULUMI_HOME and file backend, no AWS settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PULUMI_"))}
+    env.update(
+        PATH=f"{bindir}:{env['PATH']}",
+        PULUMI_HOME=str(home),
+        PULUMI_BACKEND_URL=f"file://{state}",
+        PULUMI_CONFIG_PASSPHRASE="e2e",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="true",
+        PULUMI_SKIP_UPDATE_CHECK="true",
+    )
+    return env
+
+
 @pytest.fixture
 def pulumi(tmp_path):
     """A stack `dev` of a copy of examples/fleet (and beside it examples/app, which it releases), with
@@ -55,16 +69,7 @@ def pulumi(tmp_path):
         d.mkdir()
     shutil.copytree(ROOT / "examples" / "fleet", proj)
     shutil.copytree(ROOT / "examples" / "app", tmp_path / "app")  # the fleet's release and assets
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PULUMI_"))}
-    env.update(
-        PATH=f"{bindir}:{env['PATH']}",
-        PULUMI_HOME=str(home),
-        PULUMI_BACKEND_URL=f"file://{state}",
-        PULUMI_CONFIG_PASSPHRASE="e2e",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="true",
-        PULUMI_SKIP_UPDATE_CHECK="true",
-    )
-    p = Pulumi(proj, env)
+    p = Pulumi(proj, base_env(home, state, bindir))
     p.run("plugin", "install", "resource", "ec2fleet", VERSION, "--file", str(provider))
     p.run("stack", "init", "dev", "--non-interactive")
     # The example's one required setting: its app's session secret (the fleet's `environment`).

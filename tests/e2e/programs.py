@@ -1,0 +1,116 @@
+"""The example fleet in each language, set up as a user would from the packaged artefacts (dist/): the
+plugin archive, the npm tarball, the Python wheel, the Go module, and run by the real CLI (Go through the
+Automation API, which needs no language host)."""
+
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+
+from conftest import ROOT, SESSION_SECRET, VERSION, Pulumi, base_env
+from test_cli_up import emulator_config
+
+LANGUAGES = ["yaml", "typescript", "python", "go"]
+EXAMPLE_DIR = {"yaml": "fleet", "typescript": "typescript", "python": "python", "go": "go"}
+DIST = ROOT / "dist"
+
+
+def artefact(pattern):
+    found = sorted(DIST.glob(pattern))
+    assert len(found) == 1, f"want one dist/{pattern}, found {found}: run `make dist` (make test does)"
+    return found[0]
+
+
+def _run(cmd, cwd, env=None, timeout=600):
+    p = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    assert p.returncode == 0, f"{' '.join(map(str, cmd))} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}"
+    return p
+
+
+class Program(Pulumi):
+    """A language's example in its own project. `op` runs up/preview/refresh/destroy the way that
+    language runs here; everything else (config, stack output, export) is the CLI's."""
+
+    def __init__(self, lang, workdir, env, driver=None):
+        super().__init__(workdir, env)
+        self.lang = lang
+        self.driver = driver  # the Go example's binary
+
+    def op(self, name, *, diff=False, expect_no_changes=False, timeout=600):
+        if self.driver:
+            env = dict(self.env)
+            if expect_no_changes:
+                env["EC2FLEET_EXPECT_NO_CHANGES"] = "1"
+            p = subprocess.run([str(self.driver), "dev", name], cwd=self.cwd, env=env, capture_output=True, text=True,
+                               timeout=timeout)
+            if p.returncode != 0:
+                raise AssertionError(f"go example {name} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
+            return p
+        args = [name, "--non-interactive"]
+        if name != "preview":
+            args += ["--yes", "--skip-preview"]
+        if diff:
+            args.append("--diff")
+        if expect_no_changes:
+            args.append("--expect-no-changes")
+        return self.run(*args, timeout=timeout)
+
+
+def _prepare_typescript(proj, env):
+    pkg = json.loads((proj / "package.json").read_text())
+    pkg["dependencies"]["@ec2fleet/ec2fleet"] = f"file:{artefact('ec2fleet-ec2fleet-*.tgz')}"
+    (proj / "package.json").write_text(json.dumps(pkg, indent=2))
+    _run(["npm", "install", "--no-audit", "--no-fund", "--silent"], proj, env)
+
+
+def _prepare_python(proj, env):
+    _run([sys.executable, "-m", "venv", "venv"], proj, env)
+    pip = proj / "venv" / "bin" / "pip"
+    _run([str(pip), "install", "-q", "pulumi==3.272.0", str(artefact("pulumi_ec2fleet-*.whl"))], proj, env)
+    # The python host built here (sdk v3.68.0) predates reading `virtualenv` from the engine, so the
+    # venv is activated, as a user of that host would.
+    env["PATH"] = f"{proj / 'venv' / 'bin'}:{env['PATH']}"
+    env["VIRTUAL_ENV"] = str(proj / "venv")
+
+
+def _prepare_go(proj, env):
+    _run(["go", "mod", "edit", f"-replace=github.com/ec2fleet/pulumi-ec2fleet/sdk/go={ROOT / 'sdk' / 'go'}"], proj, env)
+    _run(["go", "build", "-o", "ec2fleet-example", "."], proj, env)
+    return proj / "ec2fleet-example"
+
+
+def program(lang, tmp_path, emulator_url, account, grpc_log=None):
+    """A stack `dev` of the language's example beside a copy of examples/app, with the plugin installed
+    from its archive, the stack pointed at the emulator and the session secret set."""
+    bindir = os.environ.get("EC2FLEET_PULUMI_BIN")
+    assert bindir and pathlib.Path(bindir).exists(), "EC2FLEET_PULUMI_BIN is not set; run through `make test`"
+    home, state, proj = tmp_path / "home", tmp_path / "state", tmp_path / lang
+    home.mkdir(parents=True), state.mkdir()
+    shutil.copytree(ROOT / "examples" / EXAMPLE_DIR[lang], proj,
+                    ignore=shutil.ignore_patterns("node_modules", "venv", "ec2fleet-example"))
+    if not (tmp_path / "app").exists():
+        shutil.copytree(ROOT / "examples" / "app", tmp_path / "app")
+    env = base_env(home, state, bindir)
+    if grpc_log:
+        env["PULUMI_DEBUG_GRPC"] = str(grpc_log)
+    driver = {"typescript": _prepare_typescript, "python": _prepare_python, "go": _prepare_go}.get(
+        lang, lambda *_: None)(proj, env)
+    p = Program(lang, proj, env, driver)
+    archive = artefact(f"pulumi-resource-ec2fleet-v{VERSION}-*.tar.gz")
+    p.run("plugin", "install", "resource", "ec2fleet", VERSION, "--file", str(archive))
+    p.run("stack", "init", "dev", "--non-interactive")
+    p.run("config", "set", "--secret", "sessionSecret", SESSION_SECRET)
+    emulator_config(p, emulator_url, account)
+    return p
+
+
+def grpc_calls(path, method):
+    """The requests and responses of one provider method from a PULUMI_DEBUG_GRPC log."""
+    calls = []
+    for line in pathlib.Path(path).read_text().splitlines():
+        entry = json.loads(line)
+        if entry.get("method") == f"/pulumirpc.ResourceProvider/{method}":
+            calls.append(entry)
+    return calls
