@@ -6,6 +6,7 @@ import os
 import pathlib
 import shutil
 import subprocess
+import tarfile
 
 import sys
 
@@ -19,6 +20,25 @@ VERSION = next(l.split('"')[1] for l in (ROOT / "Cargo.toml").read_text().splitl
 
 
 SESSION_SECRET = "e2e-session-4f1c9a"
+DIST = ROOT / "dist"
+
+
+def artefact(pattern):
+    """The one file of dist/ (written by scripts/dist.sh) matching pattern."""
+    found = sorted(DIST.glob(pattern))
+    assert len(found) == 1, f"want one dist/{pattern}, found {found}: run `make dist` (make test does)"
+    return found[0]
+
+
+def plugin_archive():
+    """The plugin as users install it: the archive `make dist` names the Pulumi way, holding the
+    binary under test (so a stale dist/ fails here rather than testing an old build)."""
+    archive = artefact(f"pulumi-resource-ec2fleet-v{VERSION}-*.tar.gz")
+    provider = _required_path("EC2FLEET_PROVIDER", "run through `make test` (it builds the provider)")
+    with tarfile.open(archive) as tar:
+        packed = tar.extractfile("pulumi-resource-ec2fleet").read()
+    assert packed == provider.read_bytes(), f"{archive} holds another build than {provider}: run `make dist`"
+    return archive
 
 
 def _required_path(var, hint):
@@ -62,7 +82,6 @@ def base_env(home, state, bindir):
 def pulumi(tmp_path):
     """A stack `dev` of a copy of examples/fleet (and beside it examples/app, which it releases), with
     the provider installed from this build."""
-    provider = _required_path("EC2FLEET_PROVIDER", "run through `make test` (it builds the provider)")
     bindir = _required_path("EC2FLEET_PULUMI_BIN", "run through `make test` (scripts/bootstrap.sh builds the CLI)")
     home, state, proj = tmp_path / "home", tmp_path / "state", tmp_path / "proj"
     for d in (home, state):
@@ -70,7 +89,7 @@ def pulumi(tmp_path):
     shutil.copytree(ROOT / "examples" / "fleet", proj)
     shutil.copytree(ROOT / "examples" / "app", tmp_path / "app")  # the fleet's release and assets
     p = Pulumi(proj, base_env(home, state, bindir))
-    p.run("plugin", "install", "resource", "ec2fleet", VERSION, "--file", str(provider))
+    p.run("plugin", "install", "resource", "ec2fleet", VERSION, "--file", str(plugin_archive()))
     p.run("stack", "init", "dev", "--non-interactive")
     # The example's one required setting: its app's session secret (the fleet's `environment`).
     p.run("config", "set", "--secret", "sessionSecret", SESSION_SECRET)

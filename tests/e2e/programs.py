@@ -9,20 +9,11 @@ import shutil
 import subprocess
 import sys
 
-from conftest import ROOT, SESSION_SECRET, VERSION, Pulumi, base_env
+from conftest import ROOT, SESSION_SECRET, VERSION, Pulumi, artefact, base_env, plugin_archive
 from test_cli_up import emulator_config
 
 LANGUAGES = ["yaml", "typescript", "python", "go"]
 EXAMPLE_DIR = {"yaml": "fleet", "typescript": "typescript", "python": "python", "go": "go"}
-DIST = ROOT / "dist"
-
-
-def artefact(pattern):
-    found = sorted(DIST.glob(pattern))
-    assert len(found) == 1, f"want one dist/{pattern}, found {found}: run `make dist` (make test does)"
-    return found[0]
-
-
 def _run(cmd, cwd, env=None, timeout=600):
     p = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     assert p.returncode == 0, f"{' '.join(map(str, cmd))} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}"
@@ -98,8 +89,7 @@ def program(lang, tmp_path, emulator_url, account, grpc_log=None):
     driver = {"typescript": _prepare_typescript, "python": _prepare_python, "go": _prepare_go}.get(
         lang, lambda *_: None)(proj, env)
     p = Program(lang, proj, env, driver)
-    archive = artefact(f"pulumi-resource-ec2fleet-v{VERSION}-*.tar.gz")
-    p.run("plugin", "install", "resource", "ec2fleet", VERSION, "--file", str(archive))
+    p.run("plugin", "install", "resource", "ec2fleet", VERSION, "--file", str(plugin_archive()))
     p.run("stack", "init", "dev", "--non-interactive")
     p.run("config", "set", "--secret", "sessionSecret", SESSION_SECRET)
     emulator_config(p, emulator_url, account)

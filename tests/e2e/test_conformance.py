@@ -9,8 +9,8 @@ import shutil
 
 import pytest
 
-from conftest import ROOT, VERSION, Pulumi, base_env
-from programs import LANGUAGES, artefact, grpc_calls, program
+from conftest import ROOT, VERSION, Pulumi, base_env, plugin_archive
+from programs import LANGUAGES, grpc_calls, program
 
 FLEET = "ec2fleet:index:Ec2Fleet"
 # A property line of `--diff` output: `~ instanceType: "t3.micro" => "t3.small"`. Resource lines
@@ -108,8 +108,7 @@ def test_an_old_releases_state_previews_with_no_changes(tmp_path, emulator_url, 
     shutil.copytree(fixture, proj, ignore=shutil.ignore_patterns("state.json", "Pulumi.dev.yaml", "*.py", "RECORDED"))
     (tmp_path / "home").mkdir(), (tmp_path / "state").mkdir()
     p = Pulumi(proj, base_env(tmp_path / "home", tmp_path / "state", os.environ["EC2FLEET_PULUMI_BIN"]))
-    p.run("plugin", "install", "resource", "ec2fleet", VERSION, "--file",
-          str(artefact(f"pulumi-resource-ec2fleet-v{VERSION}-*.tar.gz")))
+    p.run("plugin", "install", "resource", "ec2fleet", VERSION, "--file", str(plugin_archive()))
     p.run("stack", "init", "dev", "--non-interactive")
     (proj / "Pulumi.dev.yaml").write_text(ours((fixture / "Pulumi.dev.yaml").read_text()))
     (tmp_path / "state.json").write_text(ours((fixture / "state.json").read_text()))
