@@ -288,6 +288,29 @@ def test_a_minimum_healthy_count_of_every_instance_fails_the_deployment_at_once(
     assert {k: v for k, v in info["deploymentOverview"].items() if v} == {"Skipped": 1}
 
 
+def release_stopping_with(aws, r, control, stop_script):
+    """Uploads a bundle whose ApplicationStop runs stop_script and lets its deployment run; its info and id."""
+    spec = APPSPEC + f"  ApplicationStop:\n    - location: {stop_script}\n".encode()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("appspec.yml", spec)
+        z.writestr("scripts/start.sh", b"#!/bin/sh\n")
+        z.writestr(stop_script, b"#!/bin/sh\n")
+    upload(aws, r, buf.getvalue())
+    control.advance(ACTION + EVENTS * STEP)
+    dep_id = deployment_of(aws, runs(aws)[0]["pipelineExecutionId"])
+    return aws("codedeploy").get_deployment(deploymentId=dep_id)["deploymentInfo"], dep_id
+
+
+def application_stop(aws, dep_id):
+    """The ApplicationStop event of the deployment's one instance."""
+    cd = aws("codedeploy")
+    [iid] = cd.list_deployment_targets(deploymentId=dep_id)["targetIds"]
+    target = cd.batch_get_deployment_targets(deploymentId=dep_id, targetIds=[iid])["deploymentTargets"][0]
+    [stop] = [e for e in target["instanceTarget"]["lifecycleEvents"] if e["lifecycleEventName"] == "ApplicationStop"]
+    return stop
+
+
 def test_application_stop_runs_the_script_of_the_revision_deployed_before(
         aws, profile, control):
     profile({"readiness": {"codepipeline.action": ACTION, "codedeploy.lifecycle_event": STEP},
@@ -296,28 +319,33 @@ def test_application_stop_runs_the_script_of_the_revision_deployed_before(
     wire(aws, r)
     settle(aws, control)
 
-    def release(stop_script):
-        spec = APPSPEC + f"  ApplicationStop:\n    - location: {stop_script}\n".encode()
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w") as z:
-            z.writestr("appspec.yml", spec)
-            z.writestr("scripts/start.sh", b"#!/bin/sh\n")
-            z.writestr(stop_script, b"#!/bin/sh\n")
-        upload(aws, r, buf.getvalue())
-        control.advance(ACTION + EVENTS * STEP)
-        dep_id = deployment_of(aws, runs(aws)[0]["pipelineExecutionId"])
-        return aws("codedeploy").get_deployment(deploymentId=dep_id)["deploymentInfo"], dep_id
-
-    first, _ = release("scripts/stop-v1.sh")
+    first, _ = release_stopping_with(aws, r, control, "scripts/stop-v1.sh")
     # The revision before it (the seed's app.zip, no appspec.yml) has no ApplicationStop script to fail.
     assert first["status"] == "Succeeded"
-    second, dep_id = release("scripts/stop-v2.sh")
+    second, dep_id = release_stopping_with(aws, r, control, "scripts/stop-v2.sh")
     assert second["status"] == "Failed"
-    cd = aws("codedeploy")
-    [iid] = cd.list_deployment_targets(deploymentId=dep_id)["targetIds"]
-    target = cd.batch_get_deployment_targets(deploymentId=dep_id, targetIds=[iid])["deploymentTargets"][0]
-    [stop] = [e for e in target["instanceTarget"]["lifecycleEvents"] if e["lifecycleEventName"] == "ApplicationStop"]
-    assert stop["diagnostics"] == {
+    assert application_stop(aws, dep_id)["diagnostics"] == {
         "errorCode": "ScriptFailed", "scriptName": "scripts/stop-v1.sh",
         "message": "Script at specified location: scripts/stop-v1.sh failed with exit code 2",
         "logTail": "LifecycleEvent - ApplicationStop\nScript - scripts/stop-v1.sh\n[stdout]stopping\n[stdout]no pid file\n"}
+
+
+def test_a_revision_whose_install_succeeded_is_the_instance_s_previous_one_though_a_later_hook_failed(
+        aws, profile, control):
+    profile({"readiness": {"codepipeline.action": ACTION, "codedeploy.lifecycle_event": STEP}})
+    r = build(aws, desired=1)
+    wire(aws, r)
+    settle(aws, control)
+    cd = aws("codedeploy")
+    cd.update_deployment_group(applicationName="fleet-app", currentDeploymentGroupName="fleet-dg",
+                               autoRollbackConfiguration={"enabled": False})
+    n = len(cd.list_deployments()["deployments"])  # the next ones are n + 1, n + 2, ...
+    profile({"readiness": {"codepipeline.action": ACTION, "codedeploy.lifecycle_event": STEP},
+             "hook_failures": [{"event": "ApplicationStart", "deployment": n + 2},
+                               {"event": "ApplicationStop", "deployment": n + 3, "exit_code": 3}]})
+    assert release_stopping_with(aws, r, control, "scripts/stop-v1.sh")[0]["status"] == "Succeeded"
+    assert release_stopping_with(aws, r, control, "scripts/stop-v2.sh")[0]["status"] == "Failed"
+    third, dep_id = release_stopping_with(aws, r, control, "scripts/stop-v3.sh")
+    # v2 was installed before its ApplicationStart failed, so the agent stops v2, not v1.
+    assert third["status"] == "Failed"
+    assert application_stop(aws, dep_id)["diagnostics"]["scriptName"] == "scripts/stop-v2.sh"

@@ -122,9 +122,11 @@ class Walk:
         self.events = (BLOCK + BUNDLE + ALLOW) if traffic and group.load_balancer_info else list(BUNDLE)
         self.step = STATE.profile.ready_after("codedeploy.lifecycle_event")
         self.hooks = _appspec(account, dep.revision)
-        # ApplicationStop and the block-traffic hooks run the scripts of the revision deployed before.
-        previous = _last_success(account, region, group, start, besides=self)
-        self.previous_hooks = _appspec(account, previous.dep.revision) if previous else {}
+        # ApplicationStop and the block-traffic hooks run the scripts of the revision last installed on
+        # each instance (the agent's last_successful_install, kept even when a later hook failed);
+        # an instance never deployed to runs none.
+        self.previous_hooks = [_appspec(account, r) if r else {} for r in
+                               (_installed(account, region, group, iid, start, self) for iid in self.instances)]
         nth = None
         if rollback_of is None:
             nth = _nth[account] = _nth.get(account, 0) + 1
@@ -164,15 +166,15 @@ class Walk:
         rule = STATE.profile.hook_failure(nth, i, self.account)
         if not rule or rule["event"] not in self.events:
             return None
-        diag = self._diagnostics(rule)
+        diag = self._diagnostics(rule, i)
         return (self.events.index(rule["event"]), diag) if diag else None
 
-    def _diagnostics(self, rule):
+    def _diagnostics(self, rule, i):
         event = rule["event"]
         if event in AGENT_EVENTS:
             return {"errorCode": "UnknownError", "scriptName": "", "message": rule.get("message", f"{event} failed"),
                     "logTail": rule.get("stderr", "")}
-        scripts = (self.previous_hooks if event in FROM_PREVIOUS else self.hooks).get(event)
+        scripts = (self.previous_hooks[i] if event in FROM_PREVIOUS else self.hooks).get(event)
         if not scripts:
             return None  # the agent runs no script for this hook, so nothing can fail
         location, runas = next(((loc, user) for loc, user in scripts if loc == rule.get("script")), scripts[0])
@@ -188,6 +190,20 @@ class Walk:
         if failure is None:
             return None
         end = failure[2]
+        return end if self.failed_at is None or end <= self.failed_at else None
+
+    def installed_at(self, instance_id):
+        """When this deployment's Install finished on the instance, or None when it never did."""
+        if instance_id not in self.instances or "Install" not in self.events:
+            return None
+        i = self.instances.index(instance_id)
+        if i not in self.t0:
+            return None
+        k = self.events.index("Install")
+        end = self.t0[i] + (k + 1) * self.step
+        failure = self.failures.get(i)
+        if failure and failure[0] <= k and self._fails_on(i) is not None:
+            return None
         return end if self.failed_at is None or end <= self.failed_at else None
 
     def status(self, now):
@@ -307,6 +323,14 @@ def _rolls_back(dep):
     """A deployment's own automatic rollback configuration overrides its group's."""
     cfg = dep.auto_rollback_configuration or dep.deployment_group.auto_rollback_configuration or {}
     return bool(cfg.get("enabled")) and "DEPLOYMENT_FAILURE" in (cfg.get("events") or [])
+
+
+def _installed(account, region, group, instance_id, at, besides):
+    """The revision the group's deployments last installed on the instance by `at`, or None."""
+    done = [(end, w) for (acct, reg, _), w in _walks.items()
+            if (acct, reg) == (account, region) and w is not besides and w.dep.deployment_group is group
+            for end in [w.installed_at(instance_id)] if end is not None and end <= at]
+    return max(done, key=lambda d: d[0])[1].dep.revision if done else None
 
 
 def _last_success(account, region, group, at, besides):
