@@ -349,3 +349,36 @@ def test_a_revision_whose_install_succeeded_is_the_instance_s_previous_one_thoug
     # v2 was installed before its ApplicationStart failed, so the agent stops v2, not v1.
     assert third["status"] == "Failed"
     assert application_stop(aws, dep_id)["diagnostics"]["scriptName"] == "scripts/stop-v2.sh"
+
+
+def test_an_instance_whose_last_deployment_failed_is_deployed_to_first(aws, profile, control):
+    profile({"readiness": {"codepipeline.action": ACTION, "codedeploy.lifecycle_event": STEP}})
+    r = build(aws, desired=3)
+    wire(aws, r)
+    settle(aws, control)
+    cd = aws("codedeploy")
+    cd.update_deployment_group(applicationName="fleet-app", currentDeploymentGroupName="fleet-dg",
+                               deploymentConfigName="CodeDeployDefault.OneAtATime",
+                               autoRollbackConfiguration={"enabled": False})
+    n = len(cd.list_deployments()["deployments"])
+    # OneAtATime survives a failure on its last instance, which is then unhealthy.
+    profile({"readiness": {"codepipeline.action": ACTION, "codedeploy.lifecycle_event": STEP},
+             "hook_failures": [{"event": "ApplicationStart", "deployment": n + 1, "instance": 2}]})
+
+    def first_deployed(payload):
+        upload(aws, r, bundle(payload))
+        control.advance(ACTION)
+        dep_id = deployment_of(aws, runs(aws)[0]["pipelineExecutionId"])
+        ids = cd.list_deployment_targets(deploymentId=dep_id)["targetIds"]
+        targets = cd.batch_get_deployment_targets(deploymentId=dep_id, targetIds=ids)["deploymentTargets"]
+        [busy] = [t["instanceTarget"]["targetId"] for t in targets if t["instanceTarget"]["status"] == "InProgress"]
+        control.advance(3 * EVENTS * STEP)
+        info = cd.get_deployment(deploymentId=dep_id)["deploymentInfo"]
+        failed = [t["instanceTarget"]["targetId"] for t in cd.batch_get_deployment_targets(deploymentId=dep_id, targetIds=ids)[
+            "deploymentTargets"] if t["instanceTarget"]["status"] == "Failed"]
+        return busy, info["status"], failed
+
+    _, status, [unhealthy] = first_deployed(b"v1")
+    assert status == "Succeeded"
+    busy, status, failed = first_deployed(b"v2")
+    assert (busy, status, failed) == (unhealthy, "Succeeded", [])

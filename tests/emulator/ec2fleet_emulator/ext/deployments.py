@@ -116,8 +116,9 @@ class Walk:
         self.rollback_of = rollback_of
         self.rollback_id = None
         group = dep.deployment_group
-        self.instances = [s.instance.id for name in group.auto_scaling_groups
-                          for s in _asg_instances(account, region, name)]
+        members = [s.instance.id for name in group.auto_scaling_groups for s in _asg_instances(account, region, name)]
+        # CodeDeploy deploys to unhealthy instances (whose last deployment failed) first (instances-health).
+        self.instances = sorted(members, key=lambda iid: not _unhealthy(account, region, group, iid, start))
         traffic = (group.deployment_style or {}).get("deploymentOption") == "WITH_TRAFFIC_CONTROL"
         self.events = (BLOCK + BUNDLE + ALLOW) if traffic and group.load_balancer_info else list(BUNDLE)
         self.step = STATE.profile.ready_after("codedeploy.lifecycle_event")
@@ -191,6 +192,11 @@ class Walk:
             return None
         end = failure[2]
         return end if self.failed_at is None or end <= self.failed_at else None
+
+    def failed_on(self, instance_id):
+        """Whether this deployment deployed to the instance and failed there."""
+        i = self.instances.index(instance_id) if instance_id in self.instances else None
+        return i in self.t0 and self._fails_on(i) is not None
 
     def installed_at(self, instance_id):
         """When this deployment's Install finished on the instance, or None when it never did."""
@@ -323,6 +329,14 @@ def _rolls_back(dep):
     """A deployment's own automatic rollback configuration overrides its group's."""
     cfg = dep.auto_rollback_configuration or dep.deployment_group.auto_rollback_configuration or {}
     return bool(cfg.get("enabled")) and "DEPLOYMENT_FAILURE" in (cfg.get("events") or [])
+
+
+def _unhealthy(account, region, group, instance_id, at):
+    """Whether the group's last deployment to the instance, started by `at`, failed on it."""
+    tried = [w for (acct, reg, _), w in _walks.items()
+             if (acct, reg) == (account, region) and w.dep.deployment_group is group and w.start <= at
+             and instance_id in w.instances and w.instances.index(instance_id) in w.t0]
+    return bool(tried) and max(tried, key=lambda w: w.start).failed_on(instance_id)
 
 
 def _installed(account, region, group, instance_id, at, besides):
