@@ -27,10 +27,7 @@ pub fn generate() -> Value {
     let config = object_props::<ProviderConfig>(&mut types);
     let inputs = object_props::<FleetArgs>(&mut types);
     let outputs = object_props::<FleetOutputs>(&mut types);
-    let mut properties = inputs.props.clone();
-    for (k, v) in &outputs.props {
-        properties.insert(k.clone(), v.clone());
-    }
+    let properties = state_properties(&inputs.props, &outputs.props);
     let mut fleet = json!({
         "description": USAGE.trim_end(),
         "inputProperties": inputs.props,
@@ -59,8 +56,9 @@ pub fn generate() -> Value {
             TOKEN: fleet
         },
         "types": types,
-        // Packed SDKs: each carries the schema's version as its own and asks the engine for the
-        // plugin at that version (without it they ask for v0.0.0); Go gets its own go.mod.
+        // respectSchemaVersion (below) makes every SDK carry the schema's version and ask the engine
+        // for the plugin at it (without, nodejs and python ask for v0.0.0); supportPack gives the Go
+        // SDK its own go.mod (module .../sdk/go) and pins the version as a literal.
         "meta": {"supportPack": true},
         "language": {
             // 3.270 is the oldest @pulumi/pulumi with the runtime calls the generated code makes.
@@ -82,6 +80,25 @@ pub fn generate() -> Value {
             },
         },
     })
+}
+
+/// The resource's properties: every input and output, an output's schema winning, but an input's
+/// `replaceOnChanges` and `secret` kept, since the SDK generators read those from `properties`.
+fn state_properties(
+    inputs: &Map<String, Value>,
+    outputs: &Map<String, Value>,
+) -> Map<String, Value> {
+    let mut all = inputs.clone();
+    for (k, v) in outputs {
+        let mut v = v.clone();
+        for flag in ["replaceOnChanges", "secret"] {
+            if let Some(on) = inputs.get(k).and_then(|i| i.get(flag)) {
+                v[flag] = on.clone();
+            }
+        }
+        all.insert(k.clone(), v);
+    }
+    all
 }
 
 /// An object's properties and required keys, in Pulumi's dialect.
@@ -264,6 +281,25 @@ mod tests {
             s["types"]["ec2fleet:index:ScheduledAction"]["required"],
             json!(["name", "cron", "minCapacity", "maxCapacity"])
         );
+    }
+
+    #[test]
+    fn the_sdks_replace_on_exactly_what_diff_replaces_on() {
+        let s = generate();
+        let fleet = &s["resources"][TOKEN];
+        for section in ["inputProperties", "properties"] {
+            let mut marked: Vec<String> = fleet[section]
+                .as_object()
+                .unwrap()
+                .iter()
+                .filter(|(_, p)| p["replaceOnChanges"] == true)
+                .map(|(k, _)| k.clone())
+                .collect();
+            marked.sort();
+            let mut want = crate::fleet::diff::replace_keys();
+            want.sort();
+            assert_eq!(marked, want, "{section}");
+        }
     }
 
     #[test]

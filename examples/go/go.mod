@@ -3,7 +3,7 @@ module github.com/ec2fleet/pulumi-ec2fleet/examples/go
 go 1.26.6
 
 require (
-	github.com/ec2fleet/pulumi-ec2fleet/sdk/go v0.1.0
+	github.com/ec2fleet/pulumi-ec2fleet/sdk/go v0.2.0
 	github.com/pulumi/pulumi/sdk/v3 v3.274.1
 )
 

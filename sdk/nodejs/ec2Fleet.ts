@@ -411,7 +411,7 @@ export class Ec2Fleet extends pulumi.CustomResource {
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
         const secretOpts = { additionalSecretOutputs: ["environment"] };
         opts = pulumi.mergeOptions(opts, secretOpts);
-        const replaceOnChanges = { replaceOnChanges: ["appPort", "vpcCidr"] };
+        const replaceOnChanges = { replaceOnChanges: ["appPort", "availabilityZones[*]", "namePrefix", "vpcCidr"] };
         opts = pulumi.mergeOptions(opts, replaceOnChanges);
         super(Ec2Fleet.__pulumiType, name, resourceInputs, opts);
     }

@@ -97,10 +97,11 @@ def program(lang, tmp_path, emulator_url, account, grpc_log=None):
 
 
 def grpc_calls(path, method):
-    """The requests and responses of one provider method from a PULUMI_DEBUG_GRPC log."""
+    """The completed calls of one method ("ResourceProvider/Check") from a PULUMI_DEBUG_GRPC log,
+    which writes a line as a call starts and another, with its response, as it completes."""
     calls = []
     for line in pathlib.Path(path).read_text().splitlines():
         entry = json.loads(line)
-        if entry.get("method") == f"/pulumirpc.ResourceProvider/{method}":
+        if entry.get("method") == f"/pulumirpc.{method}" and "response" in entry:
             calls.append(entry)
     return calls

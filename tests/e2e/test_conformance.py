@@ -56,7 +56,7 @@ def test_lifecycle(lang, tmp_path, emulator_url, account, control, profile):
 
 def fleet_check(log):
     """The engine's Check of the fleet: its request's inputs and the provider's answer."""
-    checks = [c for c in grpc_calls(log, "Check") if c["request"]["urn"].endswith(f"{FLEET}::web")]
+    checks = [c for c in grpc_calls(log, "ResourceProvider/Check") if c["request"]["urn"].endswith(f"{FLEET}::web")]
     assert checks, f"no Check of the fleet in {log}"
     return checks[-1]
 
@@ -80,6 +80,11 @@ def test_every_language_sends_the_provider_the_same_inputs(tmp_path, emulator_ur
         log = tmp_path / f"{lang}.grpc.json"
         program(lang, tmp_path / lang, emulator_url, account, grpc_log=log).op("preview")
         checks[lang] = fleet_check(log)
+        # Each SDK asks the engine for the plugin at its own version, which is this build's.
+        if lang != "yaml":
+            [fleet] = [c for c in grpc_calls(log, "ResourceMonitor/RegisterResource")
+                       if c["request"]["type"] == FLEET]
+            assert fleet["request"]["version"] == VERSION, (lang, fleet["request"].get("version"))
     # Where the program leaves a default out, the SDKs differ in what they fill in client-side:
     # pulumi-yaml nothing, Python the resource's own defaults (a nested type's only through its
     # Args class, not from a dict), TypeScript and Go nested ones too. With the schema's defaults
@@ -100,6 +105,7 @@ def test_every_language_sends_the_provider_the_same_inputs(tmp_path, emulator_ur
 def test_an_old_releases_state_previews_with_no_changes(tmp_path, emulator_url, account):
     fixture = ROOT / "tests" / "e2e" / "fixtures" / "upgrade"
     recorded = dict(line.split(" ", 1) for line in (fixture / "RECORDED").read_text().splitlines())
+    assert recorded["version"] != VERSION, "the fixture comes from the release before this version"
 
     def ours(text):  # the test bed's URL and account, not the provider's business
         return text.replace(recorded["emulator"], emulator_url).replace(recorded["account"], account)

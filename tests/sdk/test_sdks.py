@@ -46,3 +46,12 @@ def test_one_version_from_cargo_to_the_plugin_each_sdk_asks_for():
     # The Go SDK passes the version on every resource it registers.
     go = (SDK / "go" / "ec2fleet" / "internal" / "pulumiUtilities.go").read_text()
     assert re.findall(r'semver\.MustParse\("([^"]+)"\)', go) == [VERSION, VERSION], go
+
+
+def test_the_examples_install_this_version():
+    named = {}
+    for path in sorted((ROOT / "examples").glob("*/*")):
+        if path.is_file() and path.suffix in {".md", ".json", ".mod"}:
+            for v in re.findall(r"(?:ec2fleet-v|ec2fleet |ec2fleet-ec2fleet-|pulumi-ec2fleet/sdk/go v)(\d+\.\d+\.\d+)", path.read_text()):
+                named.setdefault(v, []).append(path.relative_to(ROOT).as_posix())
+    assert list(named) == [VERSION], named

@@ -219,6 +219,8 @@ func NewEc2Fleet(ctx *pulumi.Context,
 	opts = append(opts, secrets)
 	replaceOnChanges := pulumi.ReplaceOnChanges([]string{
 		"appPort",
+		"availabilityZones[*]",
+		"namePrefix",
 		"vpcCidr",
 	})
 	opts = append(opts, replaceOnChanges)

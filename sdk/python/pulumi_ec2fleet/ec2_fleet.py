@@ -765,7 +765,7 @@ class Ec2Fleet(pulumi.CustomResource):
             __props__.__dict__["vpc_id"] = None
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["environment"])
         opts = pulumi.ResourceOptions.merge(opts, secret_opts)
-        replace_on_changes = pulumi.ResourceOptions(replace_on_changes=["appPort", "vpcCidr"])
+        replace_on_changes = pulumi.ResourceOptions(replace_on_changes=["appPort", "availabilityZones[*]", "namePrefix", "vpcCidr"])
         opts = pulumi.ResourceOptions.merge(opts, replace_on_changes)
         super(Ec2Fleet, __self__).__init__(
             'ec2fleet:index:Ec2Fleet',
