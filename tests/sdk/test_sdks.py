@@ -5,6 +5,7 @@ import json
 import pathlib
 import re
 import subprocess
+import sys
 import tomllib
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -55,3 +56,16 @@ def test_the_examples_install_this_version():
             for v in re.findall(r"(?:ec2fleet-v|ec2fleet |ec2fleet-ec2fleet-|pulumi-ec2fleet/sdk/go v)(\d+\.\d+\.\d+)", path.read_text()):
                 named.setdefault(v, []).append(path.relative_to(ROOT).as_posix())
     assert list(named) == [VERSION], named
+
+
+def test_the_python_sdist_installs_as_this_version(tmp_path):
+    # The wheel is what the conformance suite installs; the sdist must build and install the same package.
+    dist = ROOT / "dist"
+    [sdist] = dist.glob(f"pulumi_ec2fleet-{VERSION}.tar.gz") or [None]
+    assert sdist, f"no dist/pulumi_ec2fleet-{VERSION}.tar.gz: run `make dist` (make test does)"
+    subprocess.run([sys.executable, "-m", "venv", str(tmp_path / "venv")], check=True)
+    pip = tmp_path / "venv" / "bin" / "pip"
+    subprocess.run([str(pip), "install", "-q", "--no-deps", str(sdist)], check=True, capture_output=True)
+    shown = subprocess.run([str(pip), "show", "-f", "pulumi_ec2fleet"], check=True, capture_output=True,
+                           text=True).stdout
+    assert f"Version: {VERSION}" in shown and "pulumi_ec2fleet/pulumi-plugin.json" in shown, shown
