@@ -7,8 +7,8 @@ readiness clock.
 
 The profile's `hook_failures` make an event fail on an instance the way the agent reports a
 script's failure (ScriptFailed, the script's location from the appspec.yml of the bundle, or of
-the last successful revision for ApplicationStop and the block-traffic hooks, the agent's log
-tail). When too many instances fail for the config, the deployment fails with AWS's
+the revision last installed on the instance for ApplicationStop and the block-traffic hooks, the
+agent's log tail). When too many instances fail for the config, the deployment fails with AWS's
 HEALTH_CONSTRAINTS words, and when automatic rollback covers DEPLOYMENT_FAILURE, a rollback
 deployment (creator codeDeployRollback) redeploys the group's last successful revision. ListDeploymentTargets and
 BatchGetDeploymentTargets (missing in moto) report each instance's lifecycle events.
@@ -41,7 +41,7 @@ BUNDLE = ["ApplicationStop", "DownloadBundle", "BeforeInstall", "Install", "Afte
 ALLOW = ["BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"]
 # Events the agent runs itself rather than appspec scripts.
 AGENT_EVENTS = {"DownloadBundle", "Install", "BlockTraffic", "AllowTraffic"}
-# Hooks whose scripts come from the last successful revision: none on a first deployment.
+# Hooks whose scripts come from the revision last installed on the instance: none on a new instance.
 FROM_PREVIOUS = {"ApplicationStop", "BeforeBlockTraffic", "AfterBlockTraffic"}
 HEALTH_CONSTRAINTS = (
     "HEALTH_CONSTRAINTS",
@@ -193,17 +193,20 @@ class Walk:
         end = failure[2]
         return end if self.failed_at is None or end <= self.failed_at else None
 
+    def slot(self, instance_id):
+        """The instance's index in this deployment when it was deployed to, else None."""
+        i = self.instances.index(instance_id) if instance_id in self.instances else None
+        return i if i in self.t0 else None
+
     def failed_on(self, instance_id):
         """Whether this deployment deployed to the instance and failed there."""
-        i = self.instances.index(instance_id) if instance_id in self.instances else None
-        return i in self.t0 and self._fails_on(i) is not None
+        i = self.slot(instance_id)
+        return i is not None and self._fails_on(i) is not None
 
     def installed_at(self, instance_id):
         """When this deployment's Install finished on the instance, or None when it never did."""
-        if instance_id not in self.instances or "Install" not in self.events:
-            return None
-        i = self.instances.index(instance_id)
-        if i not in self.t0:
+        i = self.slot(instance_id)
+        if i is None or "Install" not in self.events:
             return None
         k = self.events.index("Install")
         end = self.t0[i] + (k + 1) * self.step
@@ -331,28 +334,29 @@ def _rolls_back(dep):
     return bool(cfg.get("enabled")) and "DEPLOYMENT_FAILURE" in (cfg.get("events") or [])
 
 
+def _group_walks(account, region, group, besides=None):
+    """The deployments of the group (in that account and region), `besides` aside."""
+    return [w for (acct, reg, _), w in _walks.items()
+            if (acct, reg) == (account, region) and w.dep.deployment_group is group and w is not besides]
+
+
 def _unhealthy(account, region, group, instance_id, at):
     """Whether the group's last deployment to the instance, started by `at`, failed on it."""
-    tried = [w for (acct, reg, _), w in _walks.items()
-             if (acct, reg) == (account, region) and w.dep.deployment_group is group and w.start <= at
-             and instance_id in w.instances and w.instances.index(instance_id) in w.t0]
+    tried = [w for w in _group_walks(account, region, group) if w.start <= at and w.slot(instance_id) is not None]
     return bool(tried) and max(tried, key=lambda w: w.start).failed_on(instance_id)
 
 
 def _installed(account, region, group, instance_id, at, besides):
     """The revision the group's deployments last installed on the instance by `at`, or None."""
-    done = [(end, w) for (acct, reg, _), w in _walks.items()
-            if (acct, reg) == (account, region) and w is not besides and w.dep.deployment_group is group
+    done = [(end, w) for w in _group_walks(account, region, group, besides)
             for end in [w.installed_at(instance_id)] if end is not None and end <= at]
     return max(done, key=lambda d: d[0])[1].dep.revision if done else None
 
 
 def _last_success(account, region, group, at, besides):
     """The group's deployment that last succeeded by `at`, `besides` aside."""
-    done = [w for (acct, reg, _), w in _walks.items()
-            if (acct, reg) == (account, region) and w is not besides
-            and w.dep.deployment_group is group and w.start <= at and w.ends_at <= at
-            and w.status(at) == "Succeeded"]
+    done = [w for w in _group_walks(account, region, group, besides)
+            if w.start <= at and w.ends_at <= at and w.status(at) == "Succeeded"]
     return max(done, key=lambda w: w.ends_at, default=None)
 
 
