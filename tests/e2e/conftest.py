@@ -47,6 +47,14 @@ def _required_path(var, hint):
     return pathlib.Path(value)
 
 
+def run(cmd, cwd, env, timeout=600, check=True):
+    """Runs cmd, its output captured; with check, a failure is an assertion showing that output."""
+    p = subprocess.run([str(c) for c in cmd], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    if check and p.returncode != 0:
+        raise AssertionError(f"{' '.join(map(str, cmd))} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
+    return p
+
+
 class Pulumi:
     """Runs pulumi commands in one project directory with an isolated environment."""
 
@@ -55,17 +63,23 @@ class Pulumi:
         self.env = env
 
     def run(self, *args, check=True, timeout=300):
-        p = subprocess.run(["pulumi", *args], cwd=self.cwd, env=self.env, capture_output=True, text=True, timeout=timeout)
-        if check and p.returncode != 0:
-            raise AssertionError(f"pulumi {' '.join(args)} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
-        return p
+        return run(["pulumi", *args], self.cwd, self.env, timeout, check)
+
+    def init_stack(self, plugin, version=VERSION):
+        """Installs the plugin from `plugin` (a binary or an archive) and makes the stack `dev`."""
+        self.run("plugin", "install", "resource", "ec2fleet", version, "--file", str(plugin))
+        self.run("stack", "init", "dev", "--non-interactive")
 
     def preview_json(self):
         return json.loads(self.run("preview", "--non-interactive", "--json").stdout)
 
 
-def base_env(home, state, bindir):
-    """The CLI on PATH, offline and isolated: its own PULUMI_HOME and file backend, no AWS settings."""
+def base_env(root):
+    """The CLI on PATH, offline and isolated: its own PULUMI_HOME and file backend (made under root),
+    no AWS settings."""
+    bindir = _required_path("EC2FLEET_PULUMI_BIN", "run through `make test` (scripts/bootstrap.sh builds the CLI)")
+    home, state = root / "home", root / "state"
+    home.mkdir(parents=True), state.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PULUMI_"))}
     env.update(
         PATH=f"{bindir}:{env['PATH']}",
@@ -82,15 +96,11 @@ def base_env(home, state, bindir):
 def pulumi(tmp_path):
     """A stack `dev` of a copy of examples/fleet (and beside it examples/app, which it releases), with
     the provider installed from this build."""
-    bindir = _required_path("EC2FLEET_PULUMI_BIN", "run through `make test` (scripts/bootstrap.sh builds the CLI)")
-    home, state, proj = tmp_path / "home", tmp_path / "state", tmp_path / "proj"
-    for d in (home, state):
-        d.mkdir()
+    proj = tmp_path / "proj"
     shutil.copytree(ROOT / "examples" / "fleet", proj)
     shutil.copytree(ROOT / "examples" / "app", tmp_path / "app")  # the fleet's release and assets
-    p = Pulumi(proj, base_env(home, state, bindir))
-    p.run("plugin", "install", "resource", "ec2fleet", VERSION, "--file", str(plugin_archive()))
-    p.run("stack", "init", "dev", "--non-interactive")
+    p = Pulumi(proj, base_env(tmp_path))
+    p.init_stack(plugin_archive())
     # The example's one required setting: its app's session secret (the fleet's `environment`).
     p.run("config", "set", "--secret", "sessionSecret", SESSION_SECRET)
     return p

@@ -3,30 +3,23 @@ plugin archive, the npm tarball, the Python wheel, the Go module, and run by the
 Automation API, which needs no language host)."""
 
 import json
-import os
 import pathlib
 import shutil
-import subprocess
 import sys
 
-from conftest import ROOT, SESSION_SECRET, VERSION, Pulumi, artefact, base_env, plugin_archive
+from conftest import ROOT, SESSION_SECRET, Pulumi, artefact, base_env, plugin_archive, run
 from test_cli_up import emulator_config
 
 LANGUAGES = ["yaml", "typescript", "python", "go"]
 EXAMPLE_DIR = {"yaml": "fleet", "typescript": "typescript", "python": "python", "go": "go"}
-def _run(cmd, cwd, env=None, timeout=600):
-    p = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-    assert p.returncode == 0, f"{' '.join(map(str, cmd))} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}"
-    return p
 
 
 class Program(Pulumi):
     """A language's example in its own project. `op` runs up/preview/refresh/destroy the way that
     language runs here; everything else (config, stack output, export) is the CLI's."""
 
-    def __init__(self, lang, workdir, env, driver=None):
+    def __init__(self, workdir, env, driver=None):
         super().__init__(workdir, env)
-        self.lang = lang
         self.driver = driver  # the Go example's binary
 
     def op(self, name, *, diff=False, expect_no_changes=False, timeout=600):
@@ -34,11 +27,7 @@ class Program(Pulumi):
             env = dict(self.env)
             if expect_no_changes:
                 env["EC2FLEET_EXPECT_NO_CHANGES"] = "1"
-            p = subprocess.run([str(self.driver), "dev", name], cwd=self.cwd, env=env, capture_output=True, text=True,
-                               timeout=timeout)
-            if p.returncode != 0:
-                raise AssertionError(f"go example {name} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
-            return p
+            return run([self.driver, "dev", name], self.cwd, env, timeout)
         args = [name, "--non-interactive"]
         if name != "preview":
             args += ["--yes", "--skip-preview"]
@@ -53,13 +42,12 @@ def _prepare_typescript(proj, env):
     pkg = json.loads((proj / "package.json").read_text())
     pkg["dependencies"]["@ec2fleet/ec2fleet"] = f"file:{artefact('ec2fleet-ec2fleet-*.tgz')}"
     (proj / "package.json").write_text(json.dumps(pkg, indent=2))
-    _run(["npm", "install", "--no-audit", "--no-fund", "--silent"], proj, env)
+    run(["npm", "install", "--no-audit", "--no-fund", "--silent"], proj, env)
 
 
 def _prepare_python(proj, env):
-    _run([sys.executable, "-m", "venv", "venv"], proj, env)
-    pip = proj / "venv" / "bin" / "pip"
-    _run([str(pip), "install", "-q", "pulumi==3.272.0", str(artefact("pulumi_ec2fleet-*.whl"))], proj, env)
+    run([sys.executable, "-m", "venv", "venv"], proj, env)
+    run([proj / "venv" / "bin" / "pip", "install", "-q", "pulumi==3.272.0", artefact("pulumi_ec2fleet-*.whl")], proj, env)
     # The python host built here (sdk v3.68.0) predates reading `virtualenv` from the engine, so the
     # venv is activated, as a user of that host would.
     env["PATH"] = f"{proj / 'venv' / 'bin'}:{env['PATH']}"
@@ -67,30 +55,26 @@ def _prepare_python(proj, env):
 
 
 def _prepare_go(proj, env):
-    _run(["go", "mod", "edit", f"-replace=github.com/ec2fleet/pulumi-ec2fleet/sdk/go={ROOT / 'sdk' / 'go'}"], proj, env)
-    _run(["go", "build", "-o", "ec2fleet-example", "."], proj, env)
+    run(["go", "mod", "edit", f"-replace=github.com/ec2fleet/pulumi-ec2fleet/sdk/go={ROOT / 'sdk' / 'go'}"], proj, env)
+    run(["go", "build", "-o", "ec2fleet-example", "."], proj, env)
     return proj / "ec2fleet-example"
 
 
 def program(lang, tmp_path, emulator_url, account, grpc_log=None):
     """A stack `dev` of the language's example beside a copy of examples/app, with the plugin installed
     from its archive, the stack pointed at the emulator and the session secret set."""
-    bindir = os.environ.get("EC2FLEET_PULUMI_BIN")
-    assert bindir and pathlib.Path(bindir).exists(), "EC2FLEET_PULUMI_BIN is not set; run through `make test`"
-    home, state, proj = tmp_path / "home", tmp_path / "state", tmp_path / lang
-    home.mkdir(parents=True), state.mkdir()
+    proj = tmp_path / lang
+    env = base_env(tmp_path)
     shutil.copytree(ROOT / "examples" / EXAMPLE_DIR[lang], proj,
                     ignore=shutil.ignore_patterns("node_modules", "venv", "ec2fleet-example"))
     if not (tmp_path / "app").exists():
         shutil.copytree(ROOT / "examples" / "app", tmp_path / "app")
-    env = base_env(home, state, bindir)
     if grpc_log:
         env["PULUMI_DEBUG_GRPC"] = str(grpc_log)
     driver = {"typescript": _prepare_typescript, "python": _prepare_python, "go": _prepare_go}.get(
         lang, lambda *_: None)(proj, env)
-    p = Program(lang, proj, env, driver)
-    p.run("plugin", "install", "resource", "ec2fleet", VERSION, "--file", str(plugin_archive()))
-    p.run("stack", "init", "dev", "--non-interactive")
+    p = Program(proj, env, driver)
+    p.init_stack(plugin_archive())
     p.run("config", "set", "--secret", "sessionSecret", SESSION_SECRET)
     emulator_config(p, emulator_url, account)
     return p

@@ -3,7 +3,6 @@ fleet in every language through its whole life, the same inputs from every SDK, 
 state under the new binary."""
 
 import json
-import os
 import re
 import shutil
 
@@ -112,10 +111,8 @@ def test_an_old_releases_state_previews_with_no_changes(tmp_path, emulator_url, 
 
     proj = tmp_path / "proj"
     shutil.copytree(fixture, proj, ignore=shutil.ignore_patterns("state.json", "Pulumi.dev.yaml", "*.py", "RECORDED"))
-    (tmp_path / "home").mkdir(), (tmp_path / "state").mkdir()
-    p = Pulumi(proj, base_env(tmp_path / "home", tmp_path / "state", os.environ["EC2FLEET_PULUMI_BIN"]))
-    p.run("plugin", "install", "resource", "ec2fleet", VERSION, "--file", str(plugin_archive()))
-    p.run("stack", "init", "dev", "--non-interactive")
+    p = Pulumi(proj, base_env(tmp_path))
+    p.init_stack(plugin_archive())
     (proj / "Pulumi.dev.yaml").write_text(ours((fixture / "Pulumi.dev.yaml").read_text()))
     (tmp_path / "state.json").write_text(ours((fixture / "state.json").read_text()))
     p.run("stack", "import", "--file", str(tmp_path / "state.json"))
