@@ -19,6 +19,7 @@ if [ ! -x "$gen" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 fi
 "$gen" "$here/sdk-schema/schema.json" "$out"
 # The Go SDK's go.mod names only the Pulumi SDK, at the generator's floor (v3.269.0), whose
-# dependencies the module proxy here does not all serve; the CLI's own version builds. Tidy then
-# records the rest, as its users' builds need.
-(cd "$out/go" && go mod edit -require="github.com/pulumi/pulumi/sdk/v3@v${PULUMI_VERSION:-3.274.1}" && go mod tidy >&2)
+# dependencies the module proxy here does not all serve; the version the generator itself is built
+# with (the CLI's) does. Tidy then records the rest, as its users' builds need.
+sdk="$(cd "$here/scripts/sdkgen" && go list -m -f '{{.Version}}' github.com/pulumi/pulumi/sdk/v3)"
+(cd "$out/go" && go mod edit -require="github.com/pulumi/pulumi/sdk/v3@$sdk" && go mod tidy >&2)
