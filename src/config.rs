@@ -63,7 +63,8 @@ pub struct ProviderConfig {
     /// Tags applied to every taggable AWS object of every fleet; a fleet's own tags win on conflict.
     #[serde(default)]
     pub default_tags: BTreeMap<String, String>,
-    /// Most attempts per AWS call on throttling and transient errors (1-25). Defaults to the SDK's 3.
+    /// Most attempts per AWS call on throttling and transient errors (1-25), in the SDK's adaptive
+    /// retry mode. Defaults to 8.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_retries: Option<u32>,
 }

@@ -66,7 +66,7 @@ export interface ProviderArgs {
      */
     endpoints?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
     /**
-     * Most attempts per AWS call on throttling and transient errors (1-25). Defaults to the SDK's 3.
+     * Most attempts per AWS call on throttling and transient errors (1-25), in the SDK's adaptive retry mode. Defaults to 8.
      */
     maxRetries?: pulumi.Input<number | undefined>;
     /**

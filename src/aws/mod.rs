@@ -1,6 +1,7 @@
 //! AWS access: one [`Clients`] value holds every SDK client, all built from one shared `SdkConfig`.
 
 pub mod error;
+pub mod rate;
 pub mod wait;
 
 use aws_config::retry::RetryConfig;
@@ -56,16 +57,42 @@ pub struct Clients {
     account: std::sync::Arc<tokio::sync::OnceCell<String>>,
 }
 
-/// Builds one SDK client, pointing it at the configured endpoint for its service if there is one.
+/// Builds one SDK client, its requests metered by its service's bucket, pointing it at the
+/// configured endpoint for its service if there is one.
 macro_rules! client {
-    ($sdk:ident, $key:literal, $shared:expr, $cfg:expr) => {{
-        let mut b = $sdk::config::Builder::from($shared);
+    ($sdk:ident, $key:literal, $net:expr, $cfg:expr) => {{
+        let mut b = $sdk::config::Builder::from(&$net.shared).http_client($net.metered($key));
         if let Some(url) = $cfg.endpoints.get($key) {
             b = b.endpoint_url(url);
         }
         $sdk::Client::from_conf(b.build())
     }};
 }
+
+/// What every client is built from: the shared SDK configuration, one HTTPS client, and one
+/// request-rate bucket per service (see [`rate`]).
+struct Net {
+    shared: aws_types::SdkConfig,
+    https: aws_smithy_runtime_api::client::http::SharedHttpClient,
+    buckets:
+        std::sync::Mutex<std::collections::HashMap<&'static str, std::sync::Arc<rate::Bucket>>>,
+}
+
+impl Net {
+    /// The HTTPS client metered by `service`'s bucket (the same bucket for every client of it).
+    fn metered(&self, service: &'static str) -> rate::Metered {
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        let bucket = buckets.entry(service).or_insert_with(|| {
+            let (per_second, burst) = rate::published(service);
+            std::sync::Arc::new(rate::Bucket::new(per_second, burst))
+        });
+        rate::Metered::new(self.https.clone(), bucket.clone())
+    }
+}
+
+/// Attempts per call when the configuration names none: enough for the adaptive mode to ride out
+/// a burst of throttling from other clients of the account.
+const DEFAULT_ATTEMPTS: u32 = 8;
 
 /// The partition a region's ARNs are in: `aws-cn` in China, `aws-us-gov` in GovCloud, the isolated
 /// partitions in their regions (`aws-iso`, `aws-iso-b`, `aws-iso-e`, `aws-iso-f`), `aws` everywhere
@@ -107,12 +134,16 @@ impl Clients {
                 "ec2fleet-config",
             ));
         }
-        if let Some(n) = cfg.max_retries {
-            loader = loader.retry_config(RetryConfig::standard().with_max_attempts(n));
-        }
-        let shared = loader.load().await;
+        let attempts = cfg.max_retries.unwrap_or(DEFAULT_ATTEMPTS);
+        loader = loader.retry_config(RetryConfig::adaptive().with_max_attempts(attempts));
+        let net = Net {
+            shared: loader.load().await,
+            https: rate::https_client(),
+            buckets: Default::default(),
+        };
         let s3 = {
-            let mut b = aws_sdk_s3::config::Builder::from(&shared);
+            let mut b =
+                aws_sdk_s3::config::Builder::from(&net.shared).http_client(net.metered("s3"));
             if let Some(url) = cfg.endpoints.get("s3") {
                 // Emulators and private endpoints serve buckets by path, not by virtual host.
                 b = b.endpoint_url(url).force_path_style(true);
@@ -121,23 +152,24 @@ impl Clients {
         };
         Self {
             region: region.to_string(),
-            ec2: client!(aws_sdk_ec2, "ec2", &shared, cfg),
-            elbv2: client!(aws_sdk_elasticloadbalancingv2, "elbv2", &shared, cfg),
-            autoscaling: client!(aws_sdk_autoscaling, "autoscaling", &shared, cfg),
-            iam: client!(aws_sdk_iam, "iam", &shared, cfg),
+            ec2: client!(aws_sdk_ec2, "ec2", net, cfg),
+            elbv2: client!(aws_sdk_elasticloadbalancingv2, "elbv2", net, cfg),
+            autoscaling: client!(aws_sdk_autoscaling, "autoscaling", net, cfg),
+            iam: client!(aws_sdk_iam, "iam", net, cfg),
             s3,
-            cloudfront: client!(aws_sdk_cloudfront, "cloudfront", &shared, cfg),
-            route53: client!(aws_sdk_route53, "route53", &shared, cfg),
-            codedeploy: client!(aws_sdk_codedeploy, "codedeploy", &shared, cfg),
-            codepipeline: client!(aws_sdk_codepipeline, "codepipeline", &shared, cfg),
-            cloudtrail: client!(aws_sdk_cloudtrail, "cloudtrail", &shared, cfg),
-            events: client!(aws_sdk_eventbridge, "events", &shared, cfg),
-            ssm: client!(aws_sdk_ssm, "ssm", &shared, cfg),
-            logs: client!(aws_sdk_cloudwatchlogs, "logs", &shared, cfg),
-            sts: client!(aws_sdk_sts, "sts", &shared, cfg),
-            acm: client!(aws_sdk_acm, "acm", &shared, cfg),
+            cloudfront: client!(aws_sdk_cloudfront, "cloudfront", net, cfg),
+            route53: client!(aws_sdk_route53, "route53", net, cfg),
+            codedeploy: client!(aws_sdk_codedeploy, "codedeploy", net, cfg),
+            codepipeline: client!(aws_sdk_codepipeline, "codepipeline", net, cfg),
+            cloudtrail: client!(aws_sdk_cloudtrail, "cloudtrail", net, cfg),
+            events: client!(aws_sdk_eventbridge, "events", net, cfg),
+            ssm: client!(aws_sdk_ssm, "ssm", net, cfg),
+            logs: client!(aws_sdk_cloudwatchlogs, "logs", net, cfg),
+            sts: client!(aws_sdk_sts, "sts", net, cfg),
+            acm: client!(aws_sdk_acm, "acm", net, cfg),
             acm_cloudfront: {
-                let mut b = aws_sdk_acm::config::Builder::from(&shared)
+                let mut b = aws_sdk_acm::config::Builder::from(&net.shared)
+                    .http_client(net.metered("acm"))
                     .region(Region::new(CLOUDFRONT_CERTIFICATE_REGION));
                 if let Some(url) = cfg.endpoints.get("acm") {
                     b = b.endpoint_url(url);

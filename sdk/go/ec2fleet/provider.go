@@ -51,7 +51,7 @@ type providerArgs struct {
 	DefaultTags map[string]string `pulumi:"defaultTags"`
 	// Custom endpoint URL per AWS service, for local emulators and private endpoints. Keys: acm, autoscaling, cloudfront, cloudtrail, codedeploy, codepipeline, ec2, elbv2, events, iam, logs, route53, s3, ssm, sts. S3 uses path-style addressing when its endpoint is set.
 	Endpoints map[string]string `pulumi:"endpoints"`
-	// Most attempts per AWS call on throttling and transient errors (1-25). Defaults to the SDK's 3.
+	// Most attempts per AWS call on throttling and transient errors (1-25), in the SDK's adaptive retry mode. Defaults to 8.
 	MaxRetries *int `pulumi:"maxRetries"`
 	// Named profile from the shared AWS config and credentials files.
 	Profile *string `pulumi:"profile"`
@@ -73,7 +73,7 @@ type ProviderArgs struct {
 	DefaultTags pulumi.StringMapInput
 	// Custom endpoint URL per AWS service, for local emulators and private endpoints. Keys: acm, autoscaling, cloudfront, cloudtrail, codedeploy, codepipeline, ec2, elbv2, events, iam, logs, route53, s3, ssm, sts. S3 uses path-style addressing when its endpoint is set.
 	Endpoints pulumi.StringMapInput
-	// Most attempts per AWS call on throttling and transient errors (1-25). Defaults to the SDK's 3.
+	// Most attempts per AWS call on throttling and transient errors (1-25), in the SDK's adaptive retry mode. Defaults to 8.
 	MaxRetries pulumi.IntPtrInput
 	// Named profile from the shared AWS config and credentials files.
 	Profile pulumi.StringPtrInput

@@ -41,7 +41,7 @@ Object.defineProperty(exports, "endpoints", {
 });
 
 /**
- * Most attempts per AWS call on throttling and transient errors (1-25). Defaults to the SDK's 3.
+ * Most attempts per AWS call on throttling and transient errors (1-25), in the SDK's adaptive retry mode. Defaults to 8.
  */
 export declare const maxRetries: number | undefined;
 Object.defineProperty(exports, "maxRetries", {

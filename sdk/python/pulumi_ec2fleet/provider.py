@@ -34,7 +34,7 @@ class ProviderArgs:
         :param pulumi.Input[_builtins.str] access_key: AWS access key ID (use with secretKey). Without it, the default credential chain is used.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] default_tags: Tags applied to every taggable AWS object of every fleet; a fleet's own tags win on conflict.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] endpoints: Custom endpoint URL per AWS service, for local emulators and private endpoints. Keys: acm, autoscaling, cloudfront, cloudtrail, codedeploy, codepipeline, ec2, elbv2, events, iam, logs, route53, s3, ssm, sts. S3 uses path-style addressing when its endpoint is set.
-        :param pulumi.Input[_builtins.int] max_retries: Most attempts per AWS call on throttling and transient errors (1-25). Defaults to the SDK's 3.
+        :param pulumi.Input[_builtins.int] max_retries: Most attempts per AWS call on throttling and transient errors (1-25), in the SDK's adaptive retry mode. Defaults to 8.
         :param pulumi.Input[_builtins.str] profile: Named profile from the shared AWS config and credentials files.
         :param pulumi.Input[_builtins.str] region: AWS region to manage fleets in. Falls back to AWS_REGION, then AWS_DEFAULT_REGION.
         :param pulumi.Input[_builtins.str] secret_key: AWS secret access key (use with accessKey).
@@ -102,7 +102,7 @@ class ProviderArgs:
     @pulumi.getter(name="maxRetries")
     def max_retries(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        Most attempts per AWS call on throttling and transient errors (1-25). Defaults to the SDK's 3.
+        Most attempts per AWS call on throttling and transient errors (1-25), in the SDK's adaptive retry mode. Defaults to 8.
         """
         return pulumi.get(self, "max_retries")
 
@@ -195,7 +195,7 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.Input[_builtins.str] access_key: AWS access key ID (use with secretKey). Without it, the default credential chain is used.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] default_tags: Tags applied to every taggable AWS object of every fleet; a fleet's own tags win on conflict.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] endpoints: Custom endpoint URL per AWS service, for local emulators and private endpoints. Keys: acm, autoscaling, cloudfront, cloudtrail, codedeploy, codepipeline, ec2, elbv2, events, iam, logs, route53, s3, ssm, sts. S3 uses path-style addressing when its endpoint is set.
-        :param pulumi.Input[_builtins.int] max_retries: Most attempts per AWS call on throttling and transient errors (1-25). Defaults to the SDK's 3.
+        :param pulumi.Input[_builtins.int] max_retries: Most attempts per AWS call on throttling and transient errors (1-25), in the SDK's adaptive retry mode. Defaults to 8.
         :param pulumi.Input[_builtins.str] profile: Named profile from the shared AWS config and credentials files.
         :param pulumi.Input[_builtins.str] region: AWS region to manage fleets in. Falls back to AWS_REGION, then AWS_DEFAULT_REGION.
         :param pulumi.Input[_builtins.str] secret_key: AWS secret access key (use with accessKey).

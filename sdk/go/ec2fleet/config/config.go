@@ -26,7 +26,7 @@ func GetEndpoints(ctx *pulumi.Context) string {
 	return config.Get(ctx, "ec2fleet:endpoints")
 }
 
-// Most attempts per AWS call on throttling and transient errors (1-25). Defaults to the SDK's 3.
+// Most attempts per AWS call on throttling and transient errors (1-25), in the SDK's adaptive retry mode. Defaults to 8.
 func GetMaxRetries(ctx *pulumi.Context) int {
 	return config.GetInt(ctx, "ec2fleet:maxRetries")
 }

@@ -31,7 +31,7 @@ Custom endpoint URL per AWS service, for local emulators and private endpoints. 
 
 maxRetries: Optional[int]
 """
-Most attempts per AWS call on throttling and transient errors (1-25). Defaults to the SDK's 3.
+Most attempts per AWS call on throttling and transient errors (1-25), in the SDK's adaptive retry mode. Defaults to 8.
 """
 
 profile: Optional[str]

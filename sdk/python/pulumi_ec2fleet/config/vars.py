@@ -44,7 +44,7 @@ class _ExportableConfig(types.ModuleType):
     @_builtins.property
     def max_retries(self) -> Optional[int]:
         """
-        Most attempts per AWS call on throttling and transient errors (1-25). Defaults to the SDK's 3.
+        Most attempts per AWS call on throttling and transient errors (1-25), in the SDK's adaptive retry mode. Defaults to 8.
         """
         return __config__.get_int('maxRetries')
 
