@@ -52,21 +52,20 @@ impl Waits {
         Fut: Future<Output = Result<Option<T>, Error>>,
     {
         let started = Instant::now();
-        let mut tries = 0;
         loop {
             if let Some(v) = check().await? {
                 return Ok(v);
             }
             let waited = started.elapsed();
-            if Instant::now() + backoff(tries, every) > self.deadline {
+            let pause = pause(waited, every);
+            if Instant::now() + pause > self.deadline {
                 return Err(Error::TimedOut {
                     what: what.to_string(),
                     waited,
                 });
             }
             (self.report)(format!("waiting for {what} ({})", human(waited)));
-            tokio::time::sleep(backoff(tries, every)).await;
-            tries += 1;
+            tokio::time::sleep(pause).await;
         }
     }
 }
@@ -111,11 +110,21 @@ impl Waits {
     }
 }
 
-/// The pause before the next check: 1 s, 2 s, 4 s ... up to `every`, so what is ready in seconds (an
-/// IAM profile, often a target) is not kept waiting a full period, and what takes minutes (a
-/// distribution) is then polled at its own pace.
-fn backoff(tries: u32, every: Duration) -> Duration {
-    Duration::from_secs(1u64 << tries.min(10)).min(every)
+/// The shortest pause between checks: what is ready in seconds (an IAM profile, a target) is seen
+/// within a second of it.
+const MIN_PAUSE: Duration = Duration::from_secs(1);
+
+/// The pause before the next check, as a share of the time already waited: what is seen late is seen
+/// at most this fraction of the wait late, at every time scale (a 12 s load balancer and a 190 s
+/// distribution alike), while a long wait costs few calls (about 1/FRACTION per e-fold of time).
+const FRACTION: f64 = 0.04;
+
+/// The pause after `waited`: [`FRACTION`] of it, at least [`MIN_PAUSE`], at most `every` (the
+/// service's cap, which keeps a long wait's calls from thinning out past what the user wants to see).
+fn pause(waited: Duration, every: Duration) -> Duration {
+    waited
+        .mul_f64(FRACTION)
+        .clamp(MIN_PAUSE, every.max(MIN_PAUSE))
 }
 
 /// `130 s` -> `2m10s`, as the user reads it.
@@ -136,10 +145,47 @@ mod tests {
     use super::*;
 
     #[test]
-    fn polling_backs_off_from_a_second_to_the_period() {
+    fn the_pause_is_a_share_of_the_time_waited_between_a_second_and_the_cap() {
         let every = Duration::from_secs(20);
-        let pauses: Vec<u64> = (0..7).map(|n| backoff(n, every).as_secs()).collect();
-        assert_eq!(pauses, [1, 2, 4, 8, 16, 20, 20]);
+        let at = |s: u64| pause(Duration::from_secs(s), every).as_millis();
+        assert_eq!(
+            [at(0), at(10), at(25), at(100), at(400), at(2000)],
+            [1000, 1000, 1000, 4000, 16000, 20000]
+        );
+        assert_eq!(pause(Duration::from_secs(600), Duration::ZERO), MIN_PAUSE);
+    }
+
+    /// Simulates a wait for something ready after `ready` and returns (checks, seen after).
+    fn poll(ready: Duration, every: Duration) -> (u32, Duration) {
+        let (mut t, mut checks) = (Duration::ZERO, 1);
+        while t < ready {
+            t += pause(t, every);
+            checks += 1;
+        }
+        (checks, t)
+    }
+
+    #[test]
+    fn a_wait_is_seen_late_by_a_small_share_at_every_scale() {
+        // The readiness times of the load balancer, distribution, DNS change and targets, compressed
+        // and as on AWS.
+        for secs in [2, 4, 5, 6, 12, 18, 30, 40, 45, 150, 190, 600] {
+            let ready = Duration::from_secs(secs);
+            let (checks, seen) = poll(ready, Duration::from_secs(60));
+            let late = (seen - ready).as_secs_f64();
+            assert!(
+                late <= (secs as f64 * FRACTION).max(1.0) + 1e-9,
+                "{secs} s: seen {late} s late"
+            );
+            // A check a second until the share passes a second (25 s), then one per 4% more.
+            let floor = MIN_PAUSE.as_secs_f64() / FRACTION;
+            let growth = (secs as f64 / floor).max(1.0).ln() / (1.0 + FRACTION).ln();
+            let most = secs.min(25) as f64 + growth.ceil() + 1.0;
+            assert!(
+                f64::from(checks) <= most,
+                "{secs} s: {checks} checks, more than {most}"
+            );
+        }
     }
 
     #[test]
