@@ -1,7 +1,7 @@
 //! The waits of a whole fleet against an emulator that makes AWS slow to be ready (load balancer
 //! provisioning, IAM profile propagation, targets and instances starting, CloudFront deploying,
-//! Route 53 propagating): create still converges, each wait is reported, and delete waits for the
-//! distribution to disable. This binary owns its emulator's profile.
+//! Route 53 propagating): create still converges, each wait is reported, the slow waits overlap, and
+//! delete waits for the distribution to disable and for nothing AWS does not require. This binary owns its emulator's profile.
 
 mod support;
 
@@ -56,10 +56,25 @@ async fn slow_readiness_is_waited_for_and_reported_then_delete_waits_for_the_dis
     (f.waits, lines) = recording();
     let cx = f.fleet(Some("s3cr3t"));
     let rx = never_cancelled();
+    let since = support::last_seq(&f.account);
     let records = apply(&cx, Records::default(), true, rx.clone(), &quiet)
         .await
         .expect("create converges despite slow readiness");
     ready::wait(&cx, &records).await.expect("the fleet serves");
+    let ops = support::calls_since(&f.account, since);
+    let at = |ops: &[String], op: &str| {
+        ops.iter()
+            .position(|o| o == op)
+            .unwrap_or_else(|| panic!("no {op} in {ops:?}"))
+    };
+    let last_poll = ops
+        .iter()
+        .rposition(|o| o == "cloudfront:GetDistribution")
+        .unwrap();
+    assert!(
+        at(&ops, "route53:ChangeResourceRecordSets") < last_poll,
+        "the record is made while the distribution deploys: {ops:?}"
+    );
     let said = lines.lock().unwrap().clone();
     let dist = &records.distribution.as_ref().unwrap().id;
     for want in [
@@ -73,7 +88,18 @@ async fn slow_readiness_is_waited_for_and_reported_then_delete_waits_for_the_dis
     }
 
     lines.lock().unwrap().clear();
+    let since = support::last_seq(&f.account);
     destroy(&cx, &records, rx, &quiet).await.expect("delete");
+    let ops = support::calls_since(&f.account, since);
+    let unrecorded = at(&ops, "route53:ChangeResourceRecordSets");
+    assert!(
+        !ops[unrecorded..].iter().any(|o| o == "route53:GetChange"),
+        "nothing waits for the deleted record to propagate: {ops:?}"
+    );
+    assert!(
+        at(&ops, "elbv2:DeleteLoadBalancer") < at(&ops, "cloudfront:DeleteDistribution"),
+        "the load balancer goes while the distribution disables: {ops:?}"
+    );
     let said = lines.lock().unwrap().clone();
     assert_said(
         &said,

@@ -1,6 +1,7 @@
 //! Cancel, through the binary: the engine's Cancel stops a running create, which starts nothing new,
 //! lets running sub-resources finish, and hands the engine everything made; a later delete removes it.
-//! This binary owns its emulator's profile (CloudFront slow to deploy, so the create is surely running).
+//! This binary owns its emulator's profile (Route 53 slow to propagate and the instance profile slow to
+//! be usable, so the create is surely running).
 
 mod support;
 
@@ -17,7 +18,7 @@ async fn cancel_stops_a_create_that_hands_over_what_it_made_and_a_delete_removes
     let emu = support::emulator();
     emu.control_post(
         "/profile",
-        json!({"readiness": {"cloudfront.distribution": 5}}),
+        json!({"readiness": {"route53.change": 5, "iam.instance_profile": 5}}),
     );
     let account = support::fresh_account();
     let aws = support::clients(&account).await;
@@ -57,12 +58,13 @@ async fn cancel_stops_a_create_that_hands_over_what_it_made_and_a_delete_removes
         let inputs = inputs.clone();
         async move { client.create(create_request(inputs)).await }
     });
-    // Once the distribution is deploying, the DNS record (which needs it) has surely not started.
+    // Once the DNS record is propagating, the group is still waiting for its instance profile, so
+    // the pipeline (which needs the group's deployment group) has surely not started.
     for _ in 0..100 {
         let calls = emu.calls(&account);
         if calls
             .iter()
-            .any(|c| c["operation"] == "CreateDistributionWithTags")
+            .any(|c| c["operation"] == "ChangeResourceRecordSets")
         {
             break;
         }
@@ -78,8 +80,11 @@ async fn cancel_stops_a_create_that_hands_over_what_it_made_and_a_delete_removes
         failed.reasons
     );
     assert!(
-        failed.reasons.iter().any(|r| r.contains("DnsRecord")),
-        "the record never started: {:?}",
+        failed
+            .reasons
+            .iter()
+            .any(|r| r.contains("not started") && r.contains("Pipeline")),
+        "the pipeline never started: {:?}",
         failed.reasons
     );
     let state = decode_struct(failed.properties.as_ref());
@@ -87,10 +92,10 @@ async fn cancel_stops_a_create_that_hands_over_what_it_made_and_a_delete_removes
         panic!("no records: {state:?}")
     };
     assert!(
-        records.contains_key("distribution"),
-        "the running distribution finished and is recorded"
+        records.contains_key("dnsRecord"),
+        "the running record finished propagating and is recorded"
     );
-    assert!(!records.contains_key("dnsRecord"));
+    assert!(!records.contains_key("pipeline"));
 
     // The engine keeps that state; a delete (here from a new provider process) removes it all.
     let mut q = start_plugin(&[]).await;

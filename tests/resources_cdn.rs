@@ -7,7 +7,7 @@ use aws_sdk_cloudfront::types::{
     ViewerProtocolPolicy,
 };
 use ec2fleet::resources::cdn::cache_policy::{self, CachePolicy};
-use ec2fleet::resources::cdn::distribution::Distribution;
+use ec2fleet::resources::cdn::distribution::{self, Distribution};
 use ec2fleet::resources::lb::listeners;
 use ec2fleet::resources::{Reconciler, TAG_FLEET};
 use support::stacks::{self, Origin};
@@ -147,13 +147,16 @@ async fn the_distribution_reaches_the_alb_over_http_with_the_secret_header_and_s
         .apply(&cx, &o.spec(&f, "s3cr3t"))
         .await
         .expect("create");
+    distribution::wait_deployed(&cx, &made)
+        .await
+        .expect("deploys");
     let cf = &f.aws.cloudfront;
     let got = cf.get_distribution().id(&made.id).send().await.unwrap();
     let d = got.distribution().unwrap();
     assert_eq!(
         (d.status(), d.arn(), d.domain_name()),
         ("Deployed", made.arn.as_str(), made.domain_name.as_str()),
-        "create returns once the distribution is deployed"
+        "deployed once waited for"
     );
     let c = d.distribution_config().unwrap();
     assert_eq!(
@@ -247,7 +250,7 @@ async fn the_distribution_reaches_the_alb_over_http_with_the_secret_header_and_s
     assert_eq!(
         ops[created + 1],
         "GetDistribution",
-        "create polls the status"
+        "create reads the new distribution"
     );
     assert_eq!(
         ops.iter()

@@ -23,7 +23,7 @@ pub async fn destroy(
     let present = records.all();
     let keep: BTreeSet<Node> = present.keys().copied().collect();
     let total = keep.len();
-    let queue = queue(plan::restricted(&keep), records)
+    let queue = queue(plan::teardown(&keep), records)
         .map_err(|inc| *inc)?
         .reversed();
     let finished = std::sync::atomic::AtomicUsize::new(0);

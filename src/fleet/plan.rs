@@ -36,11 +36,25 @@ pub fn graph(args: &FleetArgs) -> Vec<(Node, Vec<Node>)> {
     among(&edges, &keep)
 }
 
-/// The graph over just the nodes in `keep` (say, those a fleet recorded, for a delete): a node's
-/// dependencies are its kept ones, and the kept ones reached through nodes left out, so the order
-/// between the remaining nodes is never lost.
-pub fn restricted(keep: &BTreeSet<Node>) -> Vec<(Node, Vec<Node>)> {
-    among(&edges(), keep)
+/// Edges create needs but delete does not: the distribution takes the load balancer's DNS name to
+/// be made, but CloudFront holds no reference AWS checks, so the load balancer and its network go
+/// while the distribution is still disabling (minutes) instead of after it.
+const NOT_AT_DELETE: &[(Node, Node)] = &[(Node::Distribution, Node::LoadBalancer)];
+
+/// The graph a delete of just the nodes in `keep` (those a fleet recorded) walks backwards, without
+/// the edges in [`NOT_AT_DELETE`]: a node's dependencies are its kept ones, and the kept ones reached
+/// through nodes left out, so the order between the remaining nodes is never lost.
+pub fn teardown(keep: &BTreeSet<Node>) -> Vec<(Node, Vec<Node>)> {
+    let edges = edges()
+        .into_iter()
+        .map(|(n, deps)| {
+            let deps = deps
+                .into_iter()
+                .filter(|d| !NOT_AT_DELETE.contains(&(n, *d)));
+            (n, deps.collect())
+        })
+        .collect::<Vec<_>>();
+    among(&edges, keep)
 }
 
 fn among(edges: &[(Node, Vec<Node>)], keep: &BTreeSet<Node>) -> Vec<(Node, Vec<Node>)> {
@@ -155,25 +169,29 @@ mod tests {
     }
 
     #[test]
-    fn a_restricted_graph_keeps_order_through_the_nodes_left_out() {
+    fn a_teardown_graph_keeps_order_through_the_nodes_left_out() {
         // Without the subnets and route table, the load balancer must still go before the VPC.
-        let keep = [Vpc, LoadBalancer, Distribution].into_iter().collect();
-        let g = restricted(&keep);
+        let keep = [Vpc, LoadBalancer, Distribution, DnsRecord]
+            .into_iter()
+            .collect();
+        let g = teardown(&keep);
         assert!(g.contains(&(LoadBalancer, vec![Vpc])), "{g:?}");
-        assert!(g.contains(&(Distribution, vec![LoadBalancer])), "{g:?}");
-        assert_eq!(g.len(), 3);
+        assert!(g.contains(&(Distribution, vec![])), "{g:?}");
+        assert!(
+            g.contains(&(DnsRecord, vec![LoadBalancer, Distribution])),
+            "{g:?}"
+        );
+        assert_eq!(g.len(), 4);
     }
 
     #[test]
-    fn delete_order_honours_aws_rules() {
-        let del = queue(&args(
-            json!({"dns": {"hostedZoneId": "Z1", "zoneName": "example.com"}}),
-        ))
-        .reversed();
+    fn delete_order_honours_aws_rules_and_no_more() {
+        let a = args(json!({"dns": {"hostedZoneId": "Z1", "zoneName": "example.com"}}));
+        let keep = graph(&a).into_iter().map(|(n, _)| n).collect();
+        let del = Queue::new(teardown(&keep)).unwrap().reversed();
         // In the reversed graph, a node's "dependencies" are what must be gone before it is deleted.
         let gone_before = |n: Node| ancestors(&del, n);
         let rules = [
-            (LoadBalancer, Distribution),
             (Subnets, LoadBalancer),
             (LoadBalancerSecurityGroup, LoadBalancer),
             (InstanceSecurityGroup, AutoScalingGroup),
@@ -191,5 +209,9 @@ mod tests {
                 "{first} must be deleted before {later}"
             );
         }
+        assert!(
+            !gone_before(LoadBalancer).contains(&Distribution),
+            "the load balancer goes while the distribution disables"
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! The last step of a create or update: the fleet is only done when it serves as its inputs say. The
-//! load balancer must be active, the group's instances on the current launch template version, in
-//! service and registered targets healthy; each is checked where it matters (nothing else waits for
-//! them, so the rest of the graph never did).
+//! load balancer must be active, the distribution deployed, the group's instances on the current
+//! launch template version, in service and registered targets healthy; each is checked where it
+//! matters (nothing else waits for them, so the rest of the graph never did), all at once.
 
 use std::time::{Duration, SystemTime};
 
@@ -10,12 +10,13 @@ use aws_smithy_types::DateTime;
 use super::nodes::{Node, Records};
 use super::FleetCtx;
 use crate::aws::Error;
+use crate::resources::cdn::distribution;
 use crate::resources::compute::{auto_scaling_group, instance_refresh};
 use crate::resources::lb::load_balancer;
 use crate::resources::lb::target_group::{self, TargetGroupState};
 
-/// Waits for the load balancer, the instances and the targets, all bounded by the request's
-/// deadline. A failure names the node whose wait failed.
+/// Waits for the load balancer, the distribution (when there is one), the instances and the
+/// targets, all bounded by the request's deadline. A failure names the node whose wait failed.
 pub async fn wait(fleet: &FleetCtx<'_>, r: &Records) -> Result<(), (Node, Error)> {
     let at = |node: Node| move |e: Error| (node, e);
     let lb = r.need(Node::LoadBalancer).map_err(at(Node::LoadBalancer))?;
@@ -46,7 +47,15 @@ pub async fn wait(fleet: &FleetCtx<'_>, r: &Records) -> Result<(), (Node, Error)
             .await
             .map_err(at(Node::LoadBalancer))
     };
-    tokio::try_join!(active, instances)?;
+    let cdn = async {
+        match &r.distribution {
+            Some(d) => distribution::wait_deployed(&fleet.cx(Node::Distribution), d)
+                .await
+                .map_err(at(Node::Distribution)),
+            None => Ok(()),
+        }
+    };
+    tokio::try_join!(active, cdn, instances)?;
     Ok(())
 }
 

@@ -30,7 +30,7 @@ pub const HOSTED_ZONE_ID: &str = "Z2FDTNDATAQYW2";
 
 /// The one origin's ID.
 const ORIGIN_ID: &str = "alb";
-/// Deployments take 2-5 minutes; polling more often only costs calls.
+/// Deployments take 2-5 minutes; the wait's pause grows to this at most.
 const DEPLOY_POLL: Duration = Duration::from_secs(20);
 /// The call that configuration and ownership errors are reported under.
 const OP: &str = "CreateDistributionWithTags";
@@ -412,13 +412,32 @@ async fn deployed(
         .await
 }
 
+/// Waits until the distribution's last change is deployed everywhere.
+pub async fn wait_deployed(cx: &Ctx<'_>, state: &DistributionState) -> Result<(), Error> {
+    let what = format!("CloudFront distribution {} to deploy", state.id);
+    deployed(cx, &state.id, &what)
+        .await?
+        .map(drop)
+        .ok_or_else(|| gone_while_deploying(&state.id))
+}
+
+fn gone_while_deploying(id: &str) -> Error {
+    Error::Failed {
+        service: "cloudfront",
+        operation: "GetDistribution",
+        reason: format!("CloudFront returned no distribution {id}: it was deleted while deploying"),
+    }
+}
+
 impl Reconciler for Distribution {
     type Spec = Spec;
     type Record = DistributionState;
     type Within = ();
 
     /// Creates the distribution, or adopts the fleet's own and updates it to the wanted
-    /// configuration, then waits until it is deployed.
+    /// configuration. It does not wait for the deployment: its domain name is usable at once (the
+    /// DNS record is made meanwhile), and the fleet's last step waits for it ([`wait_deployed`])
+    /// alongside the load balancer and the instances.
     async fn apply(&self, cx: &Ctx<'_>, r: &Spec) -> Result<DistributionState, Error> {
         let id = match find(cx).await? {
             Some(id) => {
@@ -435,17 +454,9 @@ impl Reconciler for Distribution {
                 Err(e) => return Err(e),
             },
         };
-        let what = format!("CloudFront distribution {id} to deploy");
-        deployed(cx, &id, &what)
-            .await?
+        none_if_gone(get(cx, &id).await)?
             .and_then(|out| out.distribution().map(state_of))
-            .ok_or_else(|| Error::Failed {
-                service: "cloudfront",
-                operation: "GetDistribution",
-                reason: format!(
-                    "CloudFront returned no distribution {id}: it was deleted while deploying"
-                ),
-            })
+            .ok_or_else(|| gone_while_deploying(&id))
     }
 
     /// The distribution as it is now, or `None` when it is gone.

@@ -203,8 +203,8 @@ fn change(action: ChangeAction, set: ResourceRecordSet) -> Result<Change, Error>
         .map_err(Error::build("route53", OP))
 }
 
-/// Submits the changes as one batch and waits until Route 53 has them on all its servers.
-async fn submit(cx: &Ctx<'_>, zone: &str, name: &str, changes: Vec<Change>) -> Result<(), Error> {
+/// Submits the changes as one batch; returns the change's ID.
+async fn submit(cx: &Ctx<'_>, changes: Vec<Change>, zone: &str) -> Result<String, Error> {
     let r53 = &cx.aws.route53;
     let batch = ChangeBatch::builder()
         .comment(format!("ec2fleet {}", cx.prefix))
@@ -218,14 +218,17 @@ async fn submit(cx: &Ctx<'_>, zone: &str, name: &str, changes: Vec<Change>) -> R
         .send()
         .await
         .map_err(on("route53", OP))?;
-    let change_id = out
-        .change_info()
+    out.change_info()
         .map(|c| c.id().to_string())
-        .ok_or_else(|| Error::missing("route53", OP, "the change ID"))?;
+        .ok_or_else(|| Error::missing("route53", OP, "the change ID"))
+}
+
+/// Waits until Route 53 has the change on all its servers (INSYNC).
+async fn propagated(cx: &Ctx<'_>, name: &str, change_id: &str) -> Result<(), Error> {
     let what = format!("Route 53 record {name} to propagate");
     cx.waits
         .until(&what, PROPAGATION_POLL, || async {
-            let got = r53.get_change().id(&change_id).send().await;
+            let got = cx.aws.route53.get_change().id(change_id).send().await;
             let got = got.map_err(on("route53", "GetChange"))?;
             let status = got.change_info().map(|c| c.status());
             Ok((status == Some(&ChangeStatus::Insync)).then_some(()))
@@ -261,7 +264,8 @@ impl Reconciler for DnsRecord {
             .iter()
             .map(|ty| change(ChangeAction::Upsert, alias_set(&name, ty, &alias)?))
             .collect::<Result<Vec<_>, _>>()?;
-        submit(cx, zone, &name, changes).await?;
+        let change = submit(cx, changes, zone).await?;
+        propagated(cx, &name, &change).await?;
         Ok(DnsRecordState {
             hosted_zone_id: zone.clone(),
             name,
@@ -291,7 +295,9 @@ impl Reconciler for DnsRecord {
     }
 
     /// Deletes the alias records, each exactly as currently listed (Route 53 requires the exact
-    /// values); records or a zone already gone are done.
+    /// values); records or a zone already gone are done. It does not wait for the change to reach
+    /// every server: nothing after it needs that (the record is gone from the zone at once, and
+    /// CloudFront and the load balancer take deletes while names still resolve to them).
     async fn delete(&self, cx: &Ctx<'_>, state: &DnsRecordState) -> Result<(), Error> {
         let Some(sets) = none_if_gone(records_at(cx, &state.hosted_zone_id, &state.name).await)?
         else {
@@ -305,7 +311,7 @@ impl Reconciler for DnsRecord {
         if changes.is_empty() {
             return Ok(());
         }
-        done_if_gone(submit(cx, &state.hosted_zone_id, &state.name, changes).await)
+        done_if_gone(submit(cx, changes, &state.hosted_zone_id).await.map(drop))
     }
 
     /// Never finds any: records carry no tags and live in a zone only the `dns` input names, so
