@@ -19,7 +19,8 @@ class AwsError(ServiceException):
         self.status = status
 
 
-# Error code each service uses to say "slow down".
+# Error code each service uses to say "slow down" (EC2's and ELB's as their throttling guides give
+# them, with their texts below).
 THROTTLE = {
     "ec2": ("RequestLimitExceeded", 503),
     "s3": ("SlowDown", 503),
@@ -27,14 +28,17 @@ THROTTLE = {
     "route53": ("Throttling", 400),
     "iam": ("Throttling", 400),
     "autoscaling": ("Throttling", 400),
-    "elbv2": ("Throttling", 400),
+    "elbv2": ("ThrottlingException", 400),
     "sts": ("Throttling", 400),
 }
 
 
+MESSAGES = {"RequestLimitExceeded": "Request limit exceeded."}
+
+
 def throttle_error(service):
     code, status = THROTTLE.get(service, ("ThrottlingException", 400))
-    return AwsError(code, "Rate exceeded", status)
+    return AwsError(code, MESSAGES.get(code, "Rate exceeded"), status)
 
 
 def serialize(call, result):

@@ -16,6 +16,9 @@ from werkzeug.exceptions import HTTPException
 from . import calllog, control
 from .awsreq import AwsCall, account_from_access_key
 from .awsresp import AwsError, serialize, throttle_error
+
+# A call over the profile's rate_limits: throttled as AWS does, logged as fault "rate_limit".
+RATE_EXCEEDED = {"kind": "throttle", "logged_as": "rate_limit"}
 from .ext import POST, PRE, Reply, load_all
 from .state import STATE
 from . import CONTROL_PREFIX
@@ -80,10 +83,12 @@ class Middleware:
         n = STATE.next_count((call.account, call.key))  # "n-th call" counts per account
         latency = prof.latency_ms(call.key, n)
         fault = prof.fault_for(call.key, n, call.account)
+        if not fault and not STATE.admit(call.account, call.region, prof.buckets_for(call.service, call.operation)):
+            fault = RATE_EXCEEDED
         entry = calllog.record({
             "service": call.service, "operation": call.operation, "account": call.account,
             "region": call.region, "time": time.time(), "n": n,
-            "latency_ms": round(latency, 3), "fault": fault["kind"] if fault else None,
+            "latency_ms": round(latency, 3), "fault": fault.get("logged_as", fault["kind"]) if fault else None,
             "mutating": calllog.is_mutating(call.operation), "status": None,
         })
         if latency:

@@ -16,6 +16,8 @@ Example:
                 "autoscaling.instance": 15, "iam.instance_profile": 8},
   "hook_failures": [{"event": "ApplicationStart", "deployment": 2, "instance": 0,
                      "exit_code": 1, "stderr": "Error: Cannot find module 'express'"}],
+  "rate_limits": {"route53": {"bucket": 50, "per_second": 10},
+                  "ec2:Describe*": {"bucket": 100, "per_second": 20}},
   "faults": [
     {"operation": "ec2:RunInstances", "nth": [2], "kind": "throttle"},
     {"operation": "s3:*", "every": 5, "kind": "http503"},
@@ -75,6 +77,26 @@ class Profile:
         for k, v in self.latency.items():
             if "median_ms" not in v:
                 raise ProfileError(f"latency {k}: missing median_ms")
+        self.rate_limits = dict(data.get("rate_limits", {}))
+        for k, v in self.rate_limits.items():
+            if not (float(v.get("bucket", 0)) >= 1 and float(v.get("per_second", 0)) > 0):
+                raise ProfileError(f"rate_limits {k}: needs bucket >= 1 and per_second > 0")
+
+    def buckets_for(self, service, operation):
+        """The token buckets a call draws from, as (bucket key, size, refill per second): the
+        service's account-wide one (key "service") and its operation's own (the first glob
+        "service:Pattern" matching it; each operation it matches has a bucket of its own), as AWS
+        meters Route 53 (both) and EC2 (per action)."""
+        out = []
+        whole = self.rate_limits.get(service)
+        if whole:
+            out.append((service, float(whole["bucket"]), float(whole["per_second"])))
+        key = f"{service}:{operation}"
+        for pattern, v in self.rate_limits.items():
+            if ":" in pattern and fnmatch.fnmatchcase(key, pattern):
+                out.append((key, float(v["bucket"]), float(v["per_second"])))
+                break
+        return out
 
     def hook_failure(self, nth_deployment, instance_index, account=None):
         """The failure rule for the instance at `instance_index` of the account's n-th (1-based)

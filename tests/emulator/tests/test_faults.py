@@ -30,6 +30,30 @@ def test_throttle_nth_call_with_service_codes(aws, profile):
         assert err(e) == expected
 
 
+def test_rate_limits_throttle_past_the_bucket_until_it_refills(aws, profile, control):
+    profile({"rate_limits": {"route53": {"bucket": 3, "per_second": 2},
+                             "ec2:Describe*": {"bucket": 2, "per_second": 1}}})
+    r53, ec2 = aws("route53"), aws("ec2")
+    for _ in range(3):
+        r53.list_hosted_zones()
+    with pytest.raises(ClientError) as e:
+        r53.get_hosted_zone_count()  # the account-wide bucket is shared by every operation
+    assert err(e) == ("Throttling", 400)
+    assert e.value.response["Error"]["Message"] == "Rate exceeded"
+    time.sleep(0.6)  # 2 tokens a second
+    r53.list_hosted_zones()
+    ec2.describe_vpcs()
+    ec2.describe_vpcs()
+    with pytest.raises(ClientError) as e:
+        ec2.describe_vpcs()
+    assert err(e) == ("RequestLimitExceeded", 503)
+    assert e.value.response["Error"]["Message"] == "Request limit exceeded."
+    ec2.describe_subnets()  # each EC2 action has a bucket of its own
+    ec2.create_vpc(CidrBlock="10.9.0.0/16")  # no limit for what the profile does not name
+    faults = [c["fault"] for c in control.calls(account=aws.account)]
+    assert faults.count("rate_limit") == 2
+
+
 def test_http_500_and_503(aws, profile):
     profile({"faults": [{"operation": "ec2:DescribeSubnets", "kind": "http500", "nth": 1},
                         {"operation": "ec2:DescribeSubnets", "kind": "http503", "nth": 2}]})
