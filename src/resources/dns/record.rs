@@ -259,13 +259,20 @@ impl Reconciler for DnsRecord {
         if let Some(other) = existing.iter().find(|r| in_the_way(r, &alias)) {
             return Err(taken(zone, other));
         }
-        let changes = alias
-            .types
-            .iter()
+        // Only the types not already aliased to the target: an update that changes nothing in DNS
+        // submits nothing, and so waits for no propagation.
+        let missing = alias.types.iter().filter(|ty| {
+            !existing
+                .iter()
+                .any(|r| r.r#type() == *ty && points_to(r, &alias))
+        });
+        let changes = missing
             .map(|ty| change(ChangeAction::Upsert, alias_set(&name, ty, &alias)?))
             .collect::<Result<Vec<_>, _>>()?;
-        let change = submit(cx, changes, zone).await?;
-        propagated(cx, &name, &change).await?;
+        if !changes.is_empty() {
+            let change = submit(cx, changes, zone).await?;
+            propagated(cx, &name, &change).await?;
+        }
         Ok(DnsRecordState {
             hosted_zone_id: zone.clone(),
             name,
