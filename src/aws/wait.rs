@@ -37,7 +37,8 @@ impl Waits {
         Self::new(timeout, Arc::new(|_| {}))
     }
 
-    /// Calls `check` until it yields a value, sleeping `every` between calls and reporting
+    /// Calls `check` until it yields a value, pausing between calls as [`pause`] says (growing with
+    /// the time waited, up to `every`) and reporting
     /// "waiting for {what} (elapsed)" each time. The first check is immediate, so an object that is
     /// already ready costs one call and no sleep. Past the deadline it fails with [`Error::TimedOut`]
     /// naming `what`.
