@@ -69,29 +69,30 @@ macro_rules! client {
     }};
 }
 
-/// What every client is built from: the shared SDK configuration, one HTTPS client, and one
-/// request-rate bucket per service (see [`rate`]).
+/// What every client is built from: the shared SDK configuration, one HTTPS client, and the
+/// request-rate buckets of each service (see [`rate`]).
 struct Net {
     shared: aws_types::SdkConfig,
     https: aws_smithy_runtime_api::client::http::SharedHttpClient,
-    buckets:
-        std::sync::Mutex<std::collections::HashMap<&'static str, std::sync::Arc<rate::Bucket>>>,
+    meters: std::sync::Mutex<std::collections::HashMap<&'static str, std::sync::Arc<rate::Meter>>>,
 }
 
 impl Net {
-    /// The HTTPS client metered by `service`'s bucket (the same bucket for every client of it).
+    /// The HTTPS client metered by `service`'s buckets (the same buckets for every client of it).
     fn metered(&self, service: &'static str) -> rate::Metered {
-        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        let bucket = buckets.entry(service).or_insert_with(|| {
-            let (per_second, burst) = rate::published(service);
-            std::sync::Arc::new(rate::Bucket::new(per_second, burst))
-        });
-        rate::Metered::new(self.https.clone(), bucket.clone())
+        let mut meters = self.meters.lock().unwrap_or_else(|p| p.into_inner());
+        let meter = meters
+            .entry(service)
+            .or_insert_with(|| std::sync::Arc::new(rate::Meter::new(service)));
+        rate::Metered::new(self.https.clone(), meter.clone())
     }
 }
 
 /// Attempts per call when the configuration names none: enough for the adaptive mode to ride out
-/// a burst of throttling from other clients of the account.
+/// a burst of throttling from other clients of the account. (AWS calls adaptive mode experimental
+/// and warns that one throttled resource slows the whole client; here the buckets keep the
+/// provider under AWS's rates, so a throttle means another client is using the account's share,
+/// and slowing the service's whole client is the cautious answer.)
 const DEFAULT_ATTEMPTS: u32 = 8;
 
 /// The partition a region's ARNs are in: `aws-cn` in China, `aws-us-gov` in GovCloud, the isolated
@@ -139,7 +140,7 @@ impl Clients {
         let net = Net {
             shared: loader.load().await,
             https: rate::https_client(),
-            buckets: Default::default(),
+            meters: Default::default(),
         };
         let s3 = {
             let mut b =

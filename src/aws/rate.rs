@@ -1,9 +1,10 @@
-//! Client-side request rates: every fleet a provider process works on shares one token bucket per
-//! AWS service, sized to the rate AWS publishes for it, so ten fleets polling at once slow
-//! themselves down instead of being throttled. Each bucket sits in the HTTP connector of its
-//! service's client, so it meters every attempt, the SDK's retries included; the SDK's adaptive
-//! retry mode backs off further if AWS throttles anyway (another tool on the same account).
+//! Client-side request rates: every fleet a provider process works on shares the token buckets of
+//! each AWS service, sized to the rates AWS publishes, so ten fleets polling at once slow themselves
+//! down instead of being throttled. The buckets sit in the HTTP connector of each service's client,
+//! so they meter every attempt, the SDK's retries included; the SDK's adaptive retry mode backs off
+//! further if AWS throttles anyway (another tool on the same account).
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -60,16 +61,58 @@ impl Bucket {
     }
 }
 
-/// The rate (calls a second) and burst each service's bucket allows, from AWS's published request
-/// throttling: EC2's non-mutating actions 20/s with a bucket of 100 (mutating ones are per action,
-/// 5/s with 50, and the fleet makes few), ELB's `Describe*` 10/s with 40, Route 53's account-wide
-/// 10/s with 50. Services that publish no rate get 10/s with 20, the lowest of the published ones.
-pub fn published(service: &str) -> (f64, f64) {
-    match service {
-        "ec2" => (20.0, 100.0),
-        "elbv2" => (10.0, 40.0),
-        "route53" => (10.0, 50.0),
+/// The rate (calls a second) and burst of the bucket a call draws from, from AWS's published
+/// request throttling: EC2 meters each action on its own, non-mutating ones (`Describe*`, `Get*`,
+/// `List*`) at 20/s with a bucket of 100, `CreateTags` at 10/s with 100, other mutating ones at
+/// 5/s with 50; ELB's non-mutating calls 10/s with 40, Route 53 the whole account at 10/s with 50.
+/// Services that publish no rate get 10/s with 20 (ELB's and Route 53's sustained rate, with a
+/// small burst).
+pub fn published(service: &str, action: Option<&str>) -> (f64, f64) {
+    match (service, action) {
+        ("ec2", Some(a)) if ["Describe", "Get", "List"].iter().any(|p| a.starts_with(p)) => {
+            (20.0, 100.0)
+        }
+        ("ec2", Some("CreateTags")) => (10.0, 100.0),
+        ("ec2", _) => (5.0, 50.0),
+        ("elbv2", _) => (10.0, 40.0),
+        ("route53", _) => (10.0, 50.0),
         _ => (10.0, 20.0),
+    }
+}
+
+/// The action a query-protocol request names (`Action=DescribeVpcs&...` in its form body).
+fn action(body: Option<&[u8]>) -> Option<&str> {
+    let body = std::str::from_utf8(body?).ok()?;
+    body.split('&').find_map(|kv| kv.strip_prefix("Action="))
+}
+
+/// One service's buckets: one for the whole service, or (EC2) one per action.
+#[derive(Debug)]
+pub struct Meter {
+    service: &'static str,
+    buckets: Mutex<HashMap<String, Arc<Bucket>>>,
+}
+
+impl Meter {
+    /// The buckets of `service`, all full.
+    pub fn new(service: &'static str) -> Self {
+        Self {
+            service,
+            buckets: Mutex::default(),
+        }
+    }
+
+    /// The bucket a request with this body draws from.
+    fn bucket(&self, body: Option<&[u8]>) -> Arc<Bucket> {
+        let action = (self.service == "ec2").then(|| action(body)).flatten();
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        let bucket = buckets.entry(action.unwrap_or_default().to_string());
+        bucket
+            .or_insert_with(|| {
+                let (per_second, burst) = published(self.service, action);
+                Arc::new(Bucket::new(per_second, burst))
+            })
+            .clone()
     }
 }
 
@@ -88,17 +131,17 @@ pub fn https_client() -> SharedHttpClient {
     })
 }
 
-/// An HTTP client whose every request first takes a token from `bucket`.
+/// An HTTP client whose every request first takes a token from its bucket in `meter`.
 #[derive(Debug, Clone)]
 pub struct Metered {
     inner: SharedHttpClient,
-    bucket: Arc<Bucket>,
+    meter: Arc<Meter>,
 }
 
 impl Metered {
-    /// `inner` metered by `bucket`.
-    pub fn new(inner: SharedHttpClient, bucket: Arc<Bucket>) -> Self {
-        Self { inner, bucket }
+    /// `inner` metered by `meter`.
+    pub fn new(inner: SharedHttpClient, meter: Arc<Meter>) -> Self {
+        Self { inner, meter }
     }
 }
 
@@ -110,7 +153,7 @@ impl HttpClient for Metered {
     ) -> SharedHttpConnector {
         SharedHttpConnector::new(MeteredConnector {
             inner: self.inner.http_connector(settings, components),
-            bucket: self.bucket.clone(),
+            meter: self.meter.clone(),
         })
     }
 }
@@ -118,12 +161,13 @@ impl HttpClient for Metered {
 #[derive(Debug)]
 struct MeteredConnector {
     inner: SharedHttpConnector,
-    bucket: Arc<Bucket>,
+    meter: Arc<Meter>,
 }
 
 impl HttpConnector for MeteredConnector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let (inner, bucket) = (self.inner.clone(), self.bucket.clone());
+        let bucket = self.meter.bucket(request.body().bytes());
+        let inner = self.inner.clone();
         HttpConnectorFuture::new(async move {
             bucket.take().await;
             inner.call(request).await
@@ -148,6 +192,24 @@ mod tests {
         }
         let took = start.elapsed().as_secs_f64();
         assert!((4.9..=5.1).contains(&took), "50 more at 10/s took {took} s");
+    }
+
+    #[test]
+    fn ec2_meters_each_action_apart_and_other_services_as_a_whole() {
+        let ec2 = Meter::new("ec2");
+        let vpcs = || ec2.bucket(Some(b"Action=DescribeVpcs&Version=2016-11-15"));
+        assert!(Arc::ptr_eq(&vpcs(), &vpcs()));
+        let create = ec2.bucket(Some(b"Action=CreateVpc&CidrBlock=10.0.0.0%2F16"));
+        assert!(!Arc::ptr_eq(&vpcs(), &create));
+        assert_eq!((vpcs().per_second, create.per_second), (20.0, 5.0));
+        let elb = Meter::new("elbv2");
+        let a = elb.bucket(Some(b"Action=DescribeTargetHealth"));
+        assert!(Arc::ptr_eq(
+            &a,
+            &elb.bucket(Some(b"Action=RegisterTargets"))
+        ));
+        assert_eq!(action(Some(b"Version=1&Action=ListX")), Some("ListX"));
+        assert_eq!(action(None), None);
     }
 
     #[tokio::test(start_paused = true)]

@@ -19,8 +19,9 @@ class AwsError(ServiceException):
         self.status = status
 
 
-# Error code each service uses to say "slow down" (EC2's and ELB's as their throttling guides give
-# them, with their texts below).
+# Error code each service uses to say "slow down", with the texts below. ELB's throttling guide says
+# ThrottlingException, but ELBv2 answers `Throttling` on the wire (boto/boto3#3125, spinnaker#3466),
+# which is what clients match on.
 THROTTLE = {
     "ec2": ("RequestLimitExceeded", 503),
     "s3": ("SlowDown", 503),
@@ -28,12 +29,12 @@ THROTTLE = {
     "route53": ("Throttling", 400),
     "iam": ("Throttling", 400),
     "autoscaling": ("Throttling", 400),
-    "elbv2": ("ThrottlingException", 400),
+    "elbv2": ("Throttling", 400),
     "sts": ("Throttling", 400),
 }
 
 
-MESSAGES = {"RequestLimitExceeded": "Request limit exceeded."}
+MESSAGES = {"RequestLimitExceeded": "Request limit exceeded.", "SlowDown": "Please reduce your request rate."}
 
 
 def throttle_error(service):
