@@ -11,7 +11,7 @@ use ec2fleet::server::catch_panic::CatchPanicLayer;
 use ec2fleet::server::trace::{Collector, TraceLayer};
 use ec2fleet::server::Provider;
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::server::TcpIncoming;
 use tracing_subscriber::EnvFilter;
 
 /// Parsed command line.
@@ -126,7 +126,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .layer(TraceLayer(collector))
         .layer(CatchPanicLayer)
         .add_service(service)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown_signal())
+        // No Nagle: a response written in pieces would otherwise wait for the engine's delayed ACK
+        // (40 ms a call on Linux, measured on GetSchema and Check).
+        .serve_with_incoming_shutdown(
+            TcpIncoming::from(listener).with_nodelay(Some(true)),
+            shutdown_signal(),
+        )
         .await?;
     Ok(())
 }
