@@ -250,7 +250,7 @@ async fn the_distribution_reaches_the_alb_over_http_with_the_secret_header_and_s
     assert_eq!(
         ops[created + 1],
         "GetDistribution",
-        "create reads the new distribution"
+        "then the deployment is waited for"
     );
     assert_eq!(
         ops.iter()

@@ -271,8 +271,8 @@ async fn by_caller_reference(cx: &Ctx<'_>, refusal: Box<CallError>) -> Result<St
     })
 }
 
-/// Creates the distribution; returns its ID.
-async fn create_new(cx: &Ctx<'_>, r: &Spec) -> Result<String, Error> {
+/// Creates the distribution; returns its record, from CreateDistribution's answer.
+async fn create_new(cx: &Ctx<'_>, r: &Spec) -> Result<DistributionState, Error> {
     let with_tags = DistributionConfigWithTags::builder()
         .distribution_config(config(cx, r, cx.prefix)?)
         .tags(tags(cx)?)
@@ -286,7 +286,7 @@ async fn create_new(cx: &Ctx<'_>, r: &Spec) -> Result<String, Error> {
         .await
         .map_err(on("cloudfront", OP))?;
     out.distribution()
-        .map(|d| d.id().to_string())
+        .map(state_of)
         .ok_or_else(|| Error::missing("cloudfront", OP, "the distribution"))
 }
 
@@ -440,20 +440,17 @@ impl Reconciler for Distribution {
     /// alongside the load balancer and the instances.
     async fn apply(&self, cx: &Ctx<'_>, r: &Spec) -> Result<DistributionState, Error> {
         let id = match find(cx).await? {
-            Some(id) => {
-                update(cx, &id, r).await?;
-                id
-            }
+            Some(id) => id,
             None => match create_new(cx, r).await {
-                Ok(id) => id,
+                Ok(made) => return Ok(made),
                 Err(Error::Aws(e)) if e.code.as_deref() == Some("DistributionAlreadyExists") => {
-                    let id = by_caller_reference(cx, e).await?;
-                    update(cx, &id, r).await?;
-                    id
+                    by_caller_reference(cx, e).await?
                 }
                 Err(e) => return Err(e),
             },
         };
+        // An adopted one: brought to the wanted configuration, then read for its record.
+        update(cx, &id, r).await?;
         none_if_gone(get(cx, &id).await)?
             .and_then(|out| out.distribution().map(state_of))
             .ok_or_else(|| gone_while_deploying(&id))
