@@ -147,6 +147,12 @@ async fn the_distribution_reaches_the_alb_over_http_with_the_secret_header_and_s
         .apply(&cx, &o.spec(&f, "s3cr3t"))
         .await
         .expect("create");
+    let ops = cloudfront_calls(&f.account);
+    assert_eq!(
+        ops.last().map(String::as_str),
+        Some("CreateDistributionWithTags"),
+        "a new distribution's record is CreateDistribution's answer, not read back: {ops:?}"
+    );
     distribution::wait_deployed(&cx, &made)
         .await
         .expect("deploys");
